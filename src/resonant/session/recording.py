@@ -1,0 +1,352 @@
+"""Read recorded beats: RR text files, OpenHRV CSV recordings, and resonant session folders.
+
+Every reader returns :class:`Recording` objects (one per source) or raises
+:class:`RecordingError` with one sentence naming the file and line. A cut-off last line,
+as an interrupted recording leaves, is not an error: it is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from resonant.signal.artifacts import RR_MAX_MS, RR_MIN_MS
+
+__all__ = ["Recording", "RecordingError", "read_recording", "RR_ABSURD_MIN_MS", "RR_ABSURD_MAX_MS"]
+
+#: Intervals outside this range cannot be heartbeats at all: the file is rejected, ms.
+#: (Implausible-but-possible values, 20-300 and 2000-20000 ms, are artifacts instead.)
+RR_ABSURD_MIN_MS = 20.0
+RR_ABSURD_MAX_MS = 20000.0
+#: Arrival times that run ahead of the RR sum by more than this mean lost beats, s
+#: (hrv-spec §1.4).
+LOSS_TOLERANCE_S = 1.5
+
+
+class RecordingError(Exception):
+    """A recording that cannot be read, with the place and a plain reason."""
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The beats of one source in one input.
+
+    Attributes
+    ----------
+    path : str
+        The file or folder read.
+    kind : str
+        ``"rr-text"``, ``"openhrv-csv"`` or ``"session"``.
+    source : str
+        Source label (empty for single-source inputs).
+    time_s : ndarray of float
+        Session time of each beat, s (the cumulative RR sum where the input has no times).
+    rr_ms : ndarray of float
+        Raw RR intervals, ms.
+    rows : ndarray of int
+        0-based index of each beat among the input's data rows.
+    segment_starts : ndarray of int
+        Index of the first beat of each gap-free segment.
+    warnings : list of str
+        Things skipped or assumed, as sentences.
+    """
+
+    path: str
+    kind: str
+    source: str
+    time_s: NDArray[np.float64]
+    rr_ms: NDArray[np.float64]
+    rows: NDArray[np.intp]
+    segment_starts: NDArray[np.intp]
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_recording(path: str | Path) -> list[Recording]:
+    """Read any supported recording.
+
+    Parameters
+    ----------
+    path : str or Path
+        An RR text file (one interval per line, ms, or s when every value is below 10;
+        blank lines and ``#`` comments ignored), an OpenHRV CSV recording
+        (``event,value,timestamp``), a resonant session folder, or its ``beats.tsv``.
+
+    Returns
+    -------
+    list of Recording
+        One per source (most inputs have one).
+
+    Raises
+    ------
+    RecordingError
+        When the input is missing, empty, not text, or holds something that is not an
+        RR interval.
+    """
+    p = Path(path)
+    if p.is_dir():
+        beats = p / "beats.tsv"
+        if not beats.is_file():
+            raise RecordingError(p, "not a session folder: it has no beats.tsv")
+        return _read_beats_tsv(beats, _read_connection_events(p / "events.tsv"), shown=p)
+    lines, complete = _read_lines(p)
+    first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), None)
+    if first is None:
+        raise RecordingError(p, "empty: there are no RR intervals in it")
+    head = first.strip().lower()
+    if head.startswith("event,") or head.startswith("event;"):
+        return [_read_openhrv(p, lines, complete)]
+    if "\t" in first and "rr_ms" in head.split("\t"):
+        return _read_beats_tsv(p, None, shown=p, lines=(lines, complete))
+    return [_read_rr_text(p, lines, complete)]
+
+
+def _read_lines(p: Path) -> tuple[list[str], bool]:
+    """Lines of a text file, and whether its last line was complete."""
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise RecordingError(p, "no such file or folder") from None
+    except IsADirectoryError:
+        raise RecordingError(p, "is a folder") from None
+    except OSError as exc:
+        raise RecordingError(p, f"cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in data[:65536]:
+        raise RecordingError(p, "not a text file (it holds binary data)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RecordingError(p, "not a text file (it is not UTF-8)", line) from None
+    if not text.strip():
+        raise RecordingError(p, "empty: there are no RR intervals in it")
+    complete = text.endswith("\n")
+    return text.splitlines(), complete
+
+
+def _parse_rr(token: str) -> float | None:
+    try:
+        v = float(token)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _check_absurd(p: Path, line: int, rr_ms: float, shown: str) -> str | None:
+    if rr_ms <= 0:
+        return f"RR interval {shown} is not positive"
+    if rr_ms < RR_ABSURD_MIN_MS or rr_ms > RR_ABSURD_MAX_MS:
+        return (
+            f"RR interval {shown} ms cannot be a heartbeat (expected "
+            f"{RR_ABSURD_MIN_MS:.0f}-{RR_ABSURD_MAX_MS:.0f} ms)"
+        )
+    return None
+
+
+def _last_line_cut(lines: list[str], complete: bool, index: int) -> bool:
+    """True when ``index`` is the last line and the file does not end with a newline."""
+    return not complete and index == len(lines) - 1
+
+
+def _read_rr_text(p: Path, lines: list[str], complete: bool) -> Recording:
+    values: list[float] = []
+    lines_of: list[int] = []
+    warnings: list[str] = []
+    header_seen = False
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        if not s or s.startswith("#"):
+            continue
+        v = _parse_rr(s)
+        if v is None:
+            if _last_line_cut(lines, complete, i):
+                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                continue
+            if not values and not header_seen and any(c.isalpha() for c in s):
+                header_seen = True
+                warnings.append(f"line {i + 1} ({s[:30]!r}) was read as a header")
+                continue
+            raise RecordingError(p, f"{s[:40]!r} is not a number (expected one RR interval per line)", i + 1)
+        values.append(v)
+        lines_of.append(i)
+    if not values:
+        raise RecordingError(p, "empty: there are no RR intervals in it")
+    rr = np.asarray(values)
+    scale = 1000.0 if rr.max() < 10.0 else 1.0
+    if scale != 1.0:
+        warnings.append("all values are below 10, so they were read as seconds")
+    rr = rr * scale
+    keep = np.ones(rr.size, dtype=bool)
+    for k, (v, i) in enumerate(zip(rr.tolist(), lines_of, strict=True)):
+        problem = _check_absurd(p, i + 1, v, _fmt(values[k]))
+        cut = _last_line_cut(lines, complete, i)
+        if cut and not RR_MIN_MS <= v <= RR_MAX_MS:
+            # A number cut short by an interrupted write ("81" of "812.5") is implausible.
+            problem = problem or "cut off"
+        if problem:
+            if cut:
+                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                keep[k] = False
+                continue
+            raise RecordingError(p, problem, i + 1)
+    rr = rr[keep]
+    return Recording(
+        str(p), "rr-text", "", np.cumsum(rr) / 1000.0, rr,
+        np.arange(rr.size), np.array([0], dtype=np.intp), warnings,
+    )  # fmt: skip
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def _read_openhrv(p: Path, lines: list[str], complete: bool) -> Recording:
+    """OpenHRV's CSV: ``event,value,timestamp`` rows; the IBI rows hold RR in ms."""
+    values: list[float] = []
+    rows: list[int] = []
+    warnings: list[str] = []
+    data_row = -1
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        if not s or s.startswith("#") or s.lower().startswith("event,"):
+            continue
+        data_row += 1
+        parts = s.split(",")
+        cut = _last_line_cut(lines, complete, i)
+        if len(parts) < 3:
+            if cut:
+                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                continue
+            raise RecordingError(p, f"expected 3 fields (event,value,timestamp), found {len(parts)}", i + 1)
+        if parts[0].strip() not in ("InterBeatInterval", "IBI"):
+            continue
+        v = _parse_rr(parts[1])
+        problem = (
+            f"{parts[1][:40]!r} is not a number" if v is None else _check_absurd(p, i + 1, v, parts[1])
+        )
+        if problem:
+            if cut:
+                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                continue
+            raise RecordingError(p, problem, i + 1)
+        values.append(float(v))  # type: ignore[arg-type]
+        rows.append(data_row)
+    if not values:
+        raise RecordingError(p, "empty: there are no InterBeatInterval rows in it")
+    rr = np.asarray(values)
+    return Recording(
+        str(p), "openhrv-csv", "", np.cumsum(rr) / 1000.0, rr,
+        np.asarray(rows, dtype=np.intp), np.array([0], dtype=np.intp), warnings,
+    )  # fmt: skip
+
+
+def _read_connection_events(p: Path) -> dict[str, list[float]]:
+    """Onsets of ``connection`` events labelled ``disconnected``, per source ('' = all)."""
+    out: dict[str, list[float]] = {}
+    if not p.is_file():
+        return out
+    lines, complete = _read_lines(p)
+    if not lines:
+        return out
+    header = lines[0].split("\t")
+    try:
+        ci_onset, ci_kind, ci_label = (header.index(c) for c in ("onset_s", "kind", "label"))
+    except ValueError:
+        raise RecordingError(p, "the header needs the columns onset_s, kind and label", 1) from None
+    ci_source = header.index("source") if "source" in header else None
+    for i, raw in enumerate(lines[1:], start=1):
+        parts = raw.split("\t")
+        if len(parts) < len(header):
+            if _last_line_cut(lines, complete, i):
+                continue
+            raise RecordingError(p, f"expected {len(header)} columns, found {len(parts)}", i + 1)
+        if parts[ci_kind] == "connection" and parts[ci_label] == "disconnected":
+            onset = _parse_rr(parts[ci_onset])
+            if onset is None:
+                raise RecordingError(p, f"onset_s {parts[ci_onset]!r} is not a number", i + 1)
+            src = parts[ci_source] if ci_source is not None else ""
+            out.setdefault(src, []).append(onset)
+    return out
+
+
+def _read_beats_tsv(
+    p: Path,
+    disconnects: dict[str, list[float]] | None,
+    shown: Path,
+    lines: tuple[list[str], bool] | None = None,
+) -> list[Recording]:
+    """A session's ``beats.tsv``: one row per beat with at least ``time_s`` and ``rr_ms``."""
+    text_lines, complete = lines if lines is not None else _read_lines(p)
+    header = text_lines[0].rstrip("\r").split("\t")
+    if "time_s" not in header or "rr_ms" not in header:
+        raise RecordingError(p, "the header needs the columns time_s and rr_ms", 1)
+    ci_t, ci_rr = header.index("time_s"), header.index("rr_ms")
+    ci_src = header.index("source") if "source" in header else None
+    per_source: dict[str, tuple[list[float], list[float], list[int]]] = {}
+    warnings: list[str] = []
+    data_row = -1
+    for i, raw in enumerate(text_lines[1:], start=1):
+        if not raw.strip():
+            continue
+        data_row += 1
+        parts = raw.rstrip("\r").split("\t")
+        cut = _last_line_cut(text_lines, complete, i)
+        need = max(ci_t, ci_rr, ci_src or 0) + 1
+        t = _parse_rr(parts[ci_t]) if len(parts) > ci_t else None
+        rr = _parse_rr(parts[ci_rr]) if len(parts) > ci_rr else None
+        problem = None
+        if len(parts) < need:
+            problem = f"expected at least {need} columns, found {len(parts)}"
+        elif t is None:
+            problem = f"time_s {parts[ci_t][:40]!r} is not a number"
+        elif rr is None:
+            problem = f"rr_ms {parts[ci_rr][:40]!r} is not a number"
+        else:
+            problem = _check_absurd(p, i + 1, rr, parts[ci_rr])
+        src = parts[ci_src] if ci_src is not None and len(parts) > ci_src else ""
+        if problem is None and src in per_source and per_source[src][0] and t <= per_source[src][0][-1]:  # type: ignore[operator]
+            problem = f"time_s {parts[ci_t]} does not come after the previous beat's"
+        if problem:
+            if cut:
+                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                continue
+            raise RecordingError(p, problem, i + 1)
+        ts, rrs, rows = per_source.setdefault(src, ([], [], []))
+        ts.append(t)  # type: ignore[arg-type]
+        rrs.append(rr)  # type: ignore[arg-type]
+        rows.append(data_row)
+    if not per_source:
+        raise RecordingError(p, "empty: there are no beats in it")
+    out = []
+    for src, (ts, rrs, rows) in per_source.items():
+        t_arr, rr_arr = np.asarray(ts), np.asarray(rrs)
+        breaks = np.zeros(t_arr.size, dtype=bool)
+        # Lost beats: the arrival time ran ahead of the intervals (hrv-spec §1.4).
+        breaks[1:] = np.diff(t_arr) > rr_arr[1:] / 1000.0 + LOSS_TOLERANCE_S
+        for onset in (disconnects or {}).get(src, []) + (
+            (disconnects or {}).get("", []) if src else []
+        ):
+            k = int(np.searchsorted(t_arr, onset, side="right"))
+            if 0 < k < t_arr.size:
+                breaks[k] = True
+        breaks[0] = True
+        out.append(
+            Recording(
+                str(shown), "session", src, t_arr, rr_arr, np.asarray(rows, dtype=np.intp),
+                np.flatnonzero(breaks), list(warnings),
+            )  # fmt: skip
+        )
+    return out

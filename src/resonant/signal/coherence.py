@@ -1,0 +1,159 @@
+"""HeartMath-style coherence from the last 64 s of NN intervals, and the short-window spectrum.
+
+The spectral choices are pinned in hrv-spec §5.6 because they change the ratio by up
+to 10x (§5.5): 64 s of NN linearly interpolated at 2 Hz (128 points ending at the last
+beat), mean and linear trend removed, periodic Hann window, zero-padded to 1024 points,
+one-sided density periodogram; the peak is searched in 0.04-0.26 Hz, its power summed
+over +/-0.015 Hz, total power over 0.0033-0.40 Hz, CR = peak / (total - peak).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from resonant.signal.spectrum import HF, LF, TOTAL, detrend_linear, hann, periodogram, resample_grid
+
+__all__ = [
+    "COHERENCE_WINDOW_S",
+    "COHERENCE_FS_HZ",
+    "COHERENCE_NFFT",
+    "ShortSpectra",
+    "short_spectra",
+    "coherence_level",
+    "CHALLENGE_LEVELS",
+    "SCORE_MAX",
+]
+
+COHERENCE_WINDOW_S = 64.0
+COHERENCE_FS_HZ = 2.0
+COHERENCE_POINTS = 128
+COHERENCE_NFFT = 1024
+#: Peak search band for coherence (McCraty et al. 2009).
+PEAK_LO_HZ, PEAK_HI_HZ = 0.04, 0.26
+#: Half-width of the peak's integration window (McCraty et al. 2009: 0.030 Hz wide).
+PEAK_HALF_WIDTH_HZ = 0.015
+#: Search band for the breathing rate: 2.4-24 breaths/min (decision, see the README).
+BREATH_LO_HZ, BREATH_HI_HZ = 0.04, 0.40
+#: Upper end of the 0-16 coherence score scale (HeartMath glossary; vendor-described).
+SCORE_MAX = 16.0
+
+#: Challenge levels: (low/medium, medium/high) thresholds on the coherence ratio, as
+#: described by the vendor for Inner Balance (heartmath.com KB, 2020; vendor-described).
+CHALLENGE_LEVELS: dict[int, tuple[float, float]] = {
+    1: (0.5, 1.8),
+    2: (0.6, 4.0),
+    3: (0.6, 4.0),
+    4: (2.1, 6.0),
+}
+
+_WINDOW = hann(COHERENCE_POINTS)
+
+
+@dataclass(frozen=True, slots=True)
+class ShortSpectra:
+    """Results of the 64-s spectrum for one or many windows (arrays, one value per window).
+
+    Attributes
+    ----------
+    coherence_ratio : ndarray of float
+        CR = P_peak / (P_total - P_peak), capped at 16 when the denominator is not positive.
+    peak_hz : ndarray of float
+        Frequency of the highest PSD value in 0.04-0.26 Hz.
+    lf_ms2, hf_ms2 : ndarray of float
+        Power in 0.04-0.15 Hz and 0.15-0.40 Hz, ms².
+    total_ms2 : ndarray of float
+        Power in 0.0033-0.40 Hz, ms².
+    breath_hz : ndarray of float
+        Frequency of the highest PSD value in 0.04-0.40 Hz: the breathing rate read from
+        the respiratory sinus arrhythmia.
+    """
+
+    coherence_ratio: NDArray[np.float64]
+    peak_hz: NDArray[np.float64]
+    lf_ms2: NDArray[np.float64]
+    hf_ms2: NDArray[np.float64]
+    total_ms2: NDArray[np.float64]
+    breath_hz: NDArray[np.float64]
+
+
+def short_spectra(
+    time_s: NDArray[np.float64], nn_ms: NDArray[np.float64], end_s: NDArray[np.float64]
+) -> ShortSpectra:
+    """Coherence ratio, LF/HF power and breathing frequency of 64-s windows.
+
+    Parameters
+    ----------
+    time_s : ndarray of float
+        Beat times (end of each NN interval), s, of one gap-free segment.
+    nn_ms : ndarray of float
+        Artifact-corrected NN intervals, ms.
+    end_s : ndarray of float
+        End time of each window (the time of its last beat). The caller makes sure each
+        window lies inside the segment: ``end_s - 63.5 >= time_s[0]``.
+
+    Returns
+    -------
+    ShortSpectra
+        One value per window in every field.
+
+    Notes
+    -----
+    CR as defined by McCraty et al. (2009) and restated by McCraty & Zayas (2014); the
+    windowing, resolution and band edges are the project's pinned choices (hrv-spec
+    §5.6). The result is the published ratio, not HeartMath's unpublished product score.
+
+    References
+    ----------
+    McCraty R, Atkinson M, Tomasino D, Bradley RT (2009). The coherent heart. Integral
+    Review 5(2):10-115. McCraty R, Zayas MA (2014). Cardiac coherence, self-regulation,
+    autonomic stability, and psychosocial well-being. Front Psychol 5:1090.
+    """
+    x = resample_grid(time_s, nn_ms, np.atleast_1d(end_s), COHERENCE_FS_HZ, COHERENCE_POINTS)
+    f, psd = periodogram(detrend_linear(x), COHERENCE_FS_HZ, COHERENCE_NFFT, _WINDOW)
+    df = f[1] - f[0]
+    rows = np.arange(psd.shape[0])
+
+    in_peak = np.flatnonzero((f >= PEAK_LO_HZ) & (f <= PEAK_HI_HZ))
+    peak_hz = f[in_peak[np.argmax(psd[:, in_peak], axis=1)]]
+    in_breath = np.flatnonzero((f >= BREATH_LO_HZ) & (f <= BREATH_HI_HZ))
+    breath_hz = f[in_breath[np.argmax(psd[:, in_breath], axis=1)]]
+
+    # Peak power: bins within +/-0.015 Hz of each window's own peak, via a cumulative sum.
+    csum = np.concatenate([np.zeros((psd.shape[0], 1)), np.cumsum(psd, axis=1)], axis=1)
+    lo = np.searchsorted(f, peak_hz - PEAK_HALF_WIDTH_HZ - 1e-12, side="left")
+    hi = np.searchsorted(f, peak_hz + PEAK_HALF_WIDTH_HZ + 1e-12, side="right")
+    p_peak = (csum[rows, hi] - csum[rows, lo]) * df
+    in_total = (f >= TOTAL.lo_hz) & (f <= TOTAL.hi_hz)
+    p_total = psd[:, in_total].sum(axis=1) * df
+    rest = p_total - p_peak
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cr = np.where(rest > 0, p_peak / rest, SCORE_MAX)
+    lf = psd[:, (f >= LF.lo_hz) & (f < LF.hi_hz)].sum(axis=1) * df
+    hf = psd[:, (f >= HF.lo_hz) & (f < HF.hi_hz)].sum(axis=1) * df
+    return ShortSpectra(cr, peak_hz, lf, hf, p_total, breath_hz)
+
+
+def coherence_level(ratio: float, level: int = 1) -> str:
+    """Name the coherence band of a ratio at a challenge level: "low", "medium" or "high".
+
+    Parameters
+    ----------
+    ratio : float
+        Coherence ratio.
+    level : int
+        Challenge level 1-4 (thresholds in :data:`CHALLENGE_LEVELS`, vendor-described).
+
+    Returns
+    -------
+    str
+        ``"low"`` below the first threshold, ``"high"`` at or above the second.
+    """
+    low_med, med_high = CHALLENGE_LEVELS[level]
+    if ratio >= med_high:
+        return "high"
+    if ratio >= low_med:
+        return "medium"
+    return "low"

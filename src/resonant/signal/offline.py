@@ -1,0 +1,295 @@
+"""Offline analysis of a whole recording, vectorised, with the streaming core's arithmetic.
+
+A recording is the beats of one source: session times, raw RR intervals, and where gaps
+break it into segments. The analysis classifies artifacts on each whole segment (the
+final flags), corrects, and computes:
+
+- time-domain HRV of the whole corrected recording (:func:`time_domain`);
+- the 64-s spectral update at every beat where the live stream would run one
+  (:func:`~resonant.signal.stream.update_ticks`), all windows at once
+  (:func:`~resonant.signal.coherence.short_spectra`);
+- LF and HF power of the whole recording by Welch's method on 5-minute segments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from resonant.signal.artifacts import ARTIFACT_NAMES, Artifact, classify_artifacts, correct_rr
+from resonant.signal.coherence import COHERENCE_WINDOW_S, short_spectra
+from resonant.signal.spectrum import HF, LF, band_power, hann, periodogram, welch_segments
+from resonant.signal.stream import update_ticks
+from resonant.signal.timedomain import TimeDomain, time_domain
+
+__all__ = ["SpectralSeries", "RecordingAnalysis", "analyze_rr", "segment_axis"]
+
+#: Welch segment length for whole-recording LF/HF, s (hrv-spec §4.3).
+WELCH_SEGMENT_S = 300.0
+#: Shortest gap-free stretch for LF and LF/HF (Task Force 1996: 10x the slowest period), s.
+MIN_LF_STRETCH_S = 120.0
+#: Corrected share above which a window's coherence is not counted, percent.
+MAX_CORRECTED_PCT = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class SpectralSeries:
+    """The 5-s spectral updates of a recording (one row per update with 64 s available)."""
+
+    time_s: NDArray[np.float64]
+    coherence_ratio: NDArray[np.float64]
+    peak_hz: NDArray[np.float64]
+    lf_ms2: NDArray[np.float64]
+    hf_ms2: NDArray[np.float64]
+    breath_hz: NDArray[np.float64]
+    corrected_pct: NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingAnalysis:
+    """Everything ``resonant analyze`` reports about one recording.
+
+    Attributes
+    ----------
+    beats : int
+        Raw beats read.
+    segments : int
+        Gap-free segments.
+    duration_s : float
+        From the start of the first interval to the last beat, gaps included, s.
+    time : TimeDomain
+        Whole-recording time-domain HRV of the corrected NN series.
+    lf_ms2, hf_ms2, lf_hf : float or None
+        Welch LF and HF power (ms²) and their ratio; None when no stretch is long enough.
+    coherence_mean, coherence_max : float or None
+        Mean and maximum of the 5-s coherence ratios whose window had at most 5 %
+        corrected beats.
+    breathing_rate_bpm : float or None
+        Median of the 5-s breathing-rate estimates, breaths per minute.
+    artifact_codes : ndarray of int8
+        Final class of every raw beat.
+    corrected_pct : float
+        Share of NN intervals made or changed by correction, percent.
+    series : SpectralSeries
+        The 5-s updates.
+    notes : list of str
+        Plain sentences on what could not be computed and why.
+    """
+
+    beats: int
+    segments: int
+    duration_s: float
+    time: TimeDomain
+    lf_ms2: float | None
+    hf_ms2: float | None
+    lf_hf: float | None
+    coherence_mean: float | None
+    coherence_max: float | None
+    breathing_rate_bpm: float | None
+    artifact_codes: NDArray[np.int8]
+    corrected_pct: float
+    series: SpectralSeries
+    notes: list[str] = field(default_factory=list)
+
+    def artifact_counts(self) -> dict[str, int]:
+        """Count of beats per artifact class, with ``total``."""
+        counts = np.bincount(self.artifact_codes, minlength=len(ARTIFACT_NAMES))
+        out = {"total": int(np.count_nonzero(self.artifact_codes))}
+        for code in Artifact:
+            if code not in (Artifact.NONE, Artifact.JUMP):  # JUMP is never a final flag
+                out[ARTIFACT_NAMES[code]] = int(counts[code])
+        return out
+
+
+def segment_axis(time_s: NDArray[np.float64], rr_ms: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Beat times of one segment on the cumulative-RR axis, anchored at its first beat.
+
+    ``t_0 = time_s[0]`` and ``t_i = t_0 + sum(rr_1..rr_i) / 1000``: the arrival times
+    only place the segment; within it, the intervals themselves give the spacing, free of
+    Bluetooth timing jitter (hrv-spec §1.4). :class:`~resonant.signal.stream.HrvStream`
+    builds the same axis beat by beat.
+    """
+    t = np.empty(rr_ms.size)
+    if rr_ms.size:
+        t[0] = 0.0
+        np.cumsum(rr_ms[1:] / 1000.0, out=t[1:])
+        t += time_s[0]
+    return t
+
+
+def analyze_rr(
+    time_s: NDArray[np.float64],
+    rr_ms: NDArray[np.float64],
+    segment_starts: NDArray[np.intp] | None = None,
+    update_s: float = 5.0,
+) -> RecordingAnalysis:
+    """Analyse one recording.
+
+    Parameters
+    ----------
+    time_s : ndarray of float
+        Session time of each raw beat, s, increasing. For a plain list of intervals, the
+        cumulative sum of RR.
+    rr_ms : ndarray of float
+        Raw RR intervals, ms.
+    segment_starts : ndarray of int, optional
+        Index of the first beat of each segment (0 first); None means no gaps.
+    update_s : float
+        Interval of the spectral updates, s.
+
+    Returns
+    -------
+    RecordingAnalysis
+        The results.
+    """
+    time_s = np.asarray(time_s, dtype=np.float64)
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    n = rr.size
+    starts = np.array([0] if segment_starts is None else segment_starts, dtype=np.intp)
+    bounds = np.append(starts, n)
+    notes: list[str] = []
+
+    codes = np.zeros(n, dtype=np.int8)
+    t_axis = np.empty(n)
+    nn_parts, t_parts, corr_parts, newseg_parts = [], [], [], []
+    ticks = update_ticks(time_s, update_s)
+    windows_t: list[NDArray[np.float64]] = []
+    spectra = []
+    welch_rows = []
+    longest_s = 0.0
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b <= a:
+            continue
+        seg_rr = rr[a:b]
+        t_seg = segment_axis(time_s[a:b], seg_rr)
+        t_axis[a:b] = t_seg
+        codes[a:b] = classify_artifacts(seg_rr)
+        t_nn, nn, corr = correct_rr(t_seg, seg_rr, codes[a:b])
+        t_parts.append(t_nn)
+        nn_parts.append(nn)
+        corr_parts.append(corr)
+        newseg = np.zeros(nn.size, dtype=bool)
+        newseg[:1] = True
+        newseg_parts.append(newseg)
+        if nn.size < 2:
+            continue
+        # 5-s updates of this segment once 64 s of it have passed.
+        seg_ticks = ticks[(ticks >= a) & (ticks < b)]
+        ends = t_axis[seg_ticks]
+        ends = ends[ends - t_seg[0] >= COHERENCE_WINDOW_S]
+        if ends.size:
+            spectra.append((short_spectra(t_nn, nn, ends), _corrected_pct(t_nn, corr, ends)))
+            windows_t.append(ends)
+        stretch_s = t_nn[-1] - t_nn[0]
+        longest_s = max(longest_s, stretch_s)
+        welch_rows.append((t_nn, nn, stretch_s))
+
+    nn_all = np.concatenate(nn_parts) if nn_parts else np.empty(0)
+    corr_all = np.concatenate(corr_parts) if corr_parts else np.empty(0, dtype=bool)
+    newseg_all = np.concatenate(newseg_parts) if newseg_parts else np.empty(0, dtype=bool)
+    td = time_domain(nn_all, newseg_all)
+    corrected_pct = 100.0 * float(corr_all.mean()) if corr_all.size else 0.0
+
+    series = _join_series(windows_t, spectra)
+    usable = series.corrected_pct <= MAX_CORRECTED_PCT
+    coh_mean = coh_max = breath = None
+    if usable.any():
+        coh_mean = float(series.coherence_ratio[usable].mean())
+        coh_max = float(series.coherence_ratio[usable].max())
+        breath = float(np.median(series.breath_hz[usable]) * 60.0)
+    elif series.time_s.size:
+        notes.append(
+            "coherence and breathing rate are not given: every 64-s window had more than "
+            f"{MAX_CORRECTED_PCT:.0f}% corrected beats"
+        )
+    else:
+        notes.append(
+            f"coherence and breathing rate need {COHERENCE_WINDOW_S:.0f} s of beats without a gap"
+        )
+
+    lf = hf = lf_hf = None
+    powers = _welch_powers(welch_rows, longest_s)
+    if powers is None:
+        notes.append(
+            f"LF and HF power need {MIN_LF_STRETCH_S:.0f} s of beats without a gap "
+            f"(the longest stretch is {longest_s:.0f} s)"
+        )
+    else:
+        lf, hf = powers
+        lf_hf = lf / hf if hf > 0 else None
+        if longest_s < WELCH_SEGMENT_S:
+            notes.append(
+                f"LF and HF power come from one {longest_s:.0f}-s stretch, shorter than the "
+                f"{WELCH_SEGMENT_S:.0f} s recommended"
+            )
+
+    duration = float(time_s[-1] - time_s[0] + rr[0] / 1000.0) if n else 0.0
+    return RecordingAnalysis(
+        beats=n,
+        segments=int(np.count_nonzero(np.diff(bounds) > 0)),
+        duration_s=duration,
+        time=td,
+        lf_ms2=lf,
+        hf_ms2=hf,
+        lf_hf=lf_hf,
+        coherence_mean=coh_mean,
+        coherence_max=coh_max,
+        breathing_rate_bpm=breath,
+        artifact_codes=codes,
+        corrected_pct=corrected_pct,
+        series=series,
+        notes=notes,
+    )
+
+
+def _corrected_pct(
+    t_nn: NDArray[np.float64], corr: NDArray[np.bool_], ends: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Percent of corrected NN in each window ``(end - 64 s, end]``."""
+    csum = np.concatenate([[0], np.cumsum(corr)])
+    hi = np.searchsorted(t_nn, ends, side="right")
+    lo = np.searchsorted(t_nn, ends - COHERENCE_WINDOW_S, side="right")
+    count = np.maximum(hi - lo, 1)
+    return 100.0 * (csum[hi] - csum[lo]) / count
+
+
+def _join_series(windows_t: list, spectra: list) -> SpectralSeries:
+    if not spectra:
+        e = np.empty(0)
+        return SpectralSeries(e, e, e, e, e, e, e)
+    return SpectralSeries(
+        np.concatenate(windows_t),
+        np.concatenate([s.coherence_ratio for s, _ in spectra]),
+        np.concatenate([s.peak_hz for s, _ in spectra]),
+        np.concatenate([s.lf_ms2 for s, _ in spectra]),
+        np.concatenate([s.hf_ms2 for s, _ in spectra]),
+        np.concatenate([s.breath_hz for s, _ in spectra]),
+        np.concatenate([c for _, c in spectra]),
+    )
+
+
+def _welch_powers(rows: list, longest_s: float) -> tuple[float, float] | None:
+    """LF and HF power by Welch's method over all gap-free stretches.
+
+    Segments are 300 s with half overlap, detrended, periodic-Hann windowed, and the
+    periodograms averaged. When no stretch reaches 300 s, the longest one (at least
+    120 s) is used as a single segment.
+    """
+    fs = 4.0
+    if longest_s >= WELCH_SEGMENT_S:
+        seg_s = WELCH_SEGMENT_S
+        segs = [welch_segments(t, nn, seg_s, fs) for t, nn, s in rows if s >= seg_s]
+    elif longest_s >= MIN_LF_STRETCH_S:
+        t, nn, seg_s = max(rows, key=lambda r: r[2])
+        seg_s = np.floor(seg_s * fs) / fs
+        segs = [welch_segments(t, nn, seg_s, fs)]
+    else:
+        return None
+    x = np.concatenate(segs)
+    if x.shape[0] == 0:
+        return None
+    f, psd = periodogram(x, fs, x.shape[1], hann(x.shape[1]))
+    mean_psd = psd.mean(axis=0)
+    return float(band_power(f, mean_psd, LF)), float(band_power(f, mean_psd, HF))

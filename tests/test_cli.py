@@ -1,0 +1,81 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import FIXTURES, REFERENCE
+
+REQUIRED = {
+    "path", "beats", "duration_s", "hr_mean_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct", "lf_ms2",
+    "hf_ms2", "lf_hf", "coherence_mean", "coherence_max", "breathing_rate_bpm", "artifacts",
+    "artifact_beats",
+}  # fmt: skip
+
+
+def resonant(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "resonant", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_analyze_json_lines_have_every_field():
+    p = resonant("analyze", "--json", str(REFERENCE / "slow-breathing.txt"),
+                 str(REFERENCE / "with-artifacts.txt"))  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(x) for x in lines)
+    assert REQUIRED <= first.keys()
+    assert first["coherence_mean"] > 2 and 5.5 < first["breathing_rate_bpm"] < 6.5
+    assert {"total", "ectopic", "long", "short", "missed", "extra"} <= second["artifacts"].keys()
+    assert second["artifacts"]["total"] == len(second["artifact_beats"]) > 20
+
+
+def test_bad_files_get_one_line_and_status_2_while_good_ones_still_go_through():
+    good = str(REFERENCE / "spontaneous.txt")
+    bad = [str(FIXTURES / "recordings" / n) for n in ("text-in-numbers.txt", "binary.bin", "empty.txt")]
+    p = resonant("analyze", "--json", bad[0], good, bad[1], "missing.txt", bad[2])
+    assert p.returncode == 2
+    assert [json.loads(x)["path"] for x in p.stdout.splitlines()] == [good]
+    err = p.stderr.splitlines()
+    assert len(err) == 4
+    assert err[0] == f"resonant: {bad[0]}:3: 'abc' is not a number (expected one RR interval per line)"
+    assert "Traceback" not in p.stderr
+
+
+def test_cut_off_recording_is_analysed_with_a_warning():
+    p = resonant("analyze", "--json", str(FIXTURES / "recordings" / "cut-off.txt"))
+    assert p.returncode == 0
+    assert json.loads(p.stdout)["beats"] == 3
+    assert "cut off" in p.stderr
+
+
+def test_session_folder_and_human_table():
+    p = resonant("analyze", str(FIXTURES / "sessions" / "2026-11-22T10-00-00Z_gap"),
+                 str(REFERENCE / "slow-breathing.txt"))  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    header = p.stdout.splitlines()[0].split()
+    assert header[:4] == ["recording", "beats", "min", "HR"]
+    assert "[strap]" in p.stdout and "slow-breathing.txt" in p.stdout
+    assert "120 s of beats without a gap" in p.stdout  # the 90-s segments are too short for LF
+
+
+@pytest.mark.parametrize("args", [("--help",), ("analyze", "--json", str(REFERENCE / "spontaneous.txt"))])
+def test_command_line_loads_neither_qt_nor_bleak(args):
+    code = (
+        "import sys, runpy; sys.argv = ['resonant', *sys.argv[1:]]\n"
+        "from resonant.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('PyQt6', 'bleak', 'scipy', 'pyqtgraph') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert "HEAVY []" in p.stderr, p.stderr
+
+
+def test_no_command_prints_help_and_version_works():
+    p = resonant()
+    assert p.returncode == 0 and "analyze" in p.stdout
+    assert resonant("--version").stdout.startswith("resonant ")
+    assert resonant("analyze").returncode == 2
