@@ -5,7 +5,7 @@ prints figures and asserts nothing; each figure is shown next to its goal.
 
 What is measured, and the goals:
 
-1. Per-beat cost of ``HrvStream.push`` over 2 h of clean synthetic beats,
+1. Per-beat cost of ``HrvStream.push`` over 2 h of synthetic beats with artifacts,
    each push timed with ``perf_counter_ns``: median, p90 and p99 in us, separately for
    pushes without a spectral update and for those with one (every 5 s: artifact
    re-classification + 64-s spectrum). Goal: median per beat <= 20 us.
@@ -75,10 +75,8 @@ def pct_us(ns: list[int]) -> dict[str, float | int]:
 
 
 def bench_stream(duration_s: float) -> dict:
-    # Clean beats: with injected artifacts HrvStream.push raises IndexError once its NN
-    # ring is full (stale index after a correction adds a beat); use
-    # beats_with_artifacts(duration_s) here once that is fixed.
-    rr = synth_rr(SPEC, duration_s, seed=1)
+    # Beats with artifacts, so the corrections (merges, splits) are part of the cost.
+    rr = beats_with_artifacts(duration_s)
     beats = [Beat(float(t), float(r)) for t, r in zip(np.cumsum(rr) / 1000.0, rr, strict=True)]
     stream = HrvStream()
     plain: list[int] = []

@@ -114,3 +114,20 @@ def test_ring_keeps_the_newest_rows_contiguous():
     np.testing.assert_array_equal(ring.view(9)[:, 1], [5, 6])
     with pytest.raises(IndexError):
         ring.view(2)
+
+
+def test_truncating_a_full_ring_does_not_bring_back_overwritten_rows():
+    ring = Ring(4, 1)
+    for i in range(6):
+        ring.append((i,))
+    ring.truncate(4)
+    assert ring.start == 2
+    ring.append((40.0,))
+    np.testing.assert_array_equal(ring.view(ring.start)[:, 0], [2, 3, 40])
+
+
+def test_two_hours_with_artifacts_run_through_a_small_ring():
+    rr = inject_artifacts(synth_rr(CLEAN, 2 * 3600, seed=8), every=60, seed=8).rr_ms
+    beats, spectra = feed(HrvStream(StreamConfig(capacity=512)), rr)
+    assert len(beats) == rr.size
+    assert sum(s.coherence_ratio is not None for s in spectra) > 1000

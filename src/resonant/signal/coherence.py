@@ -111,8 +111,30 @@ def short_spectra(
     Review 5(2):10-115. McCraty R, Zayas MA (2014). Cardiac coherence, self-regulation,
     autonomic stability, and psychosocial well-being. Front Psychol 5:1090.
     """
-    x = resample_grid(time_s, nn_ms, np.atleast_1d(end_s), COHERENCE_FS_HZ, COHERENCE_POINTS)
+    ends = np.atleast_1d(np.asarray(end_s, dtype=np.float64))
+    # Blocks of windows keep the arrays small: touching fresh memory for all the windows of
+    # a 24-hour recording at once costs more than the FFTs themselves.
+    parts = [_short_block(time_s, nn_ms, ends[i : i + _BLOCK]) for i in range(0, ends.size, _BLOCK)]
+    if len(parts) == 1:
+        return parts[0]
+    return ShortSpectra(*(np.concatenate(f) for f in zip(*(_fields(p) for p in parts), strict=True)))
+
+
+_BLOCK = 512
+
+
+def _fields(s: ShortSpectra) -> tuple[NDArray[np.float64], ...]:
+    return (s.coherence_ratio, s.peak_hz, s.lf_ms2, s.hf_ms2, s.total_ms2, s.breath_hz)
+
+
+def _short_block(
+    time_s: NDArray[np.float64], nn_ms: NDArray[np.float64], ends: NDArray[np.float64]
+) -> ShortSpectra:
+    x = resample_grid(time_s, nn_ms, ends, COHERENCE_FS_HZ, COHERENCE_POINTS)
     f, psd = periodogram(detrend_linear(x), COHERENCE_FS_HZ, COHERENCE_NFFT, _WINDOW)
+    # Only bins up to 0.40 Hz (plus the peak window's margin) are ever used.
+    keep = int(np.searchsorted(f, BREATH_HI_HZ + PEAK_HALF_WIDTH_HZ, side="right"))
+    f, psd = f[:keep], psd[:, :keep]
     df = f[1] - f[0]
     rows = np.arange(psd.shape[0])
 
@@ -122,17 +144,23 @@ def short_spectra(
     breath_hz = f[in_breath[np.argmax(psd[:, in_breath], axis=1)]]
 
     # Peak power: bins within +/-0.015 Hz of each window's own peak, via a cumulative sum.
-    csum = np.concatenate([np.zeros((psd.shape[0], 1)), np.cumsum(psd, axis=1)], axis=1)
+    csum = np.zeros((psd.shape[0], keep + 1))
+    np.cumsum(psd, axis=1, out=csum[:, 1:])
     lo = np.searchsorted(f, peak_hz - PEAK_HALF_WIDTH_HZ - 1e-12, side="left")
     hi = np.searchsorted(f, peak_hz + PEAK_HALF_WIDTH_HZ + 1e-12, side="right")
     p_peak = (csum[rows, hi] - csum[rows, lo]) * df
-    in_total = (f >= TOTAL.lo_hz) & (f <= TOTAL.hi_hz)
-    p_total = psd[:, in_total].sum(axis=1) * df
+
+    def band(lo_hz: float, hi_hz: float, closed: bool = False) -> NDArray[np.float64]:
+        a = int(np.searchsorted(f, lo_hz, side="left"))
+        b = int(np.searchsorted(f, hi_hz, side="right" if closed else "left"))
+        return (csum[:, b] - csum[:, a]) * df
+
+    p_total = band(TOTAL.lo_hz, TOTAL.hi_hz, closed=True)
     rest = p_total - p_peak
     with np.errstate(divide="ignore", invalid="ignore"):
         cr = np.where(rest > 0, p_peak / rest, SCORE_MAX)
-    lf = psd[:, (f >= LF.lo_hz) & (f < LF.hi_hz)].sum(axis=1) * df
-    hf = psd[:, (f >= HF.lo_hz) & (f < HF.hi_hz)].sum(axis=1) * df
+    lf = band(LF.lo_hz, LF.hi_hz)
+    hf = band(HF.lo_hz, HF.hi_hz)
     return ShortSpectra(cr, peak_hz, lf, hf, p_total, breath_hz)
 
 

@@ -33,11 +33,13 @@ class Ring:
         self._buf = np.zeros((2 * capacity, ncols))
         #: Absolute index one past the newest row.
         self.end = 0
+        # Oldest row never overwritten; only grows (truncating does not bring rows back).
+        self._start = 0
 
     @property
     def start(self) -> int:
         """Absolute index of the oldest row still held."""
-        return max(0, self.end - self.capacity)
+        return self._start
 
     def append(self, row: tuple[float, ...]) -> None:
         """Append one row (one value per column)."""
@@ -45,6 +47,7 @@ class Ring:
         self._buf[p] = row
         self._buf[p + self.capacity] = row
         self.end += 1
+        self._start = max(self._start, self.end - self.capacity)
 
     def truncate(self, end: int) -> None:
         """Drop the rows from absolute index ``end`` on (to overwrite them)."""
@@ -61,6 +64,7 @@ class Ring:
         self._buf[p] = rows
         self._buf[p + self.capacity] = rows
         self.end += k
+        self._start = max(self._start, self.end - self.capacity)
 
     def view(self, start: int, end: int | None = None) -> NDArray[np.float64]:
         """Rows ``start`` (absolute, inclusive) to ``end`` (exclusive; default: newest) as a view."""

@@ -277,6 +277,7 @@ class HrvStream:
         if nn.size:
             self._last_nn = float(nn[-1])
         # Recompute the window and its sums from scratch (this also removes rounding drift).
+        nn0 = max(self._seg_nn0, nn_ring.start)
         seg = nn_ring.view(nn0)
         drop = int(np.searchsorted(seg[:, _NT], t_end - self.config.window_s, side="right"))
         self._win0 = nn0 + drop
