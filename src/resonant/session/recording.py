@@ -145,7 +145,7 @@ def _parse_rr(token: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _check_absurd(p: Path, line: int, rr_ms: float, shown: str) -> str | None:
+def _check_absurd(rr_ms: float, shown: str) -> str | None:
     if rr_ms <= 0:
         return f"RR interval {shown} is not positive"
     if rr_ms < RR_ABSURD_MIN_MS or rr_ms > RR_ABSURD_MAX_MS:
@@ -194,7 +194,7 @@ def _read_rr_text(p: Path, lines: list[str], complete: bool) -> Recording:
     rr = rr * scale
     keep = np.ones(rr.size, dtype=bool)
     for k, (v, i) in enumerate(zip(rr.tolist(), lines_of, strict=True)):
-        problem = _check_absurd(p, i + 1, v, _fmt(values[k]))
+        problem = _check_absurd(v, f"{values[k]:g}")
         cut = _last_line_cut(lines, complete, i)
         if cut and not RR_MIN_MS <= v <= RR_MAX_MS:
             # A number cut short by an interrupted write ("81" of "812.5") is implausible.
@@ -237,10 +237,6 @@ def _read_rr_text_fast(p: Path, lines: list[str], complete: bool) -> Recording |
     )  # fmt: skip
 
 
-def _fmt(v: float) -> str:
-    return f"{v:g}"
-
-
 def _read_openhrv(p: Path, lines: list[str], complete: bool) -> Recording:
     """OpenHRV's CSV: ``event,value,timestamp`` rows; the IBI rows hold RR in ms."""
     values: list[float] = []
@@ -263,7 +259,7 @@ def _read_openhrv(p: Path, lines: list[str], complete: bool) -> Recording:
             continue
         v = _parse_rr(parts[1])
         problem = (
-            f"{parts[1][:40]!r} is not a number" if v is None else _check_absurd(p, i + 1, v, parts[1])
+            f"{parts[1][:40]!r} is not a number" if v is None else _check_absurd(v, parts[1])
         )
         if problem:
             if cut:
@@ -343,7 +339,7 @@ def _read_beats_tsv(
         elif rr is None:
             problem = f"rr_ms {parts[ci_rr][:40]!r} is not a number"
         else:
-            problem = _check_absurd(p, i + 1, rr, parts[ci_rr])
+            problem = _check_absurd(rr, parts[ci_rr])
         src = parts[ci_src] if ci_src is not None and len(parts) > ci_src else ""
         if problem is None and src in per_source and per_source[src][0] and t <= per_source[src][0][-1]:  # type: ignore[operator]
             problem = f"time_s {parts[ci_t]} does not come after the previous beat's"
