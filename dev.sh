@@ -81,8 +81,8 @@ cmd=${1:-}
 case "$cmd" in
     demo)
         ensure_venv ""
-        # Until the trainer exists, the main job is the offline analysis of a shipped recording.
-        exec "$VENV/bin/resonant" analyze signal/reference/slow-breathing.txt "$@"
+        # The trainer on the simulated strap (in the terminal until the window exists).
+        exec "$VENV/bin/resonant" demo "$@"
         ;;
     test)
         ensure_debs "${QT_DEBS[@]}"

@@ -17,9 +17,13 @@ What is measured, and the goals:
    resonant near 0.4 s.
 4. Start-up: ``resonant --help`` as a whole process, best of 10 (and median): <= 0.3 s;
    and whether the analyze path imports PyQt6, bleak or scipy (it should not).
-5. The machine: platform, Python, numpy, CPU count.
+5. A 2-hour recorded session on the simulated strap as fast as it runs
+   (``session_soak.py``): memory flat (resident memory within 5 MB of its value after
+   20 minutes), speed against real time.
+6. The machine: platform, Python, numpy, CPU count.
 
-``--quick`` (20 min of beats, analyze on 2 h, fewer repeats) is for a smoke run.
+``--quick`` (20 min of beats, analyze on 2 h, a 30-min session, fewer repeats) is for a
+smoke run.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import session_soak
 
 from resonant.beats import Beat
 from resonant.devices.synthetic import RRSpec, inject_artifacts, synth_rr
@@ -139,7 +144,9 @@ def bench_analyze(duration_s: float, runs: int, nk_runs: int, tmp: Path) -> dict
     rr = beats_with_artifacts(duration_s)
     path = tmp / "rr.txt"
     np.savetxt(path, rr, fmt="%.4f")
-    ours, out = time_process([sys.executable, "-m", "resonant", "analyze", "--json", str(path)], runs)
+    ours, out = time_process(
+        [sys.executable, "-m", "resonant", "analyze", "--json", str(path)], runs
+    )
     env = os.environ | {"PYTHONWARNINGS": "ignore"}
     nk, _ = time_process([sys.executable, "-c", NK_SCRIPT, str(path)], nk_runs, env)
     summary = json.loads(out.splitlines()[0])
@@ -212,6 +219,8 @@ def report(r: dict) -> None:
     heavy = st["heavy_imports"]
     print(f"   cli + analyze import PyQt6/bleak/scipy: {', '.join(heavy) if heavy else 'none'}  "
           f"{verdict(not heavy)}")  # fmt: skip
+    print("\n5. ", end="")
+    session_soak.report(r["session"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,9 +235,11 @@ def main(argv: list[str] | None = None) -> int:
             "machine": machine(),
             "stream": bench_stream(1200.0 if q else 7200.0),
             "kernels": bench_kernels(200 if q else 3000),
-            "analyze": bench_analyze(7200.0 if q else 86400.0, 2 if q else 5, 1 if q else 3,
-                                     Path(tmp)),  # fmt: skip
+            "analyze": bench_analyze(
+                7200.0 if q else 86400.0, 2 if q else 5, 1 if q else 3, Path(tmp)
+            ),  # fmt: skip
             "startup": bench_startup(3 if q else 10),
+            "session": session_soak.run(0.5 if q else 2.0),
         }
     if args.json:
         print(json.dumps(result, default=float))

@@ -34,13 +34,17 @@ def test_analyze_json_lines_have_every_field():
 
 def test_bad_files_get_one_line_and_status_2_while_good_ones_still_go_through():
     good = str(REFERENCE / "spontaneous.txt")
-    bad = [str(FIXTURES / "recordings" / n) for n in ("text-in-numbers.txt", "binary.bin", "empty.txt")]
+    bad = [
+        str(FIXTURES / "recordings" / n) for n in ("text-in-numbers.txt", "binary.bin", "empty.txt")
+    ]
     p = resonant("analyze", "--json", bad[0], good, bad[1], "missing.txt", bad[2])
     assert p.returncode == 2
     assert [json.loads(x)["path"] for x in p.stdout.splitlines()] == [good]
     err = p.stderr.splitlines()
     assert len(err) == 4
-    assert err[0] == f"resonant: {bad[0]}:3: 'abc' is not a number (expected one RR interval per line)"
+    assert (
+        err[0] == f"resonant: {bad[0]}:3: 'abc' is not a number (expected one RR interval per line)"
+    )
     assert "Traceback" not in p.stderr
 
 
@@ -61,7 +65,9 @@ def test_session_folder_and_human_table():
     assert "120 s of beats without a gap" in p.stdout  # the 90-s segments are too short for LF
 
 
-@pytest.mark.parametrize("args", [("--help",), ("analyze", "--json", str(REFERENCE / "spontaneous.txt"))])
+@pytest.mark.parametrize(
+    "args", [("--help",), ("analyze", "--json", str(REFERENCE / "spontaneous.txt"))]
+)
 def test_command_line_loads_neither_qt_nor_bleak(args):
     code = (
         "import sys, runpy; sys.argv = ['resonant', *sys.argv[1:]]\n"

@@ -49,7 +49,9 @@ def summary(rec: Recording, res: RecordingAnalysis) -> dict[str, Any]:
             "corrected_pct": _num(res.corrected_pct, 3),
             "artifacts": res.artifact_counts(),
             "artifact_beats": [int(i) for i in flagged],
-            "artifact_types": [ARTIFACT_NAMES[c] for c in res.artifact_codes[res.artifact_codes != 0]],
+            "artifact_types": [
+                ARTIFACT_NAMES[c] for c in res.artifact_codes[res.artifact_codes != 0]
+            ],
             "notes": rec.warnings + res.notes,
         }
     )

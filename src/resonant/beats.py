@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Beat", "Gap", "BeatTimer", "RR_UNITS_PER_S", "rr_ms_from_raw"]
+__all__ = ["Beat", "Gap", "Event", "EVENT_KINDS", "BeatTimer", "RR_UNITS_PER_S", "rr_ms_from_raw"]
 
 #: Heart Rate Measurement RR resolution: 1/1024 s per unit (Bluetooth HRS 1.0, §3.1.1.4).
 RR_UNITS_PER_S = 1024
@@ -86,6 +86,42 @@ class Gap:
     time_s: float
     source: str = ""
     reason: str = "disconnected"
+
+
+#: Kinds of session event (the ``kind`` column of ``events.tsv``).
+EVENT_KINDS = ("marker", "phase", "connection", "pacer", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened during a session, with its time on the session clock.
+
+    Attributes
+    ----------
+    onset_s : float
+        When it happened (or began), s on the session clock.
+    kind : str
+        One of :data:`EVENT_KINDS`: ``marker`` (a person pressed the marker key),
+        ``phase`` (a protocol phase began), ``connection`` (labels ``disconnected``,
+        ``reconnected``, ``contact_lost``, ``contact_restored``), ``pacer`` (a change of
+        the pacer's settings) or ``note``.
+    label : str
+        What happened, in a few words.
+    duration_s : float
+        How long it lasted, s (0 for an instant).
+    source : str
+        The source it concerns, or empty for the whole session.
+    """
+
+    onset_s: float
+    kind: str
+    label: str = ""
+    duration_s: float = 0.0
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise ValueError(f"event kind {self.kind!r} is not one of {', '.join(EVENT_KINDS)}")
 
 
 class BeatTimer:

@@ -45,6 +45,32 @@ def _build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--json", action="store_true", help="print one JSON object per recording (JSON Lines)"
     )
+    from resonant.cli_options import add_source_arguments  # standard library only
+
+    record = sub.add_parser(
+        "record",
+        help="record a session from the simulated strap or a replayed recording",
+        description=(
+            "Record a session into a session folder: every beat, the pacer's breathing "
+            "phases, events and metric updates, each row written as it happens. Ctrl-C "
+            "ends the session cleanly and says where it was saved."
+        ),
+    )
+    add_source_arguments(record)
+    demo = sub.add_parser(
+        "demo",
+        help="the trainer on the simulated strap (in this terminal)",
+        description=(
+            "Run the trainer on the simulated strap: a simulated person breathing with the "
+            "pacer. The session is shown in this terminal; with --out it is also recorded."
+        ),
+    )
+    demo.add_argument(
+        "--headless",
+        action="store_true",
+        help="use the terminal dashboard even where a display is available",
+    )
+    add_source_arguments(demo, demo=True)
     return parser
 
 
@@ -60,6 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from resonant.analyze_cmd import run_analyze
 
             return run_analyze(args.paths, as_json=args.json)
+        if args.command == "record":
+            from resonant.record_cmd import run_record
+
+            return run_record(args)
+        if args.command == "demo":
+            from resonant.record_cmd import run_demo
+
+            return run_demo(args)
     except KeyboardInterrupt:
         print("resonant: stopped", file=sys.stderr)
         return 130

@@ -69,7 +69,9 @@ def test_agrees_with_neurokit2_kubios_method_on_real_recordings(real_nn_long, re
         peaks = np.concatenate([[0], np.cumsum(nn)]).astype(int)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            info, _ = nk.signal_fixpeaks(peaks, sampling_rate=1000, method="Kubios", iterative=False)
+            info, _ = nk.signal_fixpeaks(
+                peaks, sampling_rate=1000, method="Kubios", iterative=False
+            )
         theirs = set()
         for key in ("ectopic", "missed", "extra", "longshort"):
             theirs |= {int(p) - 1 for p in np.asarray(info[key])}  # peak k ends interval k-1

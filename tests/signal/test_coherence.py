@@ -33,7 +33,7 @@ def test_ratio_falls_as_noise_rises():
     medians = []
     for sigma in (0, 10, 30, 60):
         medians.append(np.median([ratio(*sine_series(sigma, seed)) for seed in range(10)]))
-    assert all(a > b for a, b in zip(medians, medians[1:])), medians
+    assert all(a > b for a, b in zip(medians, medians[1:], strict=False)), medians
     assert medians[-1] < 1.0
 
 

@@ -49,7 +49,9 @@ def test_stored_values_are_still_what_neurokit2_gives(name):
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("which", ["slow-breathing", "spontaneous", "threat-like", "real_long", "real_short"])
+@pytest.mark.parametrize(
+    "which", ["slow-breathing", "spontaneous", "threat-like", "real_long", "real_short"]
+)
 def test_lf_and_hf_power_agree_with_neurokit2_within_25_percent(which, real_nn_long, real_nn_short):
     rr = {"real_long": real_nn_long, "real_short": real_nn_short}.get(which)
     rr = load(which) if rr is None else rr

@@ -14,7 +14,7 @@ CLEAN = RRSpec(mean_ms=950, breath_hz=0.1, breath_ms=40, mayer_hz=0.09, mayer_ms
 def feed(stream, rr, t=None):
     t = np.cumsum(rr) / 1000 if t is None else t
     beats, spectra = [], []
-    for ti, r in zip(t, rr):
+    for ti, r in zip(t, rr, strict=False):
         bm, sp = stream.push(Beat(float(ti), float(r)))
         beats.append(bm)
         if sp is not None:
@@ -29,13 +29,15 @@ def test_live_spectral_updates_equal_the_offline_analysis_on_a_clean_recording()
     assert np.count_nonzero(off.artifact_codes) == 0
     shown = [s for s in live if s.coherence_ratio is not None]
     assert len(shown) == off.series.time_s.size > 150
-    np.testing.assert_allclose([s.coherence_ratio for s in shown], off.series.coherence_ratio, rtol=1e-9)
+    np.testing.assert_allclose(
+        [s.coherence_ratio for s in shown], off.series.coherence_ratio, rtol=1e-9
+    )
     np.testing.assert_allclose([s.lf_ms2 for s in shown], off.series.lf_ms2, rtol=1e-9)
     np.testing.assert_allclose(
         [s.breathing_rate_bpm for s in shown], 60 * off.series.breath_hz, rtol=1e-12
     )
     # Updates come every 5 s of session time; the first 64 s are "settling in".
-    assert all(s.reason and "settling" in s.reason for s in live[: 12])
+    assert all(s.reason and "settling" in s.reason for s in live[:12])
     assert np.all(np.diff([s.time_s for s in live]) < 5.0 + 1.5)
 
 

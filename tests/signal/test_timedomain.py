@@ -55,7 +55,11 @@ def test_properties_scale_and_shift():
 def test_empty_and_single():
     assert time_domain(np.array([])).n == 0
     one = time_domain(np.array([900.0]))
-    assert np.isnan(one.rmssd_ms) and np.isnan(one.sdnn_ms) and one.hr_mean_bpm == pytest.approx(66.667, abs=1e-3)
+    assert (
+        np.isnan(one.rmssd_ms)
+        and np.isnan(one.sdnn_ms)
+        and one.hr_mean_bpm == pytest.approx(66.667, abs=1e-3)
+    )
 
 
 def _nk_time(nn):
@@ -73,7 +77,9 @@ def test_agrees_with_neurokit2_within_half_a_percent(which, real_nn_long, real_n
         "real_long": real_nn_long,
         "real_short": real_nn_short,
         "synthetic_slow": synth_rr(RRSpec(breath_ms=45, drift_ms=20, noise_ms=10), 600, 1),
-        "synthetic_fast": synth_rr(RRSpec(mean_ms=650, breath_hz=0.3, breath_ms=8, noise_ms=5), 600, 2),
+        "synthetic_fast": synth_rr(
+            RRSpec(mean_ms=650, breath_hz=0.3, breath_ms=8, noise_ms=5), 600, 2
+        ),
     }[which]
     ours = time_domain(nn)
     ref = _nk_time(nn)

@@ -1,0 +1,1 @@
+"""Sources of beats: the simulated strap, replay, and (to come) Bluetooth straps."""

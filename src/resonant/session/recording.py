@@ -14,9 +14,17 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from resonant.beats import EVENT_KINDS, Event
 from resonant.signal.artifacts import RR_MAX_MS, RR_MIN_MS
 
-__all__ = ["Recording", "RecordingError", "read_recording", "RR_ABSURD_MIN_MS", "RR_ABSURD_MAX_MS"]
+__all__ = [
+    "Recording",
+    "RecordingError",
+    "read_recording",
+    "read_events",
+    "RR_ABSURD_MIN_MS",
+    "RR_ABSURD_MAX_MS",
+]
 
 #: Intervals outside this range cannot be heartbeats at all: the file is rejected, ms.
 #: (Implausible-but-possible values, 20-300 and 2000-20000 ms, are artifacts instead.)
@@ -63,6 +71,12 @@ class Recording:
         Index of the first beat of each gap-free segment.
     warnings : list of str
         Things skipped or assumed, as sentences.
+    hr_bpm : ndarray of float or None
+        The strap's heart rate with each beat (NaN where missing); None when the input
+        has no such column.
+    contact : ndarray of int8 or None
+        Skin contact with each beat: 1, 0, or -1 for unknown; None when the input has no
+        such column.
     """
 
     path: str
@@ -73,6 +87,8 @@ class Recording:
     rows: NDArray[np.intp]
     segment_starts: NDArray[np.intp]
     warnings: list[str] = field(default_factory=list)
+    hr_bpm: NDArray[np.float64] | None = None
+    contact: NDArray[np.int8] | None = None
 
 
 def read_recording(path: str | Path) -> list[Recording]:
@@ -176,13 +192,17 @@ def _read_rr_text(p: Path, lines: list[str], complete: bool) -> Recording:
         v = _parse_rr(s)
         if v is None:
             if _last_line_cut(lines, complete, i):
-                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
                 continue
             if not values and not header_seen and any(c.isalpha() for c in s):
                 header_seen = True
                 warnings.append(f"line {i + 1} ({s[:30]!r}) was read as a header")
                 continue
-            raise RecordingError(p, f"{s[:40]!r} is not a number (expected one RR interval per line)", i + 1)
+            raise RecordingError(
+                p, f"{s[:40]!r} is not a number (expected one RR interval per line)", i + 1
+            )
         values.append(v)
         lines_of.append(i)
     if not values:
@@ -201,7 +221,9 @@ def _read_rr_text(p: Path, lines: list[str], complete: bool) -> Recording:
             problem = problem or "cut off"
         if problem:
             if cut:
-                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
                 keep[k] = False
                 continue
             raise RecordingError(p, problem, i + 1)
@@ -252,18 +274,22 @@ def _read_openhrv(p: Path, lines: list[str], complete: bool) -> Recording:
         cut = _last_line_cut(lines, complete, i)
         if len(parts) < 3:
             if cut:
-                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
                 continue
-            raise RecordingError(p, f"expected 3 fields (event,value,timestamp), found {len(parts)}", i + 1)
+            raise RecordingError(
+                p, f"expected 3 fields (event,value,timestamp), found {len(parts)}", i + 1
+            )
         if parts[0].strip() not in ("InterBeatInterval", "IBI"):
             continue
         v = _parse_rr(parts[1])
-        problem = (
-            f"{parts[1][:40]!r} is not a number" if v is None else _check_absurd(v, parts[1])
-        )
+        problem = f"{parts[1][:40]!r} is not a number" if v is None else _check_absurd(v, parts[1])
         if problem:
             if cut:
-                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
                 continue
             raise RecordingError(p, problem, i + 1)
         values.append(float(v))  # type: ignore[arg-type]
@@ -275,6 +301,45 @@ def _read_openhrv(p: Path, lines: list[str], complete: bool) -> Recording:
         str(p), "openhrv-csv", "", np.cumsum(rr) / 1000.0, rr,
         np.asarray(rows, dtype=np.intp), np.array([0], dtype=np.intp), warnings,
     )  # fmt: skip
+
+
+def read_events(folder: str | Path) -> list[Event]:
+    """The events of a session folder (``events.tsv``), in file order.
+
+    A folder without ``events.tsv`` has no events; a cut-off last line is skipped.
+    Unknown kinds are read as ``note``.
+
+    Raises
+    ------
+    RecordingError
+        When the file has no ``onset_s``/``kind`` columns or a row is broken.
+    """
+    p = Path(folder) / "events.tsv"
+    if not p.is_file():
+        return []
+    lines, complete = _read_lines(p)
+    header = lines[0].rstrip("\r").split("\t")
+    if "onset_s" not in header or "kind" not in header:
+        raise RecordingError(p, "the header needs the columns onset_s and kind", 1)
+    col = {name: i for i, name in enumerate(header)}
+    out: list[Event] = []
+    for i, raw in enumerate(lines[1:], start=1):
+        if not raw.strip():
+            continue
+        parts = raw.rstrip("\r").split("\t")
+        onset = _parse_rr(parts[col["onset_s"]]) if len(parts) == len(header) else None
+        if onset is None:
+            if _last_line_cut(lines, complete, i):
+                continue
+            raise RecordingError(p, f"expected {len(header)} columns with a numeric onset_s", i + 1)
+
+        def get(name: str, parts: list[str] = parts) -> str:
+            return parts[col[name]] if name in col else ""
+
+        kind = get("kind") if get("kind") in EVENT_KINDS else "note"
+        duration = _parse_rr(get("duration_s")) or 0.0
+        out.append(Event(onset, kind, get("label"), duration, get("source")))
+    return out
 
 
 def _read_connection_events(p: Path) -> dict[str, list[float]]:
@@ -319,7 +384,10 @@ def _read_beats_tsv(
         raise RecordingError(p, "the header needs the columns time_s and rr_ms", 1)
     ci_t, ci_rr = header.index("time_s"), header.index("rr_ms")
     ci_src = header.index("source") if "source" in header else None
+    ci_hr = header.index("hr_bpm") if "hr_bpm" in header else None
+    ci_contact = header.index("contact") if "contact" in header else None
     per_source: dict[str, tuple[list[float], list[float], list[int]]] = {}
+    extra: dict[str, tuple[list[float], list[int]]] = {}
     warnings: list[str] = []
     data_row = -1
     for i, raw in enumerate(text_lines[1:], start=1):
@@ -341,17 +409,29 @@ def _read_beats_tsv(
         else:
             problem = _check_absurd(rr, parts[ci_rr])
         src = parts[ci_src] if ci_src is not None and len(parts) > ci_src else ""
-        if problem is None and src in per_source and per_source[src][0] and t <= per_source[src][0][-1]:  # type: ignore[operator]
+        if (
+            problem is None
+            and src in per_source
+            and per_source[src][0]
+            and t <= per_source[src][0][-1]
+        ):  # type: ignore[operator]
             problem = f"time_s {parts[ci_t]} does not come after the previous beat's"
         if problem:
             if cut:
-                warnings.append(f"line {i + 1} is cut off (an interrupted recording?) and was skipped")
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
                 continue
             raise RecordingError(p, problem, i + 1)
         ts, rrs, rows = per_source.setdefault(src, ([], [], []))
         ts.append(t)  # type: ignore[arg-type]
         rrs.append(rr)  # type: ignore[arg-type]
         rows.append(data_row)
+        hrs, contacts = extra.setdefault(src, ([], []))
+        hr = _parse_rr(parts[ci_hr]) if ci_hr is not None and len(parts) > ci_hr else None
+        hrs.append(math.nan if hr is None else hr)
+        c = parts[ci_contact].strip() if ci_contact is not None and len(parts) > ci_contact else ""
+        contacts.append(1 if c == "1" else 0 if c == "0" else -1)
     if not per_source:
         raise RecordingError(p, "empty: there are no beats in it")
     out = []
@@ -367,10 +447,19 @@ def _read_beats_tsv(
             if 0 < k < t_arr.size:
                 breaks[k] = True
         breaks[0] = True
+        hrs, contacts = extra[src]
         out.append(
             Recording(
-                str(shown), "session", src, t_arr, rr_arr, np.asarray(rows, dtype=np.intp),
-                np.flatnonzero(breaks), list(warnings),
+                str(shown),
+                "session",
+                src,
+                t_arr,
+                rr_arr,
+                np.asarray(rows, dtype=np.intp),
+                np.flatnonzero(breaks),
+                list(warnings),
+                np.asarray(hrs) if ci_hr is not None else None,
+                np.asarray(contacts, dtype=np.int8) if ci_contact is not None else None,
             )  # fmt: skip
         )
     return out

@@ -64,7 +64,16 @@ class Artifact(IntEnum):
 
 
 #: Text label of each :class:`Artifact` value, as written in files (empty = none).
-ARTIFACT_NAMES: tuple[str, ...] = ("", "ectopic", "long", "short", "missed", "extra", "range", "jump")
+ARTIFACT_NAMES: tuple[str, ...] = (
+    "",
+    "ectopic",
+    "long",
+    "short",
+    "missed",
+    "extra",
+    "range",
+    "jump",
+)
 
 _INTERPOLATED = (Artifact.ECTOPIC, Artifact.LONG, Artifact.SHORT, Artifact.RANGE, Artifact.JUMP)
 

@@ -117,7 +117,9 @@ def short_spectra(
     parts = [_short_block(time_s, nn_ms, ends[i : i + _BLOCK]) for i in range(0, ends.size, _BLOCK)]
     if len(parts) == 1:
         return parts[0]
-    return ShortSpectra(*(np.concatenate(f) for f in zip(*(_fields(p) for p in parts), strict=True)))
+    return ShortSpectra(
+        *(np.concatenate(f) for f in zip(*(_fields(p) for p in parts), strict=True))
+    )
 
 
 _BLOCK = 512

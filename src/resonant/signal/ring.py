@@ -67,7 +67,7 @@ class Ring:
         self._start = max(self._start, self.end - self.capacity)
 
     def view(self, start: int, end: int | None = None) -> NDArray[np.float64]:
-        """Rows ``start`` (absolute, inclusive) to ``end`` (exclusive; default: newest) as a view."""
+        """Rows ``start`` (absolute, inclusive) to ``end`` (exclusive; default newest), a view."""
         end = self.end if end is None else end
         if not self.start <= start <= end <= self.end:
             raise IndexError(f"Ring: rows {start}..{end} are not held ({self.start}..{self.end})")

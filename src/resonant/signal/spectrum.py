@@ -211,7 +211,8 @@ def welch_segments(
 ) -> NDArray[np.float64]:
     """Detrended segments of one gap-free stretch, for Welch's method.
 
-    The tachogram is interpolated at ``fs_hz`` over the stretch (:func:`hermite_interp`), then cut into
+    The tachogram is interpolated at ``fs_hz`` over the stretch (:func:`hermite_interp`),
+    then cut into
     segments of ``segment_s`` seconds overlapping by half (Welch 1967; hrv-spec §4.3:
     Welch on 5-minute segments for whole-recording LF and HF).
 

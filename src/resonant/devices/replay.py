@@ -1,0 +1,111 @@
+"""Replay a recording as a live source: a session folder, or any file ``resonant analyze`` reads.
+
+Beats come out at their recorded session times (a file without times: at the running
+sum of its intervals), on the clock given, so a faster clock replays faster. A session
+folder's events (markers, phases, disconnects) come out at their times too, and each
+break in the recording (a disconnect, or beats lost on the way) is a :class:`Gap`, so the
+replayed session has the same segments as the original.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from resonant.beats import Beat, Event, Gap
+from resonant.clock import Clock
+from resonant.devices.source import SourceInfo, SourceItem
+from resonant.session.recording import read_events, read_recording
+
+__all__ = ["ReplaySource"]
+
+# Order of items at the same time: events and gaps before the beat they precede.
+_ORDER_EVENT, _ORDER_GAP, _ORDER_BEAT = 0, 1, 2
+
+
+class ReplaySource:
+    """A recorded session or RR file as a source.
+
+    Parameters
+    ----------
+    path : str or Path
+        A session folder, a ``beats.tsv``, an RR text file or an OpenHRV CSV.
+    label : str or None
+        Label for beats whose recording has none (RR files); default ``"replay"``.
+        Beats from a session folder keep their recorded source labels.
+
+    Raises
+    ------
+    resonant.session.recording.RecordingError
+        When the recording cannot be read (one sentence naming the file and line).
+    """
+
+    def __init__(self, path: str | Path, label: str | None = None) -> None:
+        self.path = Path(path)
+        self._label = label or "replay"
+        self.recordings = read_recording(self.path)
+        self.events = read_events(self.path) if self.path.is_dir() else []
+        self._state = "streaming"
+        self.beats_total = sum(r.rr_ms.size for r in self.recordings)
+        self.end_s = max(float(r.time_s[-1]) for r in self.recordings)
+
+    @property
+    def info(self) -> SourceInfo:
+        """Who the source is, for ``session.json``."""
+        return SourceInfo(
+            label=self._label,
+            kind="replay",
+            name=self.path.name,
+            settings={
+                "path": str(self.path),
+                "recorded_sources": [r.source or self._label for r in self.recordings],
+                "beats": self.beats_total,
+            },
+        )
+
+    @property
+    def state(self) -> str:
+        """``streaming``, ``reconnecting`` or (a replay at its end) ``ended``."""
+        return self._state
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the reader skipped or assumed, as sentences."""
+        return [w for r in self.recordings for w in r.warnings]
+
+    def timeline(self) -> list[SourceItem]:
+        """Every item of the replay in time order (what :meth:`items` yields)."""
+        heap: list[tuple[float, int, int, SourceItem]] = []
+        seq = 0
+        for ev in self.events:
+            heap.append((ev.onset_s, _ORDER_EVENT, seq, ev))
+            seq += 1
+        for rec in self.recordings:
+            label = rec.source or self._label
+            t, rr = rec.time_s, rec.rr_ms
+            starts = set(rec.segment_starts.tolist())
+            for k in range(t.size):
+                if k in starts and k > 0:
+                    gap_t = max(float(t[k - 1]), float(t[k]) - float(rr[k]) / 1000.0)
+                    heap.append((gap_t, _ORDER_GAP, seq, Gap(gap_t, label, "replayed break")))
+                    seq += 1
+                hr = None
+                if rec.hr_bpm is not None and rec.hr_bpm[k] == rec.hr_bpm[k]:
+                    hr = float(rec.hr_bpm[k])
+                contact = None
+                if rec.contact is not None and rec.contact[k] >= 0:
+                    contact = bool(rec.contact[k])
+                beat = Beat(float(t[k]), float(rr[k]), hr, contact, label)
+                heap.append((beat.time_s, _ORDER_BEAT, seq, beat))
+                seq += 1
+        heapq.heapify(heap)
+        return [heapq.heappop(heap)[3] for _ in range(len(heap))]
+
+    async def items(self, clock: Clock) -> AsyncIterator[SourceItem]:
+        """The recording's items, each when its time comes on ``clock``; then it ends."""
+        for item in self.timeline():
+            when = item.onset_s if isinstance(item, Event) else item.time_s
+            await clock.sleep_until(when)
+            yield item
+        self._state = "ended"

@@ -1,0 +1,227 @@
+"""``resonant record`` and the headless ``resonant demo``: one session in the terminal.
+
+Both build the same :class:`~resonant.session.session.Session` the window uses: a
+source (the simulated strap or a replayed recording), the pacer schedule, the recorder
+and the terminal dashboard as sinks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from resonant.clock import SPEED_MAX, MonotonicClock, utc_now
+from resonant.devices.source import Source
+from resonant.pacer import PacerError, PacerSchedule, PacerSettings
+from resonant.session.session import Session, SessionSummary
+from resonant.signal.metrics import StreamConfig
+
+__all__ = ["run_record", "run_demo"]
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad option value, as one sentence."""
+
+
+def _pacer(args: argparse.Namespace) -> PacerSchedule | None:
+    if args.no_pacer:
+        return None
+    try:
+        inhale, exhale = PacerSettings.parse_ratio(args.ratio)
+        settings = PacerSettings(
+            rate_bpm=args.pace, inhale=inhale, exhale=exhale,
+            hold_in_s=args.hold_in, hold_out_s=args.hold_out,
+        )  # fmt: skip
+    except PacerError as exc:
+        raise UsageError(str(exc)) from None
+    return PacerSchedule(settings)
+
+
+def _source(args: argparse.Namespace, pacer: PacerSchedule | None, simulate: bool) -> Source:
+    if simulate:
+        import random
+
+        from resonant.devices.physiology import PersonSpec
+        from resonant.devices.simulated import SimulatedStrap, StrapSpec
+
+        seed = (
+            args.sim_seed if args.sim_seed is not None else random.SystemRandom().randrange(2**31)
+        )
+        args.sim_seed = seed
+        try:
+            person = PersonSpec(
+                resonance_bpm=args.sim_resonance, state=args.sim_state,
+                adherence=args.sim_adherence, seed=seed,
+            )  # fmt: skip
+            strap = StrapSpec(
+                label="sim", artifact_rate=args.sim_artifacts,
+                contact_losses_per_h=args.sim_contact_loss,
+                disconnects_per_h=args.sim_disconnects, seed=seed,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return SimulatedStrap(person, strap, pacer)
+    from resonant.devices.replay import ReplaySource
+    from resonant.session.recording import RecordingError
+
+    try:
+        return ReplaySource(args.replay)
+    except RecordingError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check(args: argparse.Namespace) -> None:
+    if not 0.0 < args.speed <= SPEED_MAX:
+        raise UsageError(f"--speed {args.speed:g} is outside 0-{SPEED_MAX:g}")
+    if args.duration is not None and not args.duration > 0:
+        raise UsageError(f"--duration {args.duration:g} is not a positive number of seconds")
+
+
+def _metadata(
+    args: argparse.Namespace, source: Source, pacer: PacerSchedule | None, start: str
+) -> dict[str, Any]:
+    ps = pacer.settings if pacer is not None else None
+    cfg = StreamConfig()
+    return {
+        "start_utc": start,
+        "sources": [source.info.to_json()],
+        "settings": {
+            "pacer": None if ps is None else {
+                "rate_bpm": ps.rate_bpm, "ratio": ps.ratio,
+                "hold_in_s": ps.hold_in_s, "hold_out_s": ps.hold_out_s,
+            },
+            "windows": {
+                "time_domain_s": cfg.window_s, "spectral_update_s": cfg.update_s,
+                "reclassify_s": cfg.reclassify_s, "max_corrected_pct": cfg.max_corrected_pct,
+            },
+            "duration_s": args.duration,
+            "speed": args.speed,
+        },
+        "protocol": None,
+        "participant": args.participant,
+        "consent": None,
+        "notes": "",
+    }  # fmt: skip
+
+
+async def _run(session: Session, dashboard: Any) -> SessionSummary:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, session.stop, "stopped")
+    dash = asyncio.create_task(dashboard.run()) if dashboard is not None else None
+    try:
+        return await session.run()
+    finally:
+        if dash is not None:
+            dash.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await dash
+
+
+def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool) -> int:
+    from resonant.session.recorder import Recorder, RecorderError
+
+    try:
+        _check(args)
+        pacer = _pacer(args)
+        source = _source(args, pacer, simulate)
+    except UsageError as exc:
+        print(f"resonant: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for w in getattr(source, "warnings", []):
+        print(f"resonant: note: {w}", file=sys.stderr)
+    start = utc_now()
+    recorder = None
+    if record:
+        if args.out:
+            folder = Path(args.out).expanduser()
+        else:
+            from resonant.paths import new_session_folder, sessions_dir
+
+            folder = new_session_folder(sessions_dir(), start, args.label or source.info.label)
+
+        def tell(problem: str) -> None:
+            print(f"\nresonant: {problem}", file=sys.stderr, flush=True)
+
+        try:
+            meta = _metadata(args, source, pacer, start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            recorder = Recorder(folder, meta, on_problem=tell)
+        except RecorderError as exc:
+            print(f"resonant: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"resonant: recording to {folder}", flush=True)
+    clock = MonotonicClock(args.speed)
+    sinks = [recorder] if recorder is not None else []
+    session = Session([source], clock, pacer, sinks, duration_s=args.duration)
+    live = sys.stdout.isatty()
+    dashboard = None
+    if live or demo:
+        from resonant.terminal import TerminalDashboard
+
+        dashboard = TerminalDashboard(session, sys.stdout, live, recorder)
+    summary = asyncio.run(_run(session, dashboard))
+    status = EXIT_OK
+    if recorder is not None:
+        recorder.close(
+            end_utc=utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            duration_s=round(summary.elapsed_s, 3),
+            end_reason=summary.reason,
+            beats=summary.beats,
+        )
+        if recorder.problem:
+            status = EXIT_FAILED  # already said when it happened
+    for problem in summary.problems:
+        print(f"resonant: {problem}", file=sys.stderr)
+        status = EXIT_FAILED
+    _print_summary(summary, recorder.folder if recorder is not None else None, args)
+    return status
+
+
+def _print_summary(summary: SessionSummary, folder: Path | None, args: argparse.Namespace) -> None:
+    from resonant.terminal import fmt_clock
+
+    how = {
+        "stopped": "ended",
+        "completed": "completed",
+        "source ended": "ended (the recording ran out)",
+        "source failed": "ended because its source failed",
+    }
+    print(
+        f"resonant: session {how.get(summary.reason, 'ended')} after {fmt_clock(summary.elapsed_s)}"
+    )
+    for label, n in summary.beats.items():
+        coh = summary.coherence_mean.get(label)
+        hr = summary.hr_mean_bpm.get(label)
+        parts = [f"{n} beats"]
+        if hr is not None:
+            parts.append(f"mean HR {hr:.0f} bpm")
+        if coh is not None:
+            parts.append(f"mean coherence {coh:.2f}")
+        print(f"  {label}: " + ", ".join(parts))
+    if summary.gaps:
+        print(f"  {summary.gaps} break(s) in the beats were recorded as gaps")
+    if getattr(args, "sim_seed", None) is not None and args.simulate_used:
+        print(f"  simulated with --sim-seed {args.sim_seed}")
+    if folder is not None:
+        print(f"resonant: saved in {folder}")
+
+
+def run_record(args: argparse.Namespace) -> int:
+    """``resonant record``: one recorded session from the simulated strap or a replay."""
+    args.simulate_used = bool(args.simulate)
+    return _session(args, simulate=bool(args.simulate), record=True, demo=False)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``resonant demo``: the simulated strap in the terminal dashboard (recorded with --out)."""
+    args.simulate_used = True
+    args.replay = None
+    return _session(args, simulate=True, record=bool(args.out), demo=True)

@@ -1,0 +1,61 @@
+"""Replay: a recording as a live source, with its breaks and events."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from resonant.beats import Beat, Event, Gap
+from resonant.clock import MonotonicClock
+from resonant.devices.replay import ReplaySource
+from resonant.session.recording import RecordingError
+from tests.conftest import FIXTURES, REFERENCE
+
+GAP_SESSION = FIXTURES / "sessions" / "2026-11-22T10-00-00Z_gap"
+
+
+def test_session_folder_timeline_has_beats_gap_and_events_in_order() -> None:
+    src = ReplaySource(GAP_SESSION)
+    items = src.timeline()
+    times = [x.onset_s if isinstance(x, Event) else x.time_s for x in items]
+    assert times == sorted(times)
+    gaps = [x for x in items if isinstance(x, Gap)]
+    events = [x for x in items if isinstance(x, Event)]
+    beats = [x for x in items if isinstance(x, Beat)]
+    assert len(gaps) == 1 and [e.label for e in events] == ["disconnected", "reconnected"]
+    assert len(beats) == src.beats_total
+    assert all(b.source == "strap" and b.contact is True and b.hr_bpm for b in beats)
+    # The gap falls between the last beat before the disconnect and the first after it.
+    after = next(b for b in beats if b.time_s > gaps[0].time_s)
+    before = [b for b in beats if b.time_s <= gaps[0].time_s][-1]
+    assert before.time_s < events[0].onset_s < after.time_s
+
+
+def test_rr_file_replays_at_its_running_sum() -> None:
+    src = ReplaySource(REFERENCE / "spontaneous.txt", label="file")
+    beats = [x for x in src.timeline() if isinstance(x, Beat)]
+    assert beats[0].source == "file" and beats[0].time_s == pytest.approx(beats[0].rr_ms / 1000)
+    assert src.info.kind == "replay" and src.info.settings["beats"] == len(beats)
+
+
+def test_replay_waits_for_each_beat_on_the_clock() -> None:
+    src = ReplaySource(REFERENCE / "spontaneous.txt")
+
+    async def first_beats() -> list[tuple[float, float]]:
+        clock = MonotonicClock(speed=50.0)
+        got = []
+        async for item in src.items(clock):
+            got.append((item.time_s, clock.now()))
+            if len(got) == 20:
+                break
+        return got
+
+    for t, now in asyncio.run(first_beats()):
+        assert now >= t
+
+
+def test_unreadable_recording_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match="no such file"):
+        ReplaySource(tmp_path / "missing.txt")
