@@ -41,6 +41,7 @@ def test_a_person_not_following_is_told_gently() -> None:
     _, snap = _snapshots(0.0)
     text = "\n".join(render(snap))
     assert "that's fine" in text and "quicker than the guide" in text
+    assert "(low)" not in text  # a low coherence level reads as "settling"
     assert not JUDGING.search(text)
 
 

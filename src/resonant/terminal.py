@@ -23,6 +23,8 @@ _CUES = {
     "exhale": "and gently out...",
     "hold_out": "resting",
 }
+#: How coherence levels are spoken of: a low level is a settling rhythm, never a failure.
+_LEVEL_WORDS = {"low": "settling", "medium": "medium", "high": "high"}
 BAR_WIDTH = 24
 
 
@@ -62,9 +64,8 @@ def _source_lines(s: SourceSnapshot, pacer: PacerState | None) -> list[str]:
     if b is not None and b.rmssd_ms is None and b.reason and b.reason.startswith("settling"):
         rmssd = "settling in"
     if sp is not None and sp.coherence_score is not None:
-        coh = f"{sp.coherence_score:.1f}" + (
-            f" ({sp.coherence_level})" if sp.coherence_level else ""
-        )
+        level = _LEVEL_WORDS.get(sp.coherence_level or "", "")
+        coh = f"{sp.coherence_score:.1f}" + (f" ({level})" if level else "")
     else:
         coh = "settling in"
     breath = _num(sp.breathing_rate_bpm if sp else None, ".1f", "/min")
