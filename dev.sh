@@ -17,6 +17,8 @@ say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
 # Debian packages the Qt window needs, even offscreen (tests run Qt with QT_QPA_PLATFORM=offscreen).
 QT_DEBS=(libegl1 libgl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3)
+# The Bluetooth tests run unmodified bleak against a fake BlueZ on a private D-Bus daemon.
+TEST_DEBS=(dbus-daemon)
 
 apt_updated=0
 ensure_debs() {
@@ -85,7 +87,7 @@ case "$cmd" in
         exec "$VENV/bin/resonant" demo "$@"
         ;;
     test)
-        ensure_debs "${QT_DEBS[@]}"
+        ensure_debs "${QT_DEBS[@]}" "${TEST_DEBS[@]}"
         ensure_venv test
         exec "$PY" -m pytest "$@"
         ;;

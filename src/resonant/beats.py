@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Beat", "Gap", "Event", "EVENT_KINDS", "BeatTimer", "RR_UNITS_PER_S", "rr_ms_from_raw"]
+__all__ = [
+    "Beat",
+    "Gap",
+    "Event",
+    "EcgSamples",
+    "EVENT_KINDS",
+    "BeatTimer",
+    "RR_UNITS_PER_S",
+    "rr_ms_from_raw",
+]
 
 #: Heart Rate Measurement RR resolution: 1/1024 s per unit (Bluetooth HRS 1.0, §3.1.1.4).
 RR_UNITS_PER_S = 1024
@@ -122,6 +131,30 @@ class Event:
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:
             raise ValueError(f"event kind {self.kind!r} is not one of {', '.join(EVENT_KINDS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class EcgSamples:
+    """Raw ECG samples from a strap that streams them (Polar H10), on the session clock.
+
+    Attributes
+    ----------
+    times_s : tuple of float
+        Time of each sample, s on the session clock, increasing.
+    ecg_uv : tuple of int
+        The samples, microvolts.
+    source : str
+        Label of the strap.
+    """
+
+    times_s: tuple[float, ...]
+    ecg_uv: tuple[int, ...]
+    source: str = ""
+
+    @property
+    def time_s(self) -> float:
+        """Time of the first sample, s (where the chunk sits in a source's time order)."""
+        return self.times_s[0] if self.times_s else 0.0
 
 
 class BeatTimer:

@@ -71,6 +71,18 @@ def _build_parser() -> argparse.ArgumentParser:
         help="use the terminal dashboard even where a display is available",
     )
     add_source_arguments(demo, demo=True)
+    scan = sub.add_parser(
+        "scan",
+        help="list the Bluetooth heart-rate straps in range",
+        description=(
+            "Scan for Bluetooth LE devices advertising the Heart Rate Service (0x180D): "
+            "name, address and signal strength, strongest first. A strap shows up when it "
+            "is worn (moistened electrodes) and not connected to another phone or app."
+        ),
+    )
+    scan.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                      help="how long to listen, s (default 5)")  # fmt: skip
+    scan.add_argument("--json", action="store_true", help="print one JSON object per strap")
     return parser
 
 
@@ -90,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from resonant.record_cmd import run_record
 
             return run_record(args)
+        if args.command == "scan":
+            from resonant.scan_cmd import run_scan
+
+            return run_scan(args.timeout, as_json=args.json)
         if args.command == "demo":
             from resonant.record_cmd import run_demo
 

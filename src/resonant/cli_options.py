@@ -16,6 +16,15 @@ def add_source_arguments(p: argparse.ArgumentParser, demo: bool = False) -> None
         src = p.add_mutually_exclusive_group(required=True)
         src.add_argument("--simulate", action="store_true", help="use the simulated strap")
         src.add_argument("--replay", metavar="PATH", help="replay a session folder or RR file")
+        src.add_argument(
+            "--device",
+            action="append",
+            metavar="NAME|ADDR[=LABEL]",
+            help=(
+                "a Bluetooth strap, by address or (part of) its name; repeat for several "
+                "straps; =LABEL names it in the files (default: what you typed)"
+            ),
+        )
     p.add_argument("--out", metavar="DIR", help=(
         "session folder to create (refused if it exists; its parent is created)"
         + ("" if demo else "; default: a new folder in your data folder")
@@ -60,6 +69,12 @@ def add_source_arguments(p: argparse.ArgumentParser, demo: bool = False) -> None
         metavar="S",
         help="pause at the bottom of the out-breath, 0-2 s (default 0)",
     )
+    if not demo:
+        p.add_argument(
+            "--ecg",
+            action="store_true",
+            help="with --device: also record raw ECG (130 Hz) where offered (Polar H10)",
+        )
     p.add_argument(
         "--no-pacer", action="store_true", help="no breathing guide: breathe at your own pace"
     )

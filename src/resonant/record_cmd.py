@@ -1,7 +1,8 @@
 """``resonant record`` and the headless ``resonant demo``: one session in the terminal.
 
 Both build the same :class:`~resonant.session.session.Session` the window uses: a
-source (the simulated strap or a replayed recording), the pacer schedule, the recorder
+source (the simulated strap, a replayed recording, or Bluetooth straps), the pacer
+schedule, the recorder
 and the terminal dashboard as sinks.
 """
 
@@ -42,6 +43,31 @@ def _pacer(args: argparse.Namespace) -> PacerSchedule | None:
     except PacerError as exc:
         raise UsageError(str(exc)) from None
     return PacerSchedule(settings)
+
+
+def _devices(args: argparse.Namespace) -> list[Source]:
+    """One Bluetooth source per ``--device NAME|ADDR[=LABEL]``, with distinct labels."""
+    from resonant.devices.ble import BleStrap
+
+    claimed: set[str] = set()
+    out: list[Source] = []
+    labels: set[str] = set()
+    for spec in args.device:
+        target, _, label = spec.partition("=")
+        target, label = target.strip(), label.strip() or target.strip()
+        if not target:
+            raise UsageError(f"--device {spec!r} names no strap (give an address or a name)")
+        if label in labels:
+            raise UsageError(f"two straps are labelled {label!r}: give each its own =LABEL")
+        labels.add(label)
+        out.append(BleStrap(target, label, claimed=claimed, ecg=bool(getattr(args, "ecg", False))))
+    return out
+
+
+def _sources(args: argparse.Namespace, pacer: PacerSchedule | None, simulate: bool) -> list[Source]:
+    if getattr(args, "device", None):
+        return _devices(args)
+    return [_source(args, pacer, simulate)]
 
 
 def _source(args: argparse.Namespace, pacer: PacerSchedule | None, simulate: bool) -> Source:
@@ -85,13 +111,13 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _metadata(
-    args: argparse.Namespace, source: Source, pacer: PacerSchedule | None, start: str
+    args: argparse.Namespace, sources: list[Source], pacer: PacerSchedule | None, start: str
 ) -> dict[str, Any]:
     ps = pacer.settings if pacer is not None else None
     cfg = StreamConfig()
     return {
         "start_utc": start,
-        "sources": [source.info.to_json()],
+        "sources": [src.info.to_json() for src in sources],
         "settings": {
             "pacer": None if ps is None else {
                 "rate_bpm": ps.rate_bpm, "ratio": ps.ratio,
@@ -132,11 +158,11 @@ def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool)
     try:
         _check(args)
         pacer = _pacer(args)
-        source = _source(args, pacer, simulate)
+        sources = _sources(args, pacer, simulate)
     except UsageError as exc:
         print(f"resonant: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    for w in getattr(source, "warnings", []):
+    for w in (w for src in sources for w in getattr(src, "warnings", [])):
         print(f"resonant: note: {w}", file=sys.stderr)
     start = utc_now()
     recorder = None
@@ -146,13 +172,14 @@ def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool)
         else:
             from resonant.paths import new_session_folder, sessions_dir
 
-            folder = new_session_folder(sessions_dir(), start, args.label or source.info.label)
+            label = args.label or "+".join(src.info.label for src in sources)
+            folder = new_session_folder(sessions_dir(), start, label)
 
         def tell(problem: str) -> None:
             print(f"\nresonant: {problem}", file=sys.stderr, flush=True)
 
         try:
-            meta = _metadata(args, source, pacer, start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            meta = _metadata(args, sources, pacer, start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
             recorder = Recorder(folder, meta, on_problem=tell)
         except RecorderError as exc:
             print(f"resonant: {exc}", file=sys.stderr)
@@ -160,7 +187,7 @@ def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool)
         print(f"resonant: recording to {folder}", flush=True)
     clock = MonotonicClock(args.speed)
     sinks = [recorder] if recorder is not None else []
-    session = Session([source], clock, pacer, sinks, duration_s=args.duration)
+    session = Session(sources, clock, pacer, sinks, duration_s=args.duration)
     live = sys.stdout.isatty()
     dashboard = None
     if live or demo:
@@ -169,12 +196,21 @@ def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool)
         dashboard = TerminalDashboard(session, sys.stdout, live, recorder)
     summary = asyncio.run(_run(session, dashboard))
     status = EXIT_OK
+    if recorder is not None and not summary.beats and summary.reason == "source failed":
+        # The strap never streamed: leave no empty session behind.
+        recorder.close()
+        _remove_empty(recorder.folder)
+        for problem in summary.problems:
+            print(f"resonant: {problem}", file=sys.stderr)
+        print("resonant: nothing was recorded", file=sys.stderr)
+        return EXIT_FAILED
     if recorder is not None:
         recorder.close(
             end_utc=utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             duration_s=round(summary.elapsed_s, 3),
             end_reason=summary.reason,
             beats=summary.beats,
+            sources=[src.info.to_json() for src in sources],
         )
         if recorder.problem:
             status = EXIT_FAILED  # already said when it happened
@@ -183,6 +219,18 @@ def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool)
         status = EXIT_FAILED
     _print_summary(summary, recorder.folder if recorder is not None else None, args)
     return status
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove a session folder this run created when it holds no beats (headers only)."""
+    beats = folder / "beats.tsv"
+    if beats.is_file() and beats.read_text(encoding="utf-8").count("\n") > 1:
+        return
+    for name in ("session.json", "beats.tsv", "pacer.tsv", "events.tsv", "metrics.tsv"):
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _print_summary(summary: SessionSummary, folder: Path | None, args: argparse.Namespace) -> None:

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from resonant._version import __version__
-from resonant.beats import Beat, Event
+from resonant.beats import Beat, EcgSamples, Event
+from resonant.devices.source import SourceInfo
 from resonant.pacer import PacerPhase
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics
@@ -37,6 +38,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "beats.tsv": ("time_s", "rr_ms", "hr_bpm", "contact", "artifact", "source"),
     "pacer.tsv": ("time_s", "phase", "rate_bpm", "ratio", "duration_s", "breath"),
     "events.tsv": ("onset_s", "duration_s", "kind", "label", "source"),
+    "ecg.tsv": ("time_s", "ecg_uv", "source"),
     "metrics.tsv": (
         "time_s", "source", "hr_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct",
         "coherence_ratio", "coherence_score", "coherence_level", "peak_hz",
@@ -44,6 +46,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "pacer_rate_bpm", "adherent", "corrected_pct", "note",
     ),
 }  # fmt: skip
+
+#: Tables created only when their first row comes (most sessions have no ECG).
+LAZY = ("ecg.tsv",)
 
 #: Shortest wall-clock time between two syncs to the disk, s.
 SYNC_INTERVAL_S = 0.2
@@ -121,11 +126,9 @@ class Recorder:
         }
         try:
             self._write_json()
-            for name, cols in COLUMNS.items():
-                f = open(self.folder / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-                self._files[name] = f
-                f.write("\t".join(cols) + "\n")
-                f.flush()
+            for name in COLUMNS:
+                if name not in LAZY:
+                    self._open(name)
             self._sync(force=True)
         except OSError as exc:
             self.close()
@@ -179,6 +182,36 @@ class Recorder:
             fmt_number(spectral.corrected_pct, 2), _cell(notes),
         ))  # fmt: skip
 
+    def ecg(self, samples: EcgSamples) -> None:
+        """Raw ECG samples (``ecg.tsv`` is created with the first)."""
+        if self.problem is not None:
+            return
+        if "ecg.tsv" not in self._files:
+            try:
+                self._open("ecg.tsv")
+            except OSError as exc:
+                self._fail(exc)
+                return
+        src = _cell(samples.source)
+        rows = "".join(
+            f"{fmt_number(t, 5)}\t{v}\t{src}\n"
+            for t, v in zip(samples.times_s, samples.ecg_uv, strict=True)
+        )
+        f = self._files["ecg.tsv"]
+        try:
+            f.write(rows)
+            f.flush()
+            self.rows["ecg.tsv"] += len(samples.ecg_uv)
+            self._dirty = True
+        except OSError as exc:
+            self._fail(exc)
+
+    def _open(self, name: str) -> None:
+        f = open(self.folder / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._files[name] = f
+        f.write("\t".join(COLUMNS[name]) + "\n")
+        f.flush()
+
     # -- as a session sink ----------------------------------------------------------------
 
     def on_beat(self, beat: Beat, metrics: BeatMetrics) -> None:
@@ -199,6 +232,14 @@ class Recorder:
     def on_pacer(self, phase: PacerPhase) -> None:
         """Sink: write the phase onset."""
         self.pacer(phase)
+
+    def on_ecg(self, samples: EcgSamples) -> None:
+        """Sink: write the ECG samples."""
+        self.ecg(samples)
+
+    def on_sources(self, sources: list[SourceInfo]) -> None:
+        """Sink: rewrite the ``sources`` of ``session.json`` (a strap said who it is)."""
+        self.update_metadata(sources=[src.to_json() for src in sources])
 
     def on_batch_end(self) -> None:
         """Sink: sync to the disk (rate-limited)."""

@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from resonant.beats import Beat, Event, Gap
+from resonant.beats import Beat, EcgSamples, Event, Gap
 from resonant.clock import Clock
-from resonant.devices.source import Source, SourceItem
+from resonant.devices.source import Source, SourceInfo, SourceItem
 from resonant.pacer import PacerPhase, PacerSchedule, PacerSettings, PacerState
 from resonant.signal.adherence import is_adherent
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics, StreamConfig
@@ -59,6 +59,12 @@ class SessionSink(Protocol):
 
     def on_batch_end(self) -> None:
         """The end of a batch of calls (a notification, a tick): a moment to sync."""
+
+    def on_sources(self, sources: list[SourceInfo]) -> None:
+        """The sources' descriptions changed (a strap connected and said who it is)."""
+
+    def on_ecg(self, samples: EcgSamples) -> None:
+        """Raw ECG samples from a strap that streams them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +310,9 @@ class Session:
             return False
         if isinstance(item, Beat):
             self._on_beat(item)
+        elif isinstance(item, EcgSamples):
+            for s in self.sinks:
+                _call(s, "on_ecg", item)
         elif isinstance(item, Gap):
             self._gaps += 1
             if item.source in self._per:
@@ -355,6 +364,11 @@ class Session:
         self._events += 1
         for s in self.sinks:
             _call(s, "on_event", event)
+        if event.kind == "connection" and event.label in ("connected", "reconnected"):
+            # A strap has told who it is (model, firmware, battery): refresh the metadata.
+            infos = [src.info for src in self.sources]
+            for s in self.sinks:
+                _call(s, "on_sources", infos)
 
     def _flush_pacer(self, until_s: float) -> None:
         if self.pacer is None or until_s <= self._pacer_done_s:
