@@ -173,8 +173,8 @@ class TerminalDashboard:
         self._drawn = 0
         self._next_plain_s = plain_every_s
 
-    def draw(self) -> None:
-        """Draw the current snapshot once."""
+    def draw(self, final: bool = False) -> None:
+        """Draw the current snapshot once (``final``: a plain line is printed regardless)."""
         snap = self.session.snapshot()
         if self.live:
             rec = self.recorder
@@ -186,7 +186,7 @@ class TerminalDashboard:
             self.out.write(up + "".join(f"\x1b[2K{ln}\n" for ln in lines))
             self._drawn = len(lines)
             self.out.flush()
-        elif snap.sources and snap.elapsed_s >= self._next_plain_s:
+        elif snap.sources and (final or snap.elapsed_s >= self._next_plain_s):
             self._next_plain_s = (snap.elapsed_s // self.plain_every_s + 1) * self.plain_every_s
             self.out.write(render_plain(snap) + "\n")
             self.out.flush()
@@ -200,7 +200,7 @@ class TerminalDashboard:
                 self.draw()
                 await asyncio.sleep(self.refresh_s)
         finally:
+            self.draw(final=True)
             if self.live:
-                self.draw()
                 self.out.write("\x1b[?25h")
                 self.out.flush()
