@@ -17,6 +17,10 @@ say() { printf 'dev.sh: %s\n' "$*" >&2; }
 
 # Debian packages the Qt window needs, even offscreen (tests run Qt with QT_QPA_PLATFORM=offscreen).
 QT_DEBS=(libegl1 libgl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3)
+# On a desktop, Qt's X11/Wayland window needs these too (Qt >= 6.5 needs libxcb-cursor0);
+# libpulse0 gives the optional breathing tones a sound output.
+QT_DESKTOP_DEBS=(libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+    libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libwayland-client0 libwayland-cursor0 libpulse0)
 # The Bluetooth tests run unmodified bleak against a fake BlueZ on a private D-Bus daemon.
 TEST_DEBS=(dbus-daemon)
 
@@ -82,8 +86,12 @@ cmd=${1:-}
 [ $# -gt 0 ] && shift
 case "$cmd" in
     demo)
+        # The trainer window on the simulated strap where there is a display; in this
+        # terminal otherwise (resonant decides).
+        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+            ensure_debs "${QT_DEBS[@]}" "${QT_DESKTOP_DEBS[@]}"
+        fi
         ensure_venv ""
-        # The trainer on the simulated strap (in the terminal until the window exists).
         exec "$VENV/bin/resonant" demo "$@"
         ;;
     test)

@@ -52,3 +52,15 @@ def test_manual_clock_wakes_sleepers_when_moved() -> None:
     assert asyncio.run(main()) == [3.0]
     with pytest.raises(ValueError, match="cannot go back"):
         ManualClock(5.0).set(4.0)
+
+
+def test_a_paused_clock_stands_still_and_resumes_where_it_stopped() -> None:
+    clock = MonotonicClock(speed=100.0)
+    time.sleep(0.02)
+    clock.pause()
+    stopped = clock.now()
+    time.sleep(0.05)
+    assert clock.now() == stopped and clock.paused
+    clock.resume()
+    assert 0.0 <= clock.now() - stopped < 1.0  # runs on from where it was, not from the wall
+    assert not clock.paused

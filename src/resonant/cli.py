@@ -62,13 +62,26 @@ def _build_parser() -> argparse.ArgumentParser:
         help="the trainer on the simulated strap (in this terminal)",
         description=(
             "Run the trainer on the simulated strap: a simulated person breathing with the "
-            "pacer. The session is shown in this terminal; with --out it is also recorded."
+            "pacer. The window opens where a display is available; otherwise (or with "
+            "--headless) the session is shown in this terminal. With --out it is recorded."
         ),
     )
     demo.add_argument(
         "--headless",
         action="store_true",
         help="use the terminal dashboard even where a display is available",
+    )
+    demo.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="save the window as PNG after --after seconds, then exit (works without a screen)",
+    )
+    demo.add_argument(
+        "--after",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds of wall time before the screenshot (default 10)",
     )
     add_source_arguments(demo, demo=True)
     scan = sub.add_parser(
@@ -91,8 +104,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        from resonant.gui.app import display_available
+
+        if not display_available():
+            parser.print_help()
+            print(
+                "\nresonant: no display here, so the window cannot open; "
+                "`resonant demo --headless` runs the trainer in this terminal.",
+                file=sys.stderr,
+            )
+            return EXIT_OK
+        from resonant.gui.app import run_window
+        from resonant.paths import sessions_dir
+
+        return run_window(record_dir=sessions_dir())
     try:
         if args.command == "analyze":
             from resonant.analyze_cmd import run_analyze

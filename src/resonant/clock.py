@@ -58,6 +58,7 @@ class MonotonicClock:
             raise ValueError(f"clock speed {speed:g} is outside 0-{SPEED_MAX:g}")
         self._speed = float(speed)
         self._t0 = time.monotonic()
+        self._paused_at: float | None = None
 
     @property
     def speed(self) -> float:
@@ -67,10 +68,28 @@ class MonotonicClock:
     def restart(self) -> None:
         """Make now the session's time 0."""
         self._t0 = time.monotonic()
+        self._paused_at: float | None = None
+
+    @property
+    def paused(self) -> bool:
+        """True while the clock is stopped."""
+        return self._paused_at is not None
+
+    def pause(self) -> None:
+        """Stop the session time (simulated and replayed sources wait with it)."""
+        if self._paused_at is None:
+            self._paused_at = time.monotonic()
+
+    def resume(self) -> None:
+        """Let the session time run on from where it stopped."""
+        if self._paused_at is not None:
+            self._t0 += time.monotonic() - self._paused_at
+            self._paused_at = None
 
     def now(self) -> float:
         """Session time, s."""
-        return (time.monotonic() - self._t0) * self._speed
+        wall = self._paused_at if self._paused_at is not None else time.monotonic()
+        return (wall - self._t0) * self._speed
 
     def wall_s(self, session_s: float) -> float:
         """Wall-clock seconds that ``session_s`` seconds of session time take."""
@@ -79,6 +98,9 @@ class MonotonicClock:
     async def sleep_until(self, time_s: float) -> None:
         """Return once the session time has reached ``time_s``."""
         while True:
+            if self._paused_at is not None:
+                await asyncio.sleep(0.05)
+                continue
             wait = (time_s - self.now()) / self._speed
             if wait <= 0.0:
                 # Yield anyway, so a source that is behind the clock cannot starve the loop.

@@ -269,7 +269,46 @@ def run_record(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``resonant demo``: the simulated strap in the terminal dashboard (recorded with --out)."""
+    """``resonant demo``: the trainer window on the simulated strap, or the terminal dashboard.
+
+    The window opens where a display is available (or with ``--screenshot``, which also
+    works without one); ``--headless`` or no display runs the same session in the terminal.
+    """
+    from resonant.gui.app import display_available
+
+    if not args.headless and (args.screenshot or display_available()):
+        if not 0.0 < args.speed <= 1000.0:
+            print(
+                f"resonant: --speed {args.speed:g} is outside 0-1000 for the window",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        if args.after <= 0:
+            print(
+                f"resonant: --after {args.after:g} is not a positive number of seconds",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        if args.out and Path(args.out).exists():
+            print(
+                f"resonant: {args.out} already exists: a session folder is never overwritten "
+                "(choose another --out)",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        from resonant.gui.app import run_window
+
+        return run_window(
+            speed=args.speed, demo=True, screenshot=args.screenshot, after_s=args.after,
+            sim_state=args.sim_state, sim_resonance_bpm=args.sim_resonance,
+            sim_seed=args.sim_seed, record_dir=Path(args.out).parent if args.out else None,
+            save_settings=False, guide=not args.no_pacer,
+            record_folder=Path(args.out) if args.out else None,
+            pacer={"pace_bpm": args.pace, "ratio": args.ratio, "hold_in_s": args.hold_in,
+                   "hold_out_s": args.hold_out},
+        )  # fmt: skip
+    if not args.headless:
+        print("resonant: no display here: running the trainer in this terminal.", file=sys.stderr)
     args.simulate_used = True
     args.replay = None
     return _session(args, simulate=True, record=bool(args.out), demo=True)

@@ -74,3 +74,24 @@ def test_many_windows_at_once_equal_one_at_a_time():
 )
 def test_challenge_levels(ratio_value, level, expected):
     assert coherence_level(ratio_value, level) == expected
+
+
+def test_window_psd_integrates_to_the_band_powers_of_the_same_window() -> None:
+    from resonant.signal.coherence import short_spectra, window_psd
+    from resonant.signal.spectrum import HF, LF
+
+    rng = np.random.default_rng(3)
+    rr = 900 + 60 * np.sin(2 * np.pi * 0.1 * np.arange(150) * 0.9) + rng.normal(0, 10, 150)
+    t = np.cumsum(rr) / 1000
+    end = t[-1]
+    f, psd = window_psd(t, rr, end)
+    spec = short_spectra(t, rr, np.array([end]))
+    df = f[1] - f[0]
+
+    def band(lo: float, hi: float) -> float:
+        return float(psd[(f >= lo) & (f < hi)].sum() * df)
+
+    assert f[0] == 0.0 and f[-1] <= 0.5 + 1e-9
+    assert band(LF.lo_hz, LF.hi_hz) == pytest.approx(spec.lf_ms2[0], rel=1e-9)
+    assert band(HF.lo_hz, HF.hi_hz) == pytest.approx(spec.hf_ms2[0], rel=1e-9)
+    assert abs(f[np.argmax(psd)] - 0.1) < 0.01

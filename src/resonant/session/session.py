@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from resonant.beats import Beat, EcgSamples, Event, Gap
 from resonant.clock import Clock
@@ -79,6 +79,7 @@ class SourceSnapshot:
     beats: int
     artifacts: int
     contact: bool | None
+    battery_pct: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,17 +230,26 @@ class Session:
             return True
         return wall - self._last_item_wall >= END_GRACE_WALL_S
 
+    def spectrum(self, source: str) -> tuple[Any, Any] | None:
+        """The core's latest 64-s spectrum of ``source`` (freq_hz, psd_ms2_hz), or None."""
+        per = self._per.get(source)
+        return per.stream.latest_psd if per is not None else None
+
     def snapshot(self) -> SessionSnapshot:
         """The latest state, for a display."""
         now = self.view_time()
         pacer = self.pacer.at(now) if self.pacer is not None else None
         states = {}
+        battery: dict[str, int | None] = {}
         for src in self.sources:
-            states[src.info.label] = src.state
+            info = src.info
+            states[info.label] = src.state
+            battery[info.label] = info.settings.get("battery_pct")
         sources = tuple(
             SourceSnapshot(
                 label, states.get(label, self.sources[0].state if self.sources else ""),
                 p.beat, p.spectral, p.adherent, p.beats, p.artifacts, p.contact,
+                battery.get(label),
             )
             for label, p in self._per.items()
         )  # fmt: skip

@@ -24,6 +24,8 @@ __all__ = [
     "short_spectra",
     "coherence_level",
     "CHALLENGE_LEVELS",
+    "window_psd",
+    "DISPLAY_HI_HZ",
     "SCORE_MAX",
 ]
 
@@ -123,6 +125,42 @@ def short_spectra(
 
 
 _BLOCK = 512
+
+#: Highest frequency of the spectrum shown to people (the HF band ends at 0.40 Hz), Hz.
+DISPLAY_HI_HZ = 0.5
+
+
+def window_psd(
+    time_s: NDArray[np.float64], nn_ms: NDArray[np.float64], end_s: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The 64-s power spectral density behind one coherence value, for display.
+
+    The same pinned choices as :func:`short_spectra` (hrv-spec §5.6): the last 64 s
+    before ``end_s`` at 2 Hz, detrended, periodic Hann, zero-padded to 1024 points.
+
+    Parameters
+    ----------
+    time_s, nn_ms : ndarray of float
+        Beat times (s) and NN intervals (ms) of one gap-free segment.
+    end_s : float
+        End of the window (the time of its last beat), s.
+
+    Returns
+    -------
+    freq_hz : ndarray of float
+        Frequencies from 0 to :data:`DISPLAY_HI_HZ`, Hz.
+    psd_ms2_hz : ndarray of float
+        One-sided power spectral density, ms²/Hz.
+
+    References
+    ----------
+    McCraty R et al. (2009), Integral Review 5(2):10-115 (the spectrum the coherence
+    ratio is read from); hrv-spec §5.6.
+    """
+    x = resample_grid(time_s, nn_ms, np.array([end_s]), COHERENCE_FS_HZ, COHERENCE_POINTS)
+    f, psd = periodogram(detrend_linear(x), COHERENCE_FS_HZ, COHERENCE_NFFT, _WINDOW)
+    keep = int(np.searchsorted(f, DISPLAY_HI_HZ, side="right"))
+    return f[:keep], psd[0, :keep]
 
 
 def _fields(s: ShortSpectra) -> tuple[NDArray[np.float64], ...]:

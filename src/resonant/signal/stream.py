@@ -27,6 +27,7 @@ from resonant.signal.coherence import (
     SCORE_MAX,
     coherence_level,
     short_spectra,
+    window_psd,
 )
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics, StreamConfig
 from resonant.signal.ring import Ring
@@ -99,6 +100,8 @@ class HrvStream:
         self._check = CausalCheck()
         self._next_tick_s = self.config.update_s
         self._latest_spectral: SpectralMetrics | None = None
+        #: The 64-s spectrum of the latest update, (freq_hz, psd_ms2_hz), for display.
+        self.latest_psd: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
         self._new_segment()
 
     # -- segments -----------------------------------------------------------------------
@@ -117,6 +120,7 @@ class HrvStream:
     def gap(self, gap: Gap) -> None:
         """Break the series: the next beat starts a new segment (nothing is bridged)."""
         self._new_segment()
+        self.latest_psd = None
 
     @property
     def latest_spectral(self) -> SpectralMetrics | None:
@@ -307,6 +311,7 @@ class HrvStream:
         w = rows[lo:]
         t, nn = w[:, _NT], w[:, _NN]
         spec = short_spectra(t, nn, np.array([t_end]))
+        self.latest_psd = window_psd(t, nn, t_end)
         in_win = t > t_end - COHERENCE_WINDOW_S
         corrected_pct = 100.0 * float(w[in_win, _CORR].mean()) if in_win.any() else 0.0
         ratio = float(spec.coherence_ratio[0])

@@ -1,0 +1,604 @@
+"""The trainer window: the pacer, live physiology, tiles and controls over one session.
+
+The window builds a :class:`~resonant.session.session.Session` from the chosen source
+and the pacer settings, and runs it as an asyncio task on Qt's event loop (qasync,
+:mod:`resonant.qtloop`). It draws what the session, its :class:`History` sink and the
+pacer schedule hold; it computes nothing itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtGui import QColor, QFont, QKeySequence, QPalette, QShortcut
+from PyQt6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from resonant.clock import MonotonicClock, utc_now
+from resonant.devices.source import Source
+from resonant.gui.pacer_view import PacerView
+from resonant.gui.plots import PhysiologyPlots
+from resonant.gui.theme import THEMES, Theme
+from resonant.gui.tiles import TilesPanel
+from resonant.pacer import RATIO_PRESETS, PacerError, PacerSchedule, PacerSettings, PacerState
+from resonant.session.history import History
+from resonant.session.recorder import Recorder, RecorderError
+from resonant.session.session import Session, SessionSummary
+from resonant.settings import Settings, save_settings
+
+__all__ = ["MainWindow", "SourceChoice"]
+
+#: How often plots and tiles are redrawn from the session, ms (10 Hz).
+RENDER_MS = 100
+#: Tiles are refreshed every this many renders (about 3 times a second: numbers that
+#: change faster cannot be read anyway).
+TILE_EVERY = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChoice:
+    """Where the beats of the next session come from.
+
+    Attributes
+    ----------
+    kind : str
+        ``sim`` (the simulated strap), ``ble`` (a strap, ``target`` = address or name),
+        or ``replay`` (``target`` = a recording's path).
+    target : str or None
+        Address/name or path.
+    sim_state : str
+        The simulated person's state.
+    sim_resonance_bpm : float
+        The simulated person's resonance rate.
+    sim_seed : int or None
+        Seed of the simulation (None: random).
+    """
+
+    kind: str = "sim"
+    target: str | None = None
+    sim_state: str = "soothing"
+    sim_resonance_bpm: float = 5.5
+    sim_seed: int | None = None
+
+    def describe(self) -> str:
+        """A few words for the source line."""
+        if self.kind == "sim":
+            return f"simulated strap ({self.sim_state})"
+        if self.kind == "ble":
+            return f"strap {self.target}"
+        return f"recording {Path(self.target or '').name}"
+
+
+class MainWindow(QMainWindow):
+    """The trainer window.
+
+    Parameters
+    ----------
+    settings : Settings
+        The person's settings (pacer, theme, font scale, ...); changes are saved.
+    speed : float
+        Session clock speed (1 = real time; the demo may run faster).
+    save : bool
+        Whether setting changes are written to the settings file.
+    record_dir : Path or None
+        Where sessions are recorded (a new folder each); None: not recorded.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        speed: float = 1.0,
+        save: bool = True,
+        record_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.speed = speed
+        self.save = save
+        self.record_dir = record_dir
+        self.choice = SourceChoice()
+        self.session: Session | None = None
+        self.history = History()
+        self.recorder: Recorder | None = None
+        self.clock: MonotonicClock | None = None
+        self.task: asyncio.Task[SessionSummary] | None = None
+        self.last_summary: SessionSummary | None = None
+        self.next_folder: Path | None = None  # the exact folder of the next recording, if set
+        self._renders = 0
+        self.source_label: str | None = None
+        self.tone_player: Callable[[str], None] | None = None
+        self.setWindowTitle("resonant — soothing rhythm breathing")
+        self._build()
+        self._apply_settings_to_controls()
+        self.apply_theme()
+        self._render_timer = QTimer(self)
+        self._render_timer.setInterval(RENDER_MS)
+        self._render_timer.timeout.connect(self.render)
+        self._render_timer.start()
+        self.pacer_view.start()
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(8, 8, 8, 4)
+
+        self.controls = QWidget()
+        bar1 = QHBoxLayout()
+        self.source_button = QPushButton("&Source...")
+        self.source_button.setToolTip(
+            "Choose the simulated strap, a strap, or a recording (Ctrl+O)"
+        )
+        self.source_label_widget = QLabel(self.choice.describe())
+        self.start_button = QPushButton("S&tart")
+        self.pause_button = QPushButton("&Pause")
+        self.stop_button = QPushButton("St&op")
+        self.marker_label = QLineEdit()
+        self.marker_label.setPlaceholderText("marker label (optional)")
+        self.marker_label.setMaximumWidth(220)
+        self.marker_button = QPushButton("&Marker (M)")
+        for w in (self.source_button, self.source_label_widget):
+            bar1.addWidget(w)
+        bar1.addStretch(1)
+        for w in (self.start_button, self.pause_button, self.stop_button,
+                  self.marker_label, self.marker_button):  # fmt: skip
+            bar1.addWidget(w)
+
+        bar2 = QHBoxLayout()
+        self.pace_spin = QDoubleSpinBox()
+        self.pace_spin.setRange(3.0, 10.0)
+        self.pace_spin.setSingleStep(0.1)
+        self.pace_spin.setDecimals(1)
+        self.pace_spin.setSuffix(" /min")
+        self.ratio_combo = QComboBox()
+        self.ratio_combo.setEditable(True)
+        self.ratio_combo.addItems(list(RATIO_PRESETS))
+        self.hold_in_spin = QDoubleSpinBox()
+        self.hold_out_spin = QDoubleSpinBox()
+        for sp in (self.hold_in_spin, self.hold_out_spin):
+            sp.setRange(0.0, 2.0)
+            sp.setSingleStep(0.5)
+            sp.setDecimals(1)
+            sp.setSuffix(" s")
+        self.length_spin = QDoubleSpinBox()
+        self.length_spin.setRange(0.0, 240.0)
+        self.length_spin.setDecimals(0)
+        self.length_spin.setSpecialValueText("no set length")
+        self.length_spin.setSuffix(" min")
+        self.level_combo = QComboBox()
+        self.level_combo.addItems([f"level {k}" for k in (1, 2, 3, 4)])
+        self.guide_check = QCheckBox("&Guide")
+        self.guide_check.setChecked(True)
+        self.guide_check.setToolTip(
+            "The breathing guide; without it, breathe at your own pace (for the next session)"
+        )
+        self.tone_check = QCheckBox("&Tone at each turn")
+        self.focus_button = QPushButton("&Focus (F)")
+        self.theme_button = QPushButton("&Dark")
+        self.record_check = QCheckBox("&Record")
+        self.record_check.setChecked(self.record_dir is not None)
+        self.record_check.setEnabled(self.record_dir is not None)
+        for label, w in (("Pace", self.pace_spin), ("In:out", self.ratio_combo),
+                         ("Hold in", self.hold_in_spin), ("Hold out", self.hold_out_spin),
+                         ("Length", self.length_spin),
+                         ("Coherence challenge", self.level_combo)):  # fmt: skip
+            lab = QLabel(label)
+            lab.setBuddy(w)
+            bar2.addWidget(lab)
+            bar2.addWidget(w)
+        bar2.addStretch(1)
+        for w in (self.guide_check, self.tone_check, self.record_check, self.focus_button,
+                  self.theme_button):  # fmt: skip
+            bar2.addWidget(w)
+        cl = QVBoxLayout(self.controls)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addLayout(bar1)
+        cl.addLayout(bar2)
+        outer.addWidget(self.controls)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.pacer_view = PacerView(self._pacer_now, self._on_turn)
+        self.right = QWidget()
+        rl = QVBoxLayout(self.right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.tiles = TilesPanel()
+        self.plots = PhysiologyPlots()
+        rl.addWidget(self.tiles)
+        rl.addWidget(self.plots, 1)
+        self.splitter.addWidget(self.pacer_view)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        outer.addWidget(self.splitter, 1)
+        self.footer = QLabel(
+            "A training and teaching aid, not a medical device. You can stop at any time."
+        )
+        outer.addWidget(self.footer)
+        self.setCentralWidget(central)
+        self.statusBar().showMessage("Choose a source and press Start when you are ready.")
+
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.stop)
+        self.marker_button.clicked.connect(self.mark)
+        self.source_button.clicked.connect(self.choose_source)
+        self.focus_button.clicked.connect(self.toggle_focus)
+        self.theme_button.clicked.connect(self.toggle_theme)
+        self.pace_spin.valueChanged.connect(self._pacer_controls_changed)
+        self.ratio_combo.currentTextChanged.connect(self._pacer_controls_changed)
+        self.hold_in_spin.valueChanged.connect(self._pacer_controls_changed)
+        self.hold_out_spin.valueChanged.connect(self._pacer_controls_changed)
+        self.length_spin.valueChanged.connect(self._length_changed)
+        self.level_combo.currentIndexChanged.connect(self._level_changed)
+        self.tone_check.toggled.connect(self._tone_changed)
+        for keys, slot in (
+            ("M", self.mark), ("F", self.toggle_focus), ("Escape", self.leave_focus),
+            ("Space", self.toggle_pause), ("Ctrl+O", self.choose_source),
+            ("Ctrl+Return", self.start), ("Ctrl+.", self.stop),
+            ("Ctrl+=", lambda: self.scale_fonts(1.1)), ("Ctrl++", lambda: self.scale_fonts(1.1)),
+            ("Ctrl+-", lambda: self.scale_fonts(1 / 1.1)),
+            ("Ctrl+0", lambda: self.scale_fonts(None)),
+            ("Ctrl+Q", self.close),
+        ):  # fmt: skip
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.activated.connect(slot)
+        self.marker_label.returnPressed.connect(self.mark)
+        # Single-key shortcuts (M, F, Space) reach the window while the pacer has the focus;
+        # a text field keeps its letters, and Enter in the marker field puts the marker.
+        self.pacer_view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.pacer_view.setFocus()
+        self._update_buttons()
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def _apply_settings_to_controls(self) -> None:
+        s = self.settings
+        for w in (self.pace_spin, self.ratio_combo, self.hold_in_spin, self.hold_out_spin,
+                  self.length_spin, self.level_combo, self.tone_check):  # fmt: skip
+            w.blockSignals(True)
+        self.pace_spin.setValue(s.pace_bpm)
+        self.ratio_combo.setCurrentText(s.ratio)
+        self.hold_in_spin.setValue(s.hold_in_s)
+        self.hold_out_spin.setValue(s.hold_out_s)
+        self.length_spin.setValue(s.session_min or 0.0)
+        self.level_combo.setCurrentIndex(s.challenge_level - 1)
+        self.tone_check.setChecked(s.tone)
+        for w in (self.pace_spin, self.ratio_combo, self.hold_in_spin, self.hold_out_spin,
+                  self.length_spin, self.level_combo, self.tone_check):  # fmt: skip
+            w.blockSignals(False)
+        self.tiles.challenge_level = s.challenge_level
+
+    def _store(self, **changes: object) -> None:
+        try:
+            self.settings = self.settings.with_changes(**changes)
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc))
+            return
+        if self.save:
+            with contextlib.suppress(OSError):
+                save_settings(self.settings)
+
+    def pacer_settings(self) -> PacerSettings | None:
+        """The pacer settings the controls show, or None (with a message) when invalid."""
+        try:
+            inhale, exhale = PacerSettings.parse_ratio(self.ratio_combo.currentText())
+            return PacerSettings(
+                rate_bpm=round(self.pace_spin.value(), 1), inhale=inhale, exhale=exhale,
+                hold_in_s=self.hold_in_spin.value(), hold_out_s=self.hold_out_spin.value(),
+            )  # fmt: skip
+        except PacerError as exc:
+            self.statusBar().showMessage(str(exc))
+            return None
+
+    def _pacer_controls_changed(self, *_: object) -> None:
+        ps = self.pacer_settings()
+        if ps is None:
+            return
+        self._store(pace_bpm=ps.rate_bpm, ratio=ps.ratio, hold_in_s=ps.hold_in_s,
+                    hold_out_s=ps.hold_out_s)  # fmt: skip
+        if self.session is not None and self.session.pacer is not None and self.running:
+            at = self.session.change_pacer(ps)
+            if at is not None:
+                self.statusBar().showMessage(
+                    f"The guide changes to {ps.rate_bpm:g}/min, {ps.ratio}, at its next turn."
+                )
+
+    def _length_changed(self, value: float) -> None:
+        self._store(session_min=value if value > 0 else None)
+
+    def _level_changed(self, index: int) -> None:
+        self._store(challenge_level=index + 1)
+        self.tiles.challenge_level = index + 1
+
+    def _tone_changed(self, on: bool) -> None:
+        self._store(tone=on)
+
+    # -- theme and fonts ----------------------------------------------------------------------
+
+    @property
+    def theme(self) -> Theme:
+        """The current theme."""
+        return THEMES[self.settings.theme]
+
+    def apply_theme(self) -> None:
+        """Colours and font sizes everywhere."""
+        t = self.theme
+        app = QApplication.instance()
+        pal = QPalette()
+        for role, colour in (
+            (QPalette.ColorRole.Window, t.background), (QPalette.ColorRole.Base, t.panel),
+            (QPalette.ColorRole.Button, t.panel), (QPalette.ColorRole.WindowText, t.text),
+            (QPalette.ColorRole.Text, t.text), (QPalette.ColorRole.ButtonText, t.text),
+            (QPalette.ColorRole.PlaceholderText, t.muted),
+        ):  # fmt: skip
+            pal.setColor(role, QColor(colour))
+        self.setPalette(pal)
+        if isinstance(app, QApplication):
+            font = QFont(app.font())
+            font.setPointSizeF(10.0 * self.settings.font_scale)
+            self.setFont(font)
+        self.pacer_view.theme = t
+        self.plots.apply_theme(t)
+        self.tiles.apply_theme(t, 1.0)
+        self.footer.setStyleSheet(f"color: {t.muted};")
+        self.theme_button.setText("&Light" if t.name == "dark" else "&Dark")
+
+    def toggle_theme(self) -> None:
+        """Switch between light and dark."""
+        self._store(theme="light" if self.settings.theme == "dark" else "dark")
+        self.apply_theme()
+
+    def scale_fonts(self, factor: float | None) -> None:
+        """Make text larger or smaller (None: back to normal)."""
+        scale = 1.0 if factor is None else min(2.0, max(0.75, self.settings.font_scale * factor))
+        self._store(font_scale=round(scale, 2))
+        self.apply_theme()
+
+    # -- focus mode ---------------------------------------------------------------------------
+
+    def toggle_focus(self) -> None:
+        """Show the pacer alone, full screen (or come back)."""
+        if self.right.isVisible():
+            self.controls.hide()
+            self.right.hide()
+            self.footer.hide()
+            self.statusBar().hide()
+            self.showFullScreen()
+        else:
+            self.leave_focus()
+
+    def leave_focus(self) -> None:
+        """Back from focus mode."""
+        self.controls.show()
+        self.right.show()
+        self.footer.show()
+        self.statusBar().show()
+        if self.isFullScreen():
+            self.showNormal()
+
+    # -- the session --------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while a session runs."""
+        return self.task is not None and not self.task.done()
+
+    def _pacer_now(self) -> PacerState | None:
+        if self.session is None or self.session.pacer is None:
+            return None
+        return self.session.pacer.at(self.session.view_time())
+
+    def _on_turn(self, phase: str) -> None:
+        if self.settings.tone and self.tone_player is not None:
+            self.tone_player(phase)
+
+    def choose_source(self) -> None:
+        """Open the source picker."""
+        from resonant.gui.source_dialog import SourceDialog
+
+        if self.running:
+            self.statusBar().showMessage("Stop the session before choosing another source.")
+            return
+        dialog = SourceDialog(self.choice, self.settings.last_strap, self)
+        if dialog.exec():
+            self.choice = dialog.choice()
+            self.source_label_widget.setText(self.choice.describe())
+            if self.choice.kind == "ble" and self.choice.target:
+                self._store(last_strap=self.choice.target)
+
+    def _make_source(self, pacer: PacerSchedule | None) -> Source:
+        c = self.choice
+        if c.kind == "sim":
+            import random
+
+            from resonant.devices.physiology import PersonSpec
+            from resonant.devices.simulated import SimulatedStrap, StrapSpec
+
+            seed = c.sim_seed if c.sim_seed is not None else random.SystemRandom().randrange(2**31)
+            return SimulatedStrap(
+                PersonSpec(resonance_bpm=c.sim_resonance_bpm, state=c.sim_state, seed=seed),
+                StrapSpec(seed=seed), pacer,
+            )  # fmt: skip
+        if c.kind == "ble":
+            from resonant.devices.ble import BleStrap
+
+            return BleStrap(c.target or "", "strap")
+        from resonant.devices.replay import ReplaySource
+
+        return ReplaySource(c.target or "")
+
+    def start(self) -> None:
+        """Start a session with the chosen source and the pacer settings."""
+        if self.running:
+            return
+        ps = self.pacer_settings()
+        if ps is None:
+            return
+        pacer = PacerSchedule(ps) if self.guide_check.isChecked() else None
+        try:
+            source = self._make_source(pacer)
+        except Exception as exc:  # a bad recording, a bad option: say it, start nothing
+            self.statusBar().showMessage(f"Cannot start: {exc}")
+            return
+        self.history = History()
+        self.clock = MonotonicClock(self.speed)
+        sinks: list[object] = [self.history]
+        self.recorder = None
+        if self.record_check.isChecked() and self.record_dir is not None:
+            from resonant.paths import new_session_folder
+
+            start = utc_now()
+            folder = self.next_folder or new_session_folder(
+                self.record_dir, start, source.info.label
+            )
+            self.next_folder = None
+            try:
+                self.recorder = Recorder(folder, {
+                    "start_utc": start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                    "sources": [source.info.to_json()],
+                    "settings": {"pacer": None if pacer is None else {
+                                     "rate_bpm": ps.rate_bpm, "ratio": ps.ratio,
+                                     "hold_in_s": ps.hold_in_s, "hold_out_s": ps.hold_out_s},
+                                 "speed": self.speed},
+                    "protocol": None, "participant": None, "consent": None, "notes": "",
+                }, on_problem=self.statusBar().showMessage)  # fmt: skip
+                sinks.append(self.recorder)
+            except RecorderError as exc:
+                self.statusBar().showMessage(str(exc))
+        minutes = self.settings.session_min
+        self.session = Session([source], self.clock, pacer, sinks,  # type: ignore[arg-type]
+                               duration_s=minutes * 60.0 if minutes else None)  # fmt: skip
+        self.source_label = None
+        self.task = asyncio.ensure_future(self.session.run())
+        self.task.add_done_callback(self._finished)
+        where = f" Recording to {self.recorder.folder}." if self.recorder else ""
+        invitation = (
+            "Breathe gently with the guide, if it feels right for you."
+            if pacer is not None
+            else "Breathe at your own pace; there is nothing to get right."
+        )
+        self.statusBar().showMessage(
+            f"Session started with the {self.choice.describe()}.{where} {invitation}"
+        )
+        self._update_buttons()
+
+    def _finished(self, task: asyncio.Task[SessionSummary]) -> None:
+        summary = None
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            summary = task.result()
+        self.last_summary = summary
+        if self.recorder is not None and summary is not None:
+            self.recorder.close(
+                end_utc=utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                duration_s=round(summary.elapsed_s, 3), end_reason=summary.reason,
+                beats=summary.beats,
+                sources=[s.info.to_json() for s in (self.session.sources if self.session else [])],
+            )  # fmt: skip
+        if summary is not None and summary.problems:
+            self.statusBar().showMessage(" ".join(summary.problems))
+        elif summary is not None:
+            saved = f" Saved in {self.recorder.folder}." if self.recorder else ""
+            self.statusBar().showMessage(
+                f"The session has ended.{saved} Thank you for taking this time."
+            )
+        self.pacer_view.message = ""
+        self._update_buttons()
+
+    def toggle_pause(self) -> None:
+        """Pause or resume (simulated strap and recordings; a live strap cannot be paused)."""
+        if not self.running or self.clock is None or self.choice.kind == "ble":
+            return
+        if self.clock.paused:
+            self.clock.resume()
+            self.pacer_view.message = ""
+            self.statusBar().showMessage("Resumed.")
+        else:
+            self.clock.pause()
+            self.pacer_view.message = "paused: take all the time you need"
+            self.statusBar().showMessage("Paused. Press Space or Pause to go on.")
+        self._update_buttons()
+
+    def stop(self) -> None:
+        """End the session (it is saved when recording)."""
+        if self.session is not None and self.running:
+            if self.clock is not None and self.clock.paused:
+                self.clock.resume()
+            self.session.stop("stopped")
+
+    def mark(self) -> None:
+        """Put a marker (with the optional label) into the session's events."""
+        if self.session is None or not self.running:
+            return
+        label = self.marker_label.text().strip()
+        ev = self.session.mark(label)
+        self.marker_label.clear()
+        self.pacer_view.setFocus()
+        self.statusBar().showMessage(
+            f"Marker at {ev.onset_s:.0f} s" + (f": {label}" if label else "")
+        )
+
+    def _update_buttons(self) -> None:
+        running = self.running
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.marker_button.setEnabled(running)
+        self.pause_button.setEnabled(running and self.choice.kind != "ble")
+        paused = self.clock is not None and self.clock.paused
+        self.pause_button.setText("&Resume" if paused else "&Pause")
+        self.source_button.setEnabled(not running)
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def render(self) -> None:
+        """Redraw tiles and plots from the session (10 Hz)."""
+        s = self.session
+        if s is None:
+            return
+        snap = s.snapshot()
+        if self.source_label is None and snap.sources:
+            self.source_label = snap.sources[0].label
+        self._renders += 1
+        if self._renders % TILE_EVERY == 0 or not s.sources:
+            self.tiles.show(snap, self.source_label)
+        psd = s.spectrum(self.source_label) if self.source_label else None
+        self.plots.refresh(self.history, self.source_label, snap.time_s, s.pacer, psd)
+        if snap.sources:
+            state = snap.sources[0].state
+            if state in ("reconnecting", "lost"):
+                self.pacer_view.message = (
+                    "the strap is reconnecting; keep breathing gently"
+                    if state == "reconnecting"
+                    else "the strap is out of reach; still trying"
+                )
+            elif self.pacer_view.message.startswith("the strap"):
+                self.pacer_view.message = ""
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802 (Qt naming)
+        """Stop a running session before closing."""
+        self.stop()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+    def with_choice(self, choice: SourceChoice) -> MainWindow:
+        """Use ``choice`` for the next session."""
+        self.choice = replace(choice)
+        self.source_label_widget.setText(choice.describe())
+        self._update_buttons()
+        return self

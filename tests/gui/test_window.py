@@ -1,0 +1,227 @@
+"""The trainer window offscreen: it shows the core's values, the pacer follows the schedule,
+markers land in the session, and the controls work from the keyboard."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QColor
+from PyQt6.QtTest import QTest
+
+from resonant.gui.pacer_view import CUES, PacerView
+from resonant.gui.tiles import LEVEL_WORDS
+from resonant.gui.window import MainWindow, SourceChoice
+from resonant.pacer import PacerSchedule, PacerSettings
+from resonant.qtloop import run_on_qt
+from resonant.session.recording import read_events
+from resonant.settings import Settings, load_settings
+
+SIM = SourceChoice("sim", None, "soothing", 5.5, 7)
+
+
+def _window(qapp, **kw) -> MainWindow:
+    w = MainWindow(Settings(session_min=None), speed=kw.pop("speed", 40.0), **kw)
+    w.resize(1400, 860)
+    w.show()
+    return w.with_choice(SIM)
+
+
+async def _run_for(window: MainWindow, wall_s: float) -> None:
+    window.start()
+    await asyncio.sleep(wall_s)
+    window.render()
+
+
+def test_tiles_and_plots_show_the_cores_values(qapp) -> None:
+    window = _window(qapp)
+
+    async def main():
+        await _run_for(window, 3.0)  # about 2 minutes of session time
+        snap = window.session.snapshot()
+        shown = {
+            "hr": window.tiles.hr.value.text(),
+            "rmssd": window.tiles.rmssd.value.text(),
+            "coh": window.tiles.coherence.value.text(),
+            "coh_note": window.tiles.coherence.note.text(),
+            "breath": window.tiles.breathing.value.text(),
+        }
+        window.tiles.show(snap, window.source_label)
+        shown_now = {
+            "hr": window.tiles.hr.value.text(), "rmssd": window.tiles.rmssd.value.text(),
+            "coh": window.tiles.coherence.value.text(),
+            "breath": window.tiles.breathing.value.text(),
+        }  # fmt: skip
+        hr_x, hr_y = window.plots.hr_curve.getData()
+        beats = window.history.beats(window.source_label)
+        guide_x, guide_y = window.plots.guide_curve.getData()
+        now_s = window.plots.last_now_s
+        psd_x, psd_y = window.plots.psd_curve.getData()
+        core_psd = window.session.spectrum(window.source_label)
+        pacer = window.session.pacer
+        window.stop()
+        await asyncio.wait([window.task], timeout=5)
+        return (
+            snap,
+            shown,
+            shown_now,
+            (hr_x, hr_y, beats),
+            (guide_x, guide_y, pacer, now_s),
+            (psd_x, psd_y, core_psd),
+        )
+
+    snap, shown, shown_now, hr, guide, psd = run_on_qt(main, qapp)
+    [src] = snap.sources
+    b, sp = src.beat, src.spectral
+    assert shown_now["hr"] == f"{b.hr_mean_bpm:.0f}"
+    assert shown_now["rmssd"] == f"{b.rmssd_ms:.0f}"
+    assert shown_now["coh"] == f"{sp.coherence_score:.1f}"
+    assert shown_now["breath"] == f"{sp.breathing_rate_bpm:.1f}"
+    assert LEVEL_WORDS[sp.coherence_level] in shown["coh_note"]
+    # Plots hold the core's own numbers: instantaneous HR of the beats, the schedule's
+    # breathing curve, the core's spectrum.
+    hr_x, hr_y, beats = hr
+    assert hr_x.size > 50
+    np.testing.assert_array_equal(hr_y, beats.hr_bpm[-hr_y.size :])
+    guide_x, guide_y, pacer, now_s = guide
+    np.testing.assert_allclose(guide_y, pacer.volume(guide_x + now_s))
+    psd_x, psd_y, core_psd = psd
+    np.testing.assert_array_equal(psd_x, core_psd[0])
+    np.testing.assert_array_equal(psd_y, core_psd[1])
+    window.close()
+
+
+@pytest.mark.parametrize("t_s", [0.0, 1.0, 2.0, 4.0, 5.5, 9.0])
+def test_the_pacer_shape_matches_the_schedule(qapp, t_s: float) -> None:
+    schedule = PacerSchedule(PacerSettings(rate_bpm=6.0))
+    view = PacerView(lambda: schedule.at(t_s))
+    view.resize(500, 500)
+    view._tick()
+    image = view.grab().toImage()
+    state = schedule.at(t_s)
+    expected = view.radius_for(state.volume)
+    # Measure the drawn radius along the horizontal line through the centre: the shape's
+    # edge is its darker outline colour.
+    cy = int(view.height() * 0.42)
+    cx = view.width() // 2
+    edge = QColor(view.theme.pacer_edge)
+
+    def is_edge(x: int) -> bool:
+        c = image.pixelColor(x, cy)
+        return (
+            abs(c.red() - edge.red()) + abs(c.green() - edge.green()) + abs(c.blue() - edge.blue())
+            < 60
+        )
+
+    right = max(x for x in range(cx, view.width()) if is_edge(x))
+    assert abs((right - cx) - expected) <= 2.0
+    assert view.last_state == state
+    view.close()
+
+
+def test_cues_follow_the_phase(qapp) -> None:
+    schedule = PacerSchedule(PacerSettings(rate_bpm=5.0, hold_in_s=0.5))
+    for t, phase in ((1.0, "inhale"), (4.8, "hold_in"), (7.0, "exhale")):
+        assert schedule.at(t).phase == phase
+        assert CUES[phase]
+
+
+def test_a_marker_from_the_keyboard_lands_in_the_session(qapp, tmp_path: Path) -> None:
+    window = _window(qapp, record_dir=tmp_path / "sessions")
+
+    async def main():
+        window.start()
+        await asyncio.sleep(0.5)
+        window.marker_label.setText("felt calmer")
+        window.marker_label.clearFocus()
+        window.setFocus()
+        QTest.keyClick(window, Qt.Key.Key_M)
+        await asyncio.sleep(0.2)
+        window.stop()
+        await asyncio.wait([window.task], timeout=5)
+
+    run_on_qt(main, qapp)
+    [folder] = (tmp_path / "sessions").iterdir()
+    markers = [e for e in read_events(folder) if e.kind == "marker"]
+    assert [e.label for e in markers] == ["felt calmer"]
+    assert window.marker_label.text() == ""
+    window.close()
+
+
+def test_pause_stops_the_session_clock_and_resume_goes_on(qapp) -> None:
+    window = _window(qapp)
+
+    async def main():
+        window.start()
+        await asyncio.sleep(0.4)
+        QTest.keyClick(window, Qt.Key.Key_Space)
+        t0 = window.session.clock.now()
+        await asyncio.sleep(0.3)
+        t1 = window.session.clock.now()
+        paused_text = window.pacer_view.message
+        QTest.keyClick(window, Qt.Key.Key_Space)
+        await asyncio.sleep(0.2)
+        t2 = window.session.clock.now()
+        window.stop()
+        await asyncio.wait([window.task], timeout=5)
+        return t0, t1, t2, paused_text
+
+    t0, t1, t2, paused_text = run_on_qt(main, qapp)
+    assert t1 == t0 and t2 > t1
+    assert "take all the time you need" in paused_text
+    window.close()
+
+
+def test_pacer_changes_take_effect_at_the_next_turn(qapp) -> None:
+    window = _window(qapp, speed=10.0)
+
+    async def main():
+        window.start()
+        await asyncio.sleep(0.3)
+        before = window.session.pacer.at(window.session.view_time())
+        window.pace_spin.setValue(5.0)
+        await asyncio.sleep(1.5)
+        after = window.session.pacer.at(window.session.view_time())
+        events = [e for e in window.history.sources]  # the session is still running
+        window.stop()
+        await asyncio.wait([window.task], timeout=5)
+        return before, after, events
+
+    before, after, _ = run_on_qt(main, qapp)
+    assert before.rate_bpm == 6.0 and after.rate_bpm == 5.0
+    settings, _ = load_settings()
+    assert settings.pace_bpm == 5.0  # remembered for next time
+    window.close()
+
+
+def test_focus_theme_and_font_size_from_the_keyboard(qapp) -> None:
+    window = _window(qapp)
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)
+    QTest.keyClick(window, Qt.Key.Key_F)
+    assert not window.right.isVisible() and window.pacer_view.isVisible()
+    QTest.keyClick(window, Qt.Key.Key_Escape)
+    assert window.right.isVisible()
+    window.toggle_theme()
+    assert window.settings.theme == "dark" and window.pacer_view.theme.name == "dark"
+    QTest.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert window.settings.font_scale > 1.0
+    assert load_settings()[0].theme == "dark"
+    window.close()
+
+
+def test_demo_screenshot_from_the_command_line(tmp_path: Path) -> None:
+    png = tmp_path / "shot.png"
+    proc = subprocess.run(
+        [sys.executable, "-m", "resonant", "demo", "--screenshot", str(png), "--after", "2",
+         "--speed", "20", "--sim-seed", "1"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert png.is_file() and png.stat().st_size > 20_000
+    assert "Traceback" not in proc.stderr
