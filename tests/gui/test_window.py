@@ -225,3 +225,32 @@ def test_demo_screenshot_from_the_command_line(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert png.is_file() and png.stat().st_size > 20_000
     assert "Traceback" not in proc.stderr
+
+
+def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> None:
+    from resonant.gui.source_dialog import SourceDialog
+    from tests.conftest import REFERENCE
+
+    dialog = SourceDialog(SIM, "Polar H10", None)
+    assert dialog.choice().kind == "sim" and dialog.strap_edit.text() == "Polar H10"
+    dialog.path_edit.setText(str(REFERENCE / "slow-breathing.txt"))
+    dialog.replay.setChecked(True)
+    choice = dialog.choice()
+    assert choice.kind == "replay" and choice.describe() == "recording slow-breathing.txt"
+    dialog.close()
+
+    window = _window(qapp, speed=200.0).with_choice(choice)
+
+    async def main():
+        window.start()
+        await asyncio.sleep(1.5)
+        window.render()
+        snap = window.session.snapshot()
+        window.stop()
+        await asyncio.wait([window.task], timeout=5)
+        return snap
+
+    snap = run_on_qt(main, qapp)
+    assert snap.sources[0].label == "replay" and snap.sources[0].beats > 100
+    assert window.tiles.coherence.value.text() != "–"
+    window.close()
