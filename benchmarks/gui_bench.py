@@ -73,7 +73,7 @@ def report(r: dict) -> None:
     ok_cpu = r["cpu_pct_of_one_core"] <= 15
     print(f"   pacer {r['pacer_fps']:.1f} frames/s   goal >= 55  {'ok' if ok_fps else 'MISSED'}")
     print(f"   plot timer {r['plot_refresh_hz']:.1f} Hz; plots redrawn {r['plot_redraw_hz']:.1f} "
-          "times/s (only when something moved by a pixel or more)")  # fmt: skip
+          "times/s (only when something moved by 1.5 px or more)")  # fmt: skip
     print(f"   CPU {r['cpu_pct_of_one_core']:.1f} % of one core   goal <= 15 %  "
           f"{'ok' if ok_cpu else 'MISSED'}")  # fmt: skip
 

@@ -84,6 +84,29 @@ def _build_parser() -> argparse.ArgumentParser:
         help="seconds of wall time before the screenshot (default 10)",
     )
     add_source_arguments(demo, demo=True)
+    assess = sub.add_parser(
+        "assess",
+        help="find your resonance breathing rate (stepped or sliding protocol)",
+        description=(
+            "Find the breathing rate at which your heart rhythm resonates: paced breathing "
+            "at 6.5, 6.0, 5.5, 5.0 and 4.5 breaths/min for 2 minutes each (stepped), or one "
+            "slow sweep from 6.75 to 4.25 (sliding). The session is recorded; --replay "
+            "analyses a recorded assessment. A training aid, not a medical measurement."
+        ),
+    )
+    src = assess.add_mutually_exclusive_group(required=True)
+    src.add_argument("--simulate", action="store_true", help="use the simulated strap")
+    src.add_argument("--replay", metavar="PATH", help="analyse a recorded assessment folder")
+    src.add_argument("--device", action="append", metavar="NAME|ADDR", help="a Bluetooth strap")
+    assess.add_argument("--protocol", choices=("stepped", "sliding"), default="stepped")
+    assess.add_argument("--step-s", type=float, default=120.0, metavar="S",
+                        help="stepped: seconds per rate (default 120)")  # fmt: skip
+    assess.add_argument("--rest-s", type=float, default=0.0, metavar="S",
+                        help="stepped: a rest between steps, s (default none)")  # fmt: skip
+    assess.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    assess.add_argument("--accept", action="store_true",
+                        help="save a reliable answer as your rate and pace")  # fmt: skip
+    add_source_arguments(assess, demo=True)
     scan = sub.add_parser(
         "scan",
         help="list the Bluetooth heart-rate straps in range",
@@ -127,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from resonant.record_cmd import run_record
 
             return run_record(args)
+        if args.command == "assess":
+            from resonant.assess_cmd import run_assess
+
+            return run_assess(args)
         if args.command == "scan":
             from resonant.scan_cmd import run_scan
 

@@ -76,6 +76,14 @@ def add_source_arguments(p: argparse.ArgumentParser, demo: bool = False) -> None
             help="with --device: also record raw ECG (130 Hz) where offered (Polar H10)",
         )
     p.add_argument(
+        "--adaptive",
+        action="store_true",
+        help=(
+            "let the guide follow you: steps of at most 0.1 breaths/min every 2 minutes "
+            "toward the rate with the largest heart-rate swing, only while you follow it"
+        ),
+    )
+    p.add_argument(
         "--no-pacer", action="store_true", help="no breathing guide: breathe at your own pace"
     )
     p.add_argument("--label", help="label in the session folder's name (default: the source)")

@@ -94,6 +94,10 @@ class PacerSettings:
         Hold at the top, after inhaling, 0-2 s.
     hold_out_s : float
         Hold at the bottom, after exhaling, 0-2 s.
+    on_grid : bool
+        True (the default) keeps the rate on the 0.1 grid a person chooses from; False
+        allows any rate in range, as an exact cycle length does (the sliding resonance
+        protocol lengthens every breath by a fixed time, hrv-spec §7.4 and §9).
 
     Raises
     ------
@@ -113,6 +117,7 @@ class PacerSettings:
     exhale: float = 6.0
     hold_in_s: float = 0.0
     hold_out_s: float = 0.0
+    on_grid: bool = True
 
     def __post_init__(self) -> None:
         rate = _number("Breathing rate", self.rate_bpm)
@@ -121,13 +126,15 @@ class PacerSettings:
                 f"Breathing rate {rate:g} breaths/min is outside the allowed range "
                 f"{RATE_MIN_BPM:.1f}-{RATE_MAX_BPM:.1f} breaths/min."
             )
-        steps = round(rate / RATE_STEP_BPM)
-        if abs(rate - steps * RATE_STEP_BPM) > _TOL:
-            raise PacerError(
-                f"Breathing rate {rate:g} breaths/min is not on the {RATE_STEP_BPM:g} grid "
-                f"of allowed rates {RATE_MIN_BPM:.1f}-{RATE_MAX_BPM:.1f} breaths/min."
-            )
-        object.__setattr__(self, "rate_bpm", round(steps * RATE_STEP_BPM, 1))
+        if self.on_grid:
+            steps = round(rate / RATE_STEP_BPM)
+            if abs(rate - steps * RATE_STEP_BPM) > _TOL:
+                raise PacerError(
+                    f"Breathing rate {rate:g} breaths/min is not on the {RATE_STEP_BPM:g} grid "
+                    f"of allowed rates {RATE_MIN_BPM:.1f}-{RATE_MAX_BPM:.1f} breaths/min."
+                )
+            rate = round(steps * RATE_STEP_BPM, 1)
+        object.__setattr__(self, "rate_bpm", rate)
         for field, label in (("inhale", "Inhale"), ("exhale", "Exhale")):
             part = _number(f"{label} ratio part", getattr(self, field))
             if not part > 0:

@@ -152,12 +152,24 @@ async def _run(session: Session, dashboard: Any) -> SessionSummary:
                 await dash
 
 
-def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool) -> int:
+def _session(
+    args: argparse.Namespace,
+    simulate: bool,
+    record: bool,
+    demo: bool,
+    plan: Any = None,
+    after: Any = None,
+) -> int:
+    """Run one session in the terminal.
+
+    ``plan`` (a protocol's :class:`~resonant.resonance.Plan`) drives the pacer;
+    ``after(folder)`` runs on the recorded folder at the end and gives the exit status.
+    """
     from resonant.session.recorder import Recorder, RecorderError
 
     try:
         _check(args)
-        pacer = _pacer(args)
+        pacer = plan.pacer if plan is not None else _pacer(args)
         sources = _sources(args, pacer, simulate)
     except UsageError as exc:
         print(f"resonant: {exc}", file=sys.stderr)
@@ -180,6 +192,8 @@ def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool)
 
         try:
             meta = _metadata(args, sources, pacer, start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            if plan is not None:
+                meta["protocol"] = plan.metadata
             recorder = Recorder(folder, meta, on_problem=tell)
         except RecorderError as exc:
             print(f"resonant: {exc}", file=sys.stderr)
@@ -187,7 +201,18 @@ def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool)
         print(f"resonant: recording to {folder}", flush=True)
     clock = MonotonicClock(args.speed)
     sinks = [recorder] if recorder is not None else []
+    adaptive = None
+    if getattr(args, "adaptive", False) and pacer is not None and plan is None:
+        from resonant.resonance import AdaptivePacer
+
+        prior = getattr(args, "resonance_prior", None) or 5.5
+        adaptive = AdaptivePacer(lambda s, r: None, pacer.settings, prior_bpm=prior)
+        sinks = [*sinks, adaptive]
     session = Session(sources, clock, pacer, sinks, duration_s=args.duration)
+    if adaptive is not None:
+        adaptive.change = session.change_pacer
+    if plan is not None:
+        session.schedule_events(plan.events)
     live = sys.stdout.isatty()
     dashboard = None
     if live or demo:
@@ -218,6 +243,8 @@ def _session(args: argparse.Namespace, simulate: bool, record: bool, demo: bool)
         print(f"resonant: {problem}", file=sys.stderr)
         status = EXIT_FAILED
     _print_summary(summary, recorder.folder if recorder is not None else None, args)
+    if after is not None and recorder is not None and status == EXIT_OK:
+        return int(after(recorder.folder))
     return status
 
 

@@ -254,3 +254,29 @@ def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> Non
     assert snap.sources[0].label == "replay" and snap.sources[0].beats > 100
     assert window.tiles.coherence.value.text() != "–"
     window.close()
+
+
+def test_an_assessment_in_the_window_shows_its_result_and_accept_saves_it(qapp) -> None:
+    choice = SourceChoice("sim", None, "soothing", 5.0, 1)
+    window = _window(qapp, speed=400.0).with_choice(choice)
+
+    async def main():
+        window.assess("stepped")
+        await asyncio.wait([window.task], timeout=30)
+        await asyncio.sleep(0.1)
+        dialog = window.results_dialog
+        dialog.grab().save(str(Path(window.recorder.folder) / "results.png"))
+        dialog.accept_button.click()
+        return dialog
+
+    dialog = run_on_qt(main, qapp)
+    result = window.last_assessment
+    assert result is not None and result.protocol == "stepped"
+    assert dialog.accept_button.isEnabled() == (
+        result.reliable and result.resonance_bpm is not None
+    )
+    if result.resonance_bpm is not None:
+        assert f"{result.resonance_bpm:.1f} breaths per minute" in dialog.summary.text()
+        saved = load_settings()[0]
+        assert saved.resonance_bpm == round(result.resonance_bpm, 1) == window.pace_spin.value()
+    window.close()

@@ -94,9 +94,9 @@ class StateProfile:
 #: variation. Soothing: slower heart, more vagal tone, slow full breaths.
 PROFILES: dict[str, StateProfile] = {
     #                      hr_bpm vagal depth own_rate noise_ms mayer_bpm
-    "rest": StateProfile(70.0, 1.0, 0.6, 14.0, 12.0, 0.8),
+    "rest": StateProfile(70.0, 1.0, 0.6, 14.0, 12.0, 0.5),
     "threat": StateProfile(86.0, 0.35, 0.45, 16.0, 5.0, 1.0),
-    "soothing": StateProfile(64.0, 1.3, 1.0, 12.0, 13.0, 0.8),
+    "soothing": StateProfile(64.0, 1.3, 1.0, 12.0, 13.0, 0.6),
 }
 
 
@@ -133,9 +133,9 @@ class PersonSpec:
     resonance_bpm: float = 5.5
     state: str = "rest"
     adherence: float = 0.9
-    resonance_q: float = 3.0
-    rsa_resonant_bpm: float = 4.5
-    rsa_direct_bpm: float = 2.5
+    resonance_q: float = 5.0
+    rsa_resonant_bpm: float = 6.5
+    rsa_direct_bpm: float = 2.2
     drift_bpm: float = 2.0
     ectopic_rate: float = 0.0
     transition_s: float = 30.0

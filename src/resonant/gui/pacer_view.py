@@ -123,9 +123,8 @@ class PacerView(QWidget):
         r_max = self.radius_for(1.0)
         if state is not None:
             r = self.radius_for(state.volume)
-            fill = QColor(t.pacer_fill)
-            fill.setAlpha(200)
-            p.setBrush(fill)
+            # Opaque fill: blending a translucent disc costs more than drawing it.
+            p.setBrush(QColor(t.pacer_fill))
             p.setPen(QPen(QColor(t.pacer_edge), 2.0))
             p.drawEllipse(QPointF(cx, cy), r, r)
         text = self.message or (CUES.get(state.phase, "") if state else "breathe at your own pace")

@@ -23,6 +23,9 @@ __all__ = ["PhysiologyPlots", "WINDOW_S"]
 WINDOW_S = 60.0
 #: Points of the breathing curve across the window (5 per second).
 _GUIDE_POINTS = int(WINDOW_S * 5) + 1
+#: The scrolling plots are redrawn once the data have moved this far, px (software
+#: rendering is the cost; a step of 1.5 px reads as smooth motion).
+SCROLL_STEP_PX = 1.5
 
 
 class PhysiologyPlots(pg.GraphicsLayoutWidget):
@@ -171,7 +174,7 @@ class PhysiologyPlots(pg.GraphicsLayoutWidget):
         # Scrolling by less than a pixel changes nothing on screen: skip the redraw.
         px_per_s = max(1.0, self.hr_plot.vb.width()) / WINDOW_S
         if (
-            (now_s - self.last_now_s) * px_per_s < 1.0
+            (now_s - self.last_now_s) * px_per_s < SCROLL_STEP_PX
             and history.version == self._version
             and psd is self._psd
             and now_s >= self.last_now_s

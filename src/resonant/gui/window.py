@@ -38,6 +38,7 @@ from resonant.gui.plots import PhysiologyPlots
 from resonant.gui.theme import THEMES, Theme
 from resonant.gui.tiles import TilesPanel
 from resonant.pacer import RATIO_PRESETS, PacerError, PacerSchedule, PacerSettings, PacerState
+from resonant.resonance import Plan
 from resonant.session.history import History
 from resonant.session.recorder import Recorder, RecorderError
 from resonant.session.session import Session, SessionSummary
@@ -121,6 +122,10 @@ class MainWindow(QMainWindow):
         self.task: asyncio.Task[SessionSummary] | None = None
         self.last_summary: SessionSummary | None = None
         self.next_folder: Path | None = None  # the exact folder of the next recording, if set
+        self.plan: Plan | None = None
+        self.adaptive: object = None
+        self.last_assessment: object = None
+        self.results_dialog: object = None
         self._renders = 0
         self.source_label: str | None = None
         self.tone_player: Callable[[str], None] | None = None
@@ -185,6 +190,13 @@ class MainWindow(QMainWindow):
         self.length_spin.setSuffix(" min")
         self.level_combo = QComboBox()
         self.level_combo.addItems([f"level {k}" for k in (1, 2, 3, 4)])
+        self.adaptive_check = QCheckBox("Follo&w me")
+        self.adaptive_check.setToolTip(
+            "Let the guide follow you: 0.1 breaths/min at most every 2 minutes, toward the "
+            "rate with the largest heart-rate swing, only while you follow it"
+        )
+        self.assess_button = QPushButton("&Assess...")
+        self.assess_button.setToolTip("Find your resonance rate (about 10 or 15 minutes)")
         self.guide_check = QCheckBox("&Guide")
         self.guide_check.setChecked(True)
         self.guide_check.setToolTip(
@@ -205,8 +217,8 @@ class MainWindow(QMainWindow):
             bar2.addWidget(lab)
             bar2.addWidget(w)
         bar2.addStretch(1)
-        for w in (self.guide_check, self.tone_check, self.record_check, self.focus_button,
-                  self.theme_button):  # fmt: skip
+        for w in (self.guide_check, self.adaptive_check, self.tone_check, self.record_check,
+                  self.assess_button, self.focus_button, self.theme_button):  # fmt: skip
             bar2.addWidget(w)
         cl = QVBoxLayout(self.controls)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -235,12 +247,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().showMessage("Choose a source and press Start when you are ready.")
 
-        self.start_button.clicked.connect(self.start)
+        self.start_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
         self.marker_button.clicked.connect(self.mark)
         self.source_button.clicked.connect(self.choose_source)
         self.focus_button.clicked.connect(self.toggle_focus)
+        self.assess_button.clicked.connect(self.assess)
         self.theme_button.clicked.connect(self.toggle_theme)
         self.pace_spin.valueChanged.connect(self._pacer_controls_changed)
         self.ratio_combo.currentTextChanged.connect(self._pacer_controls_changed)
@@ -252,7 +265,7 @@ class MainWindow(QMainWindow):
         for keys, slot in (
             ("M", self.mark), ("F", self.toggle_focus), ("Escape", self.leave_focus),
             ("Space", self.toggle_pause), ("Ctrl+O", self.choose_source),
-            ("Ctrl+Return", self.start), ("Ctrl+.", self.stop),
+            ("Ctrl+Return", lambda: self.start()), ("Ctrl+.", self.stop),
             ("Ctrl+=", lambda: self.scale_fonts(1.1)), ("Ctrl++", lambda: self.scale_fonts(1.1)),
             ("Ctrl+-", lambda: self.scale_fonts(1 / 1.1)),
             ("Ctrl+0", lambda: self.scale_fonts(None)),
@@ -445,14 +458,18 @@ class MainWindow(QMainWindow):
 
         return ReplaySource(c.target or "")
 
-    def start(self) -> None:
-        """Start a session with the chosen source and the pacer settings."""
+    def start(self, plan: Plan | None = None) -> None:
+        """Start a session with the chosen source and the pacer settings (or a protocol)."""
         if self.running:
             return
         ps = self.pacer_settings()
         if ps is None:
             return
-        pacer = PacerSchedule(ps) if self.guide_check.isChecked() else None
+        if plan is not None:
+            pacer: PacerSchedule | None = plan.pacer
+        else:
+            pacer = PacerSchedule(ps) if self.guide_check.isChecked() else None
+        self.plan = plan
         try:
             source = self._make_source(pacer)
         except Exception as exc:  # a bad recording, a bad option: say it, start nothing
@@ -462,12 +479,18 @@ class MainWindow(QMainWindow):
         self.clock = MonotonicClock(self.speed)
         sinks: list[object] = [self.history]
         self.recorder = None
-        if self.record_check.isChecked() and self.record_dir is not None:
+        record_dir = self.record_dir if self.record_check.isChecked() else None
+        if plan is not None and record_dir is None:
+            # An assessment is always recorded: its answer is read back from the folder.
+            import tempfile
+
+            record_dir = Path(tempfile.mkdtemp(prefix="resonant-assessment-"))
+        if record_dir is not None:
             from resonant.paths import new_session_folder
 
             start = utc_now()
             folder = self.next_folder or new_session_folder(
-                self.record_dir, start, source.info.label
+                record_dir, start, "assessment" if plan else source.info.label
             )
             self.next_folder = None
             try:
@@ -478,14 +501,28 @@ class MainWindow(QMainWindow):
                                      "rate_bpm": ps.rate_bpm, "ratio": ps.ratio,
                                      "hold_in_s": ps.hold_in_s, "hold_out_s": ps.hold_out_s},
                                  "speed": self.speed},
-                    "protocol": None, "participant": None, "consent": None, "notes": "",
+                    "protocol": plan.metadata if plan else None,
+                    "participant": None, "consent": None, "notes": "",
                 }, on_problem=self.statusBar().showMessage)  # fmt: skip
                 sinks.append(self.recorder)
             except RecorderError as exc:
                 self.statusBar().showMessage(str(exc))
         minutes = self.settings.session_min
+        duration = plan.end_s + 1.0 if plan else (minutes * 60.0 if minutes else None)
+        self.adaptive = None
+        if plan is None and pacer is not None and self.adaptive_check.isChecked():
+            from resonant.resonance import AdaptivePacer
+
+            self.adaptive = AdaptivePacer(
+                lambda _s, _r: None, ps, prior_bpm=self.settings.resonance_bpm or 5.5
+            )
+            sinks.append(self.adaptive)
         self.session = Session([source], self.clock, pacer, sinks,  # type: ignore[arg-type]
-                               duration_s=minutes * 60.0 if minutes else None)  # fmt: skip
+                               duration_s=duration)  # fmt: skip
+        if self.adaptive is not None:
+            self.adaptive.change = self.session.change_pacer
+        if plan is not None:
+            self.session.schedule_events(plan.events)
         self.source_label = None
         self.task = asyncio.ensure_future(self.session.run())
         self.task.add_done_callback(self._finished)
@@ -512,6 +549,8 @@ class MainWindow(QMainWindow):
                 beats=summary.beats,
                 sources=[s.info.to_json() for s in (self.session.sources if self.session else [])],
             )  # fmt: skip
+        if self.plan is not None and self.recorder is not None and summary is not None:
+            self._show_assessment(self.recorder.folder, summary.reason == "completed")
         if summary is not None and summary.problems:
             self.statusBar().showMessage(" ".join(summary.problems))
         elif summary is not None:
@@ -521,6 +560,54 @@ class MainWindow(QMainWindow):
             )
         self.pacer_view.message = ""
         self._update_buttons()
+
+    def assess(self, protocol_name: str | None = None) -> None:
+        """Run a resonance assessment with the chosen source (stepped or sliding)."""
+        if self.running:
+            self.statusBar().showMessage("Stop the session before starting an assessment.")
+            return
+        if protocol_name is None:
+            from PyQt6.QtWidgets import QInputDialog
+
+            choices = ["stepped: 5 rates, 2 minutes each (about 10 min)",
+                       "sliding: one slow sweep (about 15 min)"]  # fmt: skip
+            item, ok = QInputDialog.getItem(
+                self, "Find your resonance rate", "Protocol", choices, 0, False
+            )
+            if not ok:
+                return
+            protocol_name = item.split(":")[0]
+        from resonant.resonance import SlidingProtocol, SteppedProtocol
+
+        ps = self.pacer_settings()
+        if ps is None:
+            return
+        proto = SlidingProtocol() if protocol_name == "sliding" else SteppedProtocol()
+        self.start(proto.plan(ps))
+
+    def _show_assessment(self, folder: Path, completed: bool) -> None:
+        from resonant.gui.results import ResultsDialog
+        from resonant.resonance import analyze_folder
+
+        try:
+            result = analyze_folder(folder)
+        except Exception as exc:  # a cut-short assessment: say so, keep the window
+            self.statusBar().showMessage(f"The assessment could not be scored: {exc}")
+            return
+        self.last_assessment = result
+        dialog = ResultsDialog(result, completed, self)
+        dialog.accepted_rate.connect(self._accept_rate)
+        dialog.repeat.connect(lambda: self.assess(result.protocol))
+        dialog.open()
+        self.results_dialog = dialog
+
+    def _accept_rate(self, rate: float) -> None:
+        rounded = round(min(7.0, max(4.0, rate)), 1)
+        self._store(resonance_bpm=rounded, pace_bpm=rounded)
+        self._apply_settings_to_controls()
+        self.statusBar().showMessage(
+            f"Your resonance rate {rounded:g}/min is saved; the guide uses it."
+        )
 
     def toggle_pause(self) -> None:
         """Pause or resume (simulated strap and recordings; a live strap cannot be paused)."""
@@ -564,6 +651,7 @@ class MainWindow(QMainWindow):
         paused = self.clock is not None and self.clock.paused
         self.pause_button.setText("&Resume" if paused else "&Pause")
         self.source_button.setEnabled(not running)
+        self.assess_button.setEnabled(not running)
 
     # -- drawing ------------------------------------------------------------------------------
 

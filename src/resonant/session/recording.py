@@ -389,6 +389,14 @@ def _read_beats_tsv(
     per_source: dict[str, tuple[list[float], list[float], list[int]]] = {}
     extra: dict[str, tuple[list[float], list[int]]] = {}
     warnings: list[str] = []
+    if not complete and len(text_lines) > 1 and text_lines[-1].strip():
+        # A row cut off by an interrupted write can look valid (a source label "si" for
+        # "sim"): none of its fields can be trusted, so it is left out.
+        warnings.append(
+            f"line {len(text_lines)} is cut off (an interrupted recording?) and was skipped"
+        )
+        text_lines = text_lines[:-1]
+        complete = True
     data_row = -1
     for i, raw in enumerate(text_lines[1:], start=1):
         if not raw.strip():

@@ -176,6 +176,7 @@ class Session:
         self._last_item_wall = 0.0
         self._last_item_s = 0.0
         self.problems: list[str] = []
+        self._scheduled: list[Event] = []
 
     # -- control --------------------------------------------------------------------------
 
@@ -185,6 +186,14 @@ class Session:
         if self.duration_s is None or self._first_beat_s is None:
             return None
         return self._first_beat_s + self.duration_s
+
+    def schedule_events(self, events: Sequence[Event]) -> None:
+        """Emit planned events (a protocol's phases) when the session reaches their onset."""
+        self._scheduled = sorted([*self._scheduled, *events], key=lambda e: e.onset_s)
+
+    def _emit_due(self, until_s: float) -> None:
+        while self._scheduled and self._scheduled[0].onset_s <= until_s:
+            self._emit_event(self._scheduled.pop(0))
 
     def stop(self, reason: str = "stopped") -> None:
         """End the session soon (safe to call from a signal handler via the event loop)."""
@@ -197,17 +206,22 @@ class Session:
         self._emit_event(ev)
         return ev
 
-    def change_pacer(self, settings: PacerSettings) -> float | None:
-        """Change the pacer at its next turning point (returned); logged as a ``pacer`` event."""
+    def change_pacer(self, settings: PacerSettings, reason: str = "") -> float | None:
+        """Change the pacer at its next turning point (returned); logged as a ``pacer`` event.
+
+        The change is requested at :meth:`view_time`, the time the session has reached
+        (on an accelerated clock, the latest beat's), so the same run gives the same
+        changes however fast the machine is.
+        """
         if self.pacer is None:
             return None
         old = self.pacer.settings
-        at = self.pacer.change(settings, self.clock.now())
-        self._emit_event(Event(
-            at, "pacer",
+        at = self.pacer.change(settings, self.view_time())
+        label = (
             f"rate {old.rate_bpm:g} -> {settings.rate_bpm:g} breaths/min, "
-            f"ratio {old.ratio} -> {settings.ratio}",
-        ))  # fmt: skip
+            f"ratio {old.ratio} -> {settings.ratio}"
+        )
+        self._emit_event(Event(at, "pacer", f"{label} ({reason})" if reason else label))
         return at
 
     def view_time(self) -> float:
@@ -381,6 +395,7 @@ class Session:
                 _call(s, "on_sources", infos)
 
     def _flush_pacer(self, until_s: float) -> None:
+        self._emit_due(until_s)
         if self.pacer is None or until_s <= self._pacer_done_s:
             return
         for phase in self.pacer.phases(self._pacer_done_s, until_s):
