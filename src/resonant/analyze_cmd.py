@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 import math
 import sys
+from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from resonant.session.recording import Recording, RecordingError, read_recording
+import numpy as np
+
+from resonant.beats import Event
+from resonant.session.recording import Recording, RecordingError, read_events, read_recording
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.offline import RecordingAnalysis, analyze_rr
 
-__all__ = ["run_analyze", "summary"]
+__all__ = ["run_analyze", "summary", "phase_summaries", "analyze_path", "STRESSOR_MARK"]
+
+#: A phase event whose label ends with this is a stressor phase (protocols write it).
+STRESSOR_MARK = " (stressor)"
 
 
 def _num(x: float | None, digits: int = 6) -> float | None:
@@ -56,6 +63,72 @@ def summary(rec: Recording, res: RecordingAnalysis) -> dict[str, Any]:
         }
     )
     return out
+
+
+def phase_summaries(rec: Recording, events: Sequence[Event]) -> list[dict[str, Any]]:
+    """One object per ``phase`` event: the recording's beats inside it, analysed alone.
+
+    Fields: ``label``, ``onset_s``, ``duration_s``, ``stressor`` (the label ends with
+    " (stressor)"), ``beats``, ``hr_mean_bpm``, ``rmssd_ms``, ``coherence_mean``,
+    ``lf_hf``, ``breathing_rate_bpm`` (null where the phase is too short for it).
+    A phase of duration 0 lasts until the next phase (or the end).
+    """
+    phases = sorted((e for e in events if e.kind == "phase"), key=lambda e: e.onset_s)
+    out: list[dict[str, Any]] = []
+    end_of_data = float(rec.time_s[-1]) if rec.time_s.size else 0.0
+    for i, ev in enumerate(phases):
+        end = ev.onset_s + ev.duration_s if ev.duration_s > 0 else (
+            phases[i + 1].onset_s if i + 1 < len(phases) else end_of_data + 1e-9
+        )  # fmt: skip
+        inside = (rec.time_s >= ev.onset_s) & (rec.time_s < end)
+        idx = np.flatnonzero(inside)
+        label = ev.label[: -len(STRESSOR_MARK)] if ev.label.endswith(STRESSOR_MARK) else ev.label
+        row: dict[str, Any] = {
+            "label": label, "onset_s": _num(ev.onset_s, 3),
+            "duration_s": _num(end - ev.onset_s, 3),
+            "stressor": ev.label.endswith(STRESSOR_MARK), "beats": int(idx.size),
+            "hr_mean_bpm": None, "rmssd_ms": None, "coherence_mean": None, "lf_hf": None,
+            "breathing_rate_bpm": None,
+        }  # fmt: skip
+        if idx.size >= 10:
+            a = int(idx[0])
+            starts = rec.segment_starts[(rec.segment_starts > a) & inside[rec.segment_starts]] - a
+            res = analyze_rr(rec.time_s[idx], rec.rr_ms[idx], np.concatenate([[0], starts]))
+            row.update({
+                "hr_mean_bpm": _num(res.time.hr_mean_bpm), "rmssd_ms": _num(res.time.rmssd_ms),
+                "coherence_mean": _num(res.coherence_mean), "lf_hf": _num(res.lf_hf),
+                "breathing_rate_bpm": _num(res.breathing_rate_bpm, 3),
+            })  # fmt: skip
+        out.append(row)
+    return out
+
+
+def analyze_path(path: str) -> tuple[list[tuple[dict[str, Any], list[str]]], list[str]]:
+    """Everything ``analyze`` reports for one input.
+
+    Returns
+    -------
+    results : list of (dict, list of str)
+        Per recording (per source): its summary, with ``phases``, and the analysis' own
+        notes.
+    reader_notes : list of str
+        What the reader skipped or assumed.
+
+    Raises
+    ------
+    RecordingError
+        When the input cannot be read.
+    """
+    recordings = read_recording(path)
+    events = read_events(path) if Path(path).is_dir() else []
+    results, notes = [], []
+    for rec in recordings:
+        notes += [f"{rec.path}: note: {w}" for w in rec.warnings]
+        res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
+        s = summary(rec, res)
+        s["phases"] = phase_summaries(rec, events)
+        results.append((s, res.notes))
+    return results, notes
 
 
 def _cell(x: float | None, fmt: str) -> str:
@@ -115,20 +188,18 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
     table: list[tuple[dict[str, Any], list[str]]] = []
     for path in paths:
         try:
-            recordings = read_recording(path)
+            results, notes = analyze_path(path)
         except RecordingError as err:
             print(f"resonant: {err}", file=sys.stderr)
             status = 2
             continue
-        for rec in recordings:
-            for w in rec.warnings:
-                print(f"resonant: {rec.path}: note: {w}", file=sys.stderr)
-            res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
-            s = summary(rec, res)
+        for note in notes:
+            print(f"resonant: {note}", file=sys.stderr)
+        for s, analysis_notes in results:
             if as_json:
                 print(json.dumps(s, allow_nan=False), file=out, flush=True)
             else:
-                table.append((s, res.notes))
+                table.append((s, analysis_notes))
     if table:
         _print_table([t for t, _ in table], out)
         for t, notes in table:

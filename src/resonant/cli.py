@@ -45,6 +45,18 @@ def _build_parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--json", action="store_true", help="print one JSON object per recording (JSON Lines)"
     )
+    analyze.add_argument(
+        "--recursive", action="store_true",
+        help="find every session folder and RR file under the folders given (batch mode)",
+    )  # fmt: skip
+    analyze.add_argument(
+        "--out", metavar="FILE",
+        help="batch mode: write one row per recording and per phase to this TSV file",
+    )  # fmt: skip
+    analyze.add_argument(
+        "--jobs", type=int, default=None, metavar="N",
+        help="batch mode: worker processes (default: one per core)",
+    )  # fmt: skip
     from resonant.cli_options import add_source_arguments  # standard library only
 
     record = sub.add_parser(
@@ -145,6 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "analyze":
             from resonant.analyze_cmd import run_analyze
 
+            if args.recursive or args.out:
+                from resonant.batch import run_batch
+
+                if args.jobs is not None and args.jobs < 1:
+                    print(f"resonant: --jobs {args.jobs} must be at least 1", file=sys.stderr)
+                    return EXIT_BAD_INPUT
+                return run_batch(args.paths, args.recursive, args.out, args.jobs)
             return run_analyze(args.paths, as_json=args.json)
         if args.command == "record":
             from resonant.record_cmd import run_record
