@@ -17,14 +17,17 @@ from tests.conftest import FIXTURES, REFERENCE
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("archive")
     for i, state in enumerate(("rest", "threat", "soothing")):
-        assert main(["record", "--simulate", "--out", str(root / "2026" / f"s{i}"), "--duration",
-                     "180", "--speed", "100000", "--sim-seed", str(i), "--sim-state", state]) == 0  # fmt: skip
+        folder = str(root / "2026" / f"s{i}")
+        assert main(["record", "--simulate", "--out", folder, "--duration", "180", "--speed",
+                     "100000", "--sim-seed", str(i), "--sim-state", state]) == 0  # fmt: skip
     assert main(["assess", "--simulate", "--out", str(root / "assess"), "--speed", "100000",
                  "--sim-seed", "1", "--json"]) == 0  # fmt: skip
     (root / "rr").mkdir()
     for name in ("slow-breathing.txt", "spontaneous.txt"):
         (root / "rr" / name).write_text((REFERENCE / name).read_text())
-    (root / "rr" / "broken.txt").write_text((FIXTURES / "recordings" / "text-in-numbers.txt").read_text())
+    (root / "rr" / "broken.txt").write_text(
+        (FIXTURES / "recordings" / "text-in-numbers.txt").read_text()
+    )
     (root / ".hidden").mkdir()
     (root / ".hidden" / "x.txt").write_text("800\n")
     return root

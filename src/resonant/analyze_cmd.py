@@ -15,6 +15,7 @@ from resonant.beats import Event
 from resonant.session.recording import Recording, RecordingError, read_events, read_recording
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.offline import RecordingAnalysis, analyze_rr
+from resonant.texttable import print_table
 
 __all__ = ["run_analyze", "summary", "phase_summaries", "analyze_path", "STRESSOR_MARK"]
 
@@ -161,13 +162,7 @@ def _row(s: dict[str, Any]) -> list[str]:
 
 
 def _print_table(rows: list[dict[str, Any]], out: TextIO) -> None:
-    cells = [[c for c, _ in _COLUMNS]] + [_row(s) for s in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(_COLUMNS))]
-    for r in cells:
-        line = "  ".join(
-            format(v, f"{al}{w}") for v, (_, al), w in zip(r, _COLUMNS, widths, strict=True)
-        )
-        print(line.rstrip(), file=out)
+    print_table(_COLUMNS, [_row(s) for s in rows], out)
     print(
         "units: min = minutes, HR = bpm, RMSSD and SDNN = ms, pNN50 = %, coh = coherence ratio, "
         "breath = breaths/min; artifacts = beats flagged (share of NN corrected)",

@@ -152,7 +152,9 @@ class _Progress:
             self.out.flush()
 
 
-def _local(paths: list[str], jobs: int) -> Iterator[tuple[str, list[list[str]], list[str], str | None]]:
+def _local(
+    paths: list[str], jobs: int
+) -> Iterator[tuple[str, list[list[str]], list[str], str | None]]:
     if jobs <= 1:
         yield from map(analyze_one, paths)
         return

@@ -119,6 +119,34 @@ def _build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--accept", action="store_true",
                         help="save a reliable answer as your rate and pace")  # fmt: skip
     add_source_arguments(assess, demo=True)
+    export = sub.add_parser(
+        "export",
+        help="export a session for other tools: Kubios RR text, EDF+, or one tidy CSV",
+        description=(
+            "Export a session folder: --format kubios (every raw RR in ms, one per line; "
+            "one file per strap), edf (EDF+ with RR, HR and ECG as signals, events and "
+            "breathing-guide phases as annotations), or csv (one tidy table of beats, "
+            "events and guide phases). An existing --out is never overwritten."
+        ),
+    )
+    export.add_argument("session", metavar="SESSION", help="a session folder")
+    export.add_argument("--format", required=True, choices=("kubios", "edf", "csv"))
+    export.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    report = sub.add_parser(
+        "report",
+        help="a one-page report of a session (HTML or PDF)",
+        description="Make a one-page session report from the session folder alone.",
+    )
+    report.add_argument("session", metavar="SESSION", help="a session folder")
+    report.add_argument("--out", required=True, metavar="FILE.html|FILE.pdf")
+    history = sub.add_parser(
+        "history",
+        help="your sessions in a folder: a table and a trend plot",
+        description="List the sessions in a folder (default: your data folder) with their values.",
+    )
+    history.add_argument("folder", nargs="?", metavar="DIR", help="default: your data folder")
+    history.add_argument("--json", action="store_true", help="one JSON object per session")
+    history.add_argument("--plot", metavar="PNG", help="save a trend plot")
     scan = sub.add_parser(
         "scan",
         help="list the Bluetooth heart-rate straps in range",
@@ -169,6 +197,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from resonant.record_cmd import run_record
 
             return run_record(args)
+        if args.command == "export":
+            from resonant.session.export import run_export
+
+            return run_export(args.session, args.format, args.out)
+        if args.command == "report":
+            from resonant.report import run_report
+
+            return run_report(args.session, args.out)
+        if args.command == "history":
+            from resonant.history import run_history
+
+            return run_history(args.folder, args.json, args.plot)
         if args.command == "assess":
             from resonant.assess_cmd import run_assess
 

@@ -71,6 +71,14 @@ def add_source_arguments(p: argparse.ArgumentParser, demo: bool = False) -> None
     )
     if not demo:
         p.add_argument(
+            "--lsl",
+            action="store_true",
+            help=(
+                "publish beats, metrics, pacer phases and events as Lab Streaming Layer "
+                "streams (for LabRecorder; timestamps are meaningful at --speed 1)"
+            ),
+        )
+        p.add_argument(
             "--ecg",
             action="store_true",
             help="with --device: also record raw ECG (130 Hz) where offered (Polar H10)",

@@ -200,7 +200,26 @@ def _session(
             return EXIT_BAD_INPUT
         print(f"resonant: recording to {folder}", flush=True)
     clock = MonotonicClock(args.speed)
-    sinks = [recorder] if recorder is not None else []
+    sinks: list[Any] = [recorder] if recorder is not None else []
+    lsl = None
+    if getattr(args, "lsl", False):
+        from resonant.session.lsl import LslError, LslOutlet, lsl_available
+
+        ok, why = lsl_available()
+        if not ok:
+            print(f"resonant: {why}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        try:
+            lsl = LslOutlet(
+                recorder.folder.name if recorder is not None else "resonant",
+                start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), [src.info for src in sources], clock,
+                on_problem=lambda m: print(f"resonant: {m}", file=sys.stderr),
+            )  # fmt: skip
+        except LslError as exc:
+            print(f"resonant: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"resonant: publishing LSL streams {', '.join(lsl.stream_names)}", file=sys.stderr)
+        sinks.append(lsl)
     adaptive = None
     if getattr(args, "adaptive", False) and pacer is not None and plan is None:
         from resonant.resonance import AdaptivePacer
@@ -219,7 +238,11 @@ def _session(
         from resonant.terminal import TerminalDashboard
 
         dashboard = TerminalDashboard(session, sys.stdout, live, recorder)
-    summary = asyncio.run(_run(session, dashboard))
+    try:
+        summary = asyncio.run(_run(session, dashboard))
+    finally:
+        if lsl is not None:
+            lsl.close()
     status = EXIT_OK
     if recorder is not None and not summary.beats and summary.reason == "source failed":
         # The strap never streamed: leave no empty session behind.
@@ -253,7 +276,11 @@ def _remove_empty(folder: Path) -> None:
     beats = folder / "beats.tsv"
     if beats.is_file() and beats.read_text(encoding="utf-8").count("\n") > 1:
         return
-    for name in ("session.json", "beats.tsv", "pacer.tsv", "events.tsv", "metrics.tsv"):
+    from resonant.session.recorder import COLUMNS
+    from resonant.session.sidecars import sidecar_name
+
+    names = ["session.json", *COLUMNS, *(sidecar_name(t) for t in COLUMNS)]
+    for name in names:
         with contextlib.suppress(OSError):
             (folder / name).unlink()
     with contextlib.suppress(OSError):

@@ -33,8 +33,14 @@ def _window(qapp, **kw) -> MainWindow:
 
 
 async def _run_for(window: MainWindow, wall_s: float) -> None:
+    """Run at least ``wall_s``, and until the core has a coherence value (busy machines)."""
     window.start()
     await asyncio.sleep(wall_s)
+    for _ in range(300):
+        snap = window.session.snapshot()
+        if snap.sources and snap.sources[0].spectral and snap.sources[0].spectral.coherence_score:
+            break
+        await asyncio.sleep(0.05)
     window.render()
 
 
@@ -243,8 +249,13 @@ def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> Non
 
     async def main():
         window.start()
-        await asyncio.sleep(1.5)
+        for _ in range(200):  # until enough beats have come, however busy the machine
+            await asyncio.sleep(0.05)
+            snap = window.session.snapshot()
+            if snap.sources and snap.sources[0].beats > 100 and snap.sources[0].spectral:
+                break
         window.render()
+        window.tiles.show(window.session.snapshot(), window.source_label)
         snap = window.session.snapshot()
         window.stop()
         await asyncio.wait([window.task], timeout=5)

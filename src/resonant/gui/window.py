@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self.last_summary: SessionSummary | None = None
         self.next_folder: Path | None = None  # the exact folder of the next recording, if set
         self.plan: Plan | None = None
+        self.lsl: object = None
         self.adaptive: object = None
         self.last_assessment: object = None
         self.results_dialog: object = None
@@ -195,6 +196,11 @@ class MainWindow(QMainWindow):
             "Let the guide follow you: 0.1 breaths/min at most every 2 minutes, toward the "
             "rate with the largest heart-rate swing, only while you follow it"
         )
+        self.lsl_check = QCheckBox("&LSL")
+        self.lsl_check.setToolTip(
+            "Publish beats, metrics, guide phases and markers as Lab Streaming Layer streams "
+            "(for LabRecorder), from the next session"
+        )
         self.assess_button = QPushButton("&Assess...")
         self.assess_button.setToolTip("Find your resonance rate (about 10 or 15 minutes)")
         self.guide_check = QCheckBox("&Guide")
@@ -218,7 +224,8 @@ class MainWindow(QMainWindow):
             bar2.addWidget(w)
         bar2.addStretch(1)
         for w in (self.guide_check, self.adaptive_check, self.tone_check, self.record_check,
-                  self.assess_button, self.focus_button, self.theme_button):  # fmt: skip
+                  self.lsl_check, self.assess_button, self.focus_button,
+                  self.theme_button):  # fmt: skip
             bar2.addWidget(w)
         cl = QVBoxLayout(self.controls)
         cl.setContentsMargins(0, 0, 0, 0)
@@ -517,6 +524,19 @@ class MainWindow(QMainWindow):
                 lambda _s, _r: None, ps, prior_bpm=self.settings.resonance_bpm or 5.5
             )
             sinks.append(self.adaptive)
+        self.lsl = None
+        if self.lsl_check.isChecked():
+            from resonant.session.lsl import LslError, LslOutlet
+
+            try:
+                self.lsl = LslOutlet(
+                    self.recorder.folder.name if self.recorder else "resonant",
+                    utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"), [source.info], self.clock,
+                    on_problem=self.statusBar().showMessage,
+                )  # fmt: skip
+                sinks.append(self.lsl)
+            except LslError as exc:
+                self.statusBar().showMessage(str(exc))
         self.session = Session([source], self.clock, pacer, sinks,  # type: ignore[arg-type]
                                duration_s=duration)  # fmt: skip
         if self.adaptive is not None:
@@ -538,6 +558,8 @@ class MainWindow(QMainWindow):
         self._update_buttons()
 
     def _finished(self, task: asyncio.Task[SessionSummary]) -> None:
+        if self.lsl is not None:
+            self.lsl.close()
         summary = None
         with contextlib.suppress(asyncio.CancelledError, Exception):
             summary = task.result()

@@ -26,6 +26,7 @@ from resonant._version import __version__
 from resonant.beats import Beat, EcgSamples, Event
 from resonant.devices.source import SourceInfo
 from resonant.pacer import PacerPhase
+from resonant.session.sidecars import write_sidecar
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics
 
@@ -211,6 +212,7 @@ class Recorder:
         self._files[name] = f
         f.write("\t".join(COLUMNS[name]) + "\n")
         f.flush()
+        write_sidecar(self.folder, name)  # its BIDS-style JSON description, beside it
 
     # -- as a session sink ----------------------------------------------------------------
 

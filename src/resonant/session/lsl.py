@@ -1,0 +1,439 @@
+"""Lab Streaming Layer outlets: a session's beats, metrics, pacer and events, live.
+
+:class:`LslOutlet` is a session sink (see :class:`~resonant.session.session.SessionSink`)
+that publishes what the session hands it on the lab network, so that a recorder such as
+LabRecorder, or an EEG acquisition, can take the heart beats and the breathing pacer on
+one common clock. Nothing is computed here: the values are the streaming core's.
+
+Streams (all irregular rate, ``nominal_srate = 0``; one sample per item, pushed at once):
+
+- ``resonant-rr-LABEL``, type ``RR``, double64, one per source: channels RR (ms),
+  HR (bpm, the core's instantaneous 60000/NN), artifact (code, see
+  ``desc/artifact_codes``) and contact (1, 0, or NaN when the strap does not say).
+- ``resonant-metrics-LABEL``, type ``HRV``, float32, one per source: the 5-s updates,
+  channels :data:`METRIC_CHANNELS`, NaN where a value is missing.
+- ``resonant-pacer``, type ``Markers``, string: one marker per breathing-phase onset,
+  such as ``"inhale 6.0/min 4:6 4.000s breath 3"``.
+- ``resonant-markers``, type ``Markers``, string: events as ``"kind: label"`` and gaps
+  as ``"gap: reason"``, with ``" [source]"`` appended when the item names a source.
+
+One RR and one metrics stream per source label, rather than one stream with a source
+channel: an LSL stream describes one device (its ``desc/source`` says which strap, and
+a recorder lists and stores each separately), values of two straps never share a
+sample, and a label needs no numeric code. Names carry the label so that two straps are
+told apart in LabRecorder's list; ``source_id`` is ``resonant:SESSION:LABEL:rr`` (and
+``...:metrics``, ``resonant:SESSION:pacer``, ``resonant:SESSION:markers``), stable for a
+session and a source, so a consumer's inlet recovers if the outlets are made again.
+
+Outlets for the sources named at construction, and the pacer and marker streams, exist
+as soon as the object is made, so a consumer can subscribe before the first beat; a
+source label first seen in a beat gets its streams then.
+
+No regular-rate pacer signal is published: the session calls its sinks when items
+arrive, not at a fixed rate, and a regular-rate LSL stream must keep to its nominal
+rate; the target volume follows entirely from the onset markers (phase, duration).
+
+Time stamps: each sample carries the LSL time (:func:`pylsl.local_clock`) at which its
+item happened, not the time it was pushed. A beat's time is the R-peak's, back-dated
+from the notification's arrival (:class:`~resonant.beats.BeatTimer`). Session time is
+mapped to LSL time by ``lsl = anchor + session_s / speed``, with the anchor taken from
+the session clock when the outlet is made, so the mapping is one straight line. A paused
+(or restarted) clock moves the anchor forward by the length of the pause: the offset
+between the two clocks is read again at each push, and a growth beyond
+:data:`PAUSE_TOLERANCE_S` is taken as a pause. The time stamps mean something only at
+``speed == 1`` (``desc/session/speed`` says which): at a faster speed, session seconds
+are compressed into fewer LSL seconds, and a simulated source may run behind the clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from resonant._version import __version__
+from resonant.beats import Beat, Event, Gap
+from resonant.clock import Clock
+from resonant.devices.source import SourceInfo
+from resonant.pacer import PacerPhase
+from resonant.signal.artifacts import ARTIFACT_NAMES
+from resonant.signal.metrics import BeatMetrics, SpectralMetrics
+
+__all__ = [
+    "LslOutlet",
+    "LslError",
+    "lsl_available",
+    "RR_CHANNELS",
+    "METRIC_CHANNELS",
+    "MARKER_STREAMS",
+    "PAUSE_TOLERANCE_S",
+]
+
+#: Channels of each ``resonant-rr-LABEL`` stream: (label, unit, type).
+RR_CHANNELS: tuple[tuple[str, str, str], ...] = (
+    ("RR", "ms", "RR"),
+    ("HR", "bpm", "HR"),
+    ("artifact", "code", "Artifact"),
+    ("contact", "bool", "Contact"),
+)
+
+#: Channels of each ``resonant-metrics-LABEL`` stream: (label, unit, type).
+METRIC_CHANNELS: tuple[tuple[str, str, str], ...] = (
+    ("hr_mean_bpm", "bpm", "HR"),
+    ("rmssd_ms", "ms", "HRV"),
+    ("coherence_ratio", "ratio", "Coherence"),
+    ("coherence_score", "score", "Coherence"),
+    ("breathing_rate_bpm", "breaths/min", "Respiration"),
+    ("amplitude_bpm", "bpm", "HRV"),
+    ("lf_ms2", "ms^2", "HRV"),
+    ("hf_ms2", "ms^2", "HRV"),
+    ("adherent", "bool", "Adherence"),
+    ("pacer_rate_bpm", "breaths/min", "Pacer"),
+)
+
+#: The session-wide string streams: name -> channel label.
+MARKER_STREAMS = {"resonant-pacer": "pacer", "resonant-markers": "event"}
+
+#: Growth of the clock-to-LSL offset, wall s, taken as a pause of the session clock.
+#: Larger than any time-reading jitter (a coarse Windows clock ticks every ~16 ms),
+#: smaller than any pause a person makes.
+PAUSE_TOLERANCE_S = 0.05
+
+#: Samples an irregular-rate outlet keeps for a slow consumer, in hundreds (LSL's unit).
+_MAX_BUFFERED = 360
+
+
+class LslError(Exception):
+    """The LSL outlets cannot be made (one sentence)."""
+
+
+def lsl_available() -> tuple[bool, str | None]:
+    """Tell whether LSL can be used here (pylsl imports and its liblsl loads).
+
+    Returns
+    -------
+    available : bool
+        True when ``pylsl`` imports.
+    reason : str or None
+        Why not, as one sentence; None when available.
+    """
+    try:
+        import pylsl  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        return False, (
+            "LSL output needs the pylsl package, which is not installed "
+            "(pip install pylsl; its wheels include the liblsl library)."
+        )
+    except (RuntimeError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return False, f"pylsl is installed but cannot load the liblsl library ({first})."
+    return True, None
+
+
+def _f(x: float | None) -> float:
+    """A value for a numeric channel: NaN for missing."""
+    return math.nan if x is None else float(x)
+
+
+def _num(x: float) -> str:
+    """A rate for a marker: at least one decimal, no trailing zeros beyond it."""
+    s = f"{x:.3f}".rstrip("0")
+    return s + "0" if s.endswith(".") else s
+
+
+class LslOutlet:
+    """Publish a session on the Lab Streaming Layer (a session sink).
+
+    Parameters
+    ----------
+    session_label : str
+        Names the session in every ``source_id`` and ``desc/session/label`` (the
+        session folder's name is a good choice).
+    start_utc : str
+        When the session started, ISO 8601 UTC (as in ``session.json``), for
+        ``desc/session/start_utc``.
+    sources : sequence of SourceInfo or str
+        The sources known now (descriptions or bare labels): their RR and metrics
+        outlets are made at once, so consumers can subscribe before the first beat.
+        Others are made at their first beat.
+    clock : Clock or None
+        The session clock, to map session time to LSL time (see the module notes).
+        Without it (and without ``time_map``) session time 0 is taken as the moment
+        the outlet is made, at real speed.
+    time_map : callable or None
+        Session time (s) -> LSL time (s, on :func:`pylsl.local_clock`); replaces the
+        mapping made from ``clock``.
+    on_problem : callable or None
+        Called once, with a sentence, if pushing fails; publishing then stops and the
+        session goes on.
+
+    Raises
+    ------
+    LslError
+        When pylsl cannot be loaded or an outlet cannot be made.
+
+    Notes
+    -----
+    The ``desc`` of every stream holds ``manufacturer`` ("resonant"),
+    ``software/name`` and ``software/version``, ``session/label``,
+    ``session/start_utc`` and ``session/speed``, ``channels/channel`` (label, unit,
+    type) and, for the per-source streams, ``source`` (label, kind, name, address,
+    model, firmware, body_location as known when the stream is made). The RR stream
+    adds ``artifact_codes/code`` (value, name). LSL metadata cannot change once a
+    stream exists, so a strap's model and firmware learnt later are not in it.
+    """
+
+    def __init__(
+        self,
+        session_label: str,
+        start_utc: str,
+        sources: Sequence[SourceInfo | str] = (),
+        clock: Clock | None = None,
+        *,
+        time_map: Callable[[float], float] | None = None,
+        on_problem: Callable[[str], None] | None = None,
+    ) -> None:
+        ok, why = lsl_available()
+        if not ok:
+            raise LslError(why)
+        import pylsl
+
+        self._lsl: Any = pylsl
+        self.session_label = session_label
+        self.start_utc = start_utc
+        self.problem: str | None = None
+        self.on_problem = on_problem
+        self.closed = False
+        self._clock = clock
+        self._time_map = time_map
+        self._speed = float(clock.speed) if clock is not None else 1.0
+        self._anchor = float(pylsl.local_clock())
+        if clock is not None:
+            for _ in range(10):  # a reading fails only when the thread is held up
+                offset = self._offset()
+                if offset is not None:
+                    self._anchor = offset
+                    break
+            else:
+                self._anchor -= clock.now() / self._speed
+        self._infos: dict[str, SourceInfo] = {}
+        self._rr: dict[str, Any] = {}
+        self._metrics: dict[str, Any] = {}
+        self._markers: dict[str, Any] = {}
+        #: Samples pushed so far, per stream name.
+        self.pushed: dict[str, int] = {}
+        try:
+            for name, channel in MARKER_STREAMS.items():
+                self._markers[name] = self._outlet(
+                    name, "Markers", [(channel, "", "Markers")], "string",
+                    f"resonant:{session_label}:{name.removeprefix('resonant-')}",
+                )  # fmt: skip
+            for src in sources:
+                info = src if isinstance(src, SourceInfo) else SourceInfo(src, "")
+                self._add_source(info)
+        except Exception as exc:
+            self.close()
+            raise LslError(f"the LSL outlets cannot be made ({exc}).") from None
+
+    # -- names and time ----------------------------------------------------------------------
+
+    @staticmethod
+    def rr_stream_name(label: str) -> str:
+        """Name of the RR stream of a source label."""
+        return f"resonant-rr-{label}"
+
+    @staticmethod
+    def metrics_stream_name(label: str) -> str:
+        """Name of the metrics stream of a source label."""
+        return f"resonant-metrics-{label}"
+
+    @property
+    def stream_names(self) -> list[str]:
+        """Names of the streams published now."""
+        return [*self._markers, *(self._rr[k].name for k in self._rr),
+                *(self._metrics[k].name for k in self._metrics)]  # fmt: skip
+
+    def _offset(self) -> float | None:
+        """LSL time of session time 0 according to the clock now.
+
+        The session clock is read between two readings of LSL's clock; None when those
+        are too far apart (the thread was held up) for the reading to be trusted.
+        """
+        assert self._clock is not None
+        before = float(self._lsl.local_clock())
+        session_s = self._clock.now()
+        after = float(self._lsl.local_clock())
+        if after - before > PAUSE_TOLERANCE_S / 2:
+            return None
+        return (before + after) / 2 - session_s / self._speed
+
+    def lsl_time(self, session_s: float) -> float:
+        """LSL time (s, :func:`pylsl.local_clock`) of a session time.
+
+        With a clock, a pause of the clock since the last call (the offset between the
+        two clocks grew by more than :data:`PAUSE_TOLERANCE_S`) first moves the anchor
+        forward by its length, so later items keep their true LSL times.
+        """
+        if self._time_map is not None:
+            return float(self._time_map(session_s))
+        if self._clock is not None:
+            offset = self._offset()
+            if offset is not None and offset - self._anchor > PAUSE_TOLERANCE_S:
+                self._anchor = offset
+        return self._anchor + session_s / self._speed
+
+    # -- outlets ----------------------------------------------------------------------------
+
+    def _outlet(
+        self,
+        name: str,
+        kind: str,
+        channels: Sequence[tuple[str, str, str]],
+        fmt: str,
+        source_id: str,
+        source: SourceInfo | None = None,
+    ) -> _Named:
+        lsl = self._lsl
+        info = lsl.StreamInfo(name, kind, len(channels), lsl.IRREGULAR_RATE, fmt, source_id)
+        desc = info.desc()
+        desc.append_child_value("manufacturer", "resonant")
+        sw = desc.append_child("software")
+        sw.append_child_value("name", "resonant")
+        sw.append_child_value("version", __version__)
+        ses = desc.append_child("session")
+        ses.append_child_value("label", self.session_label)
+        ses.append_child_value("start_utc", self.start_utc)
+        ses.append_child_value("speed", f"{self._speed:g}")
+        ses.append_child_value(
+            "timestamps", "LSL time of each item's session time; meaningful at speed 1 only"
+        )
+        chans = desc.append_child("channels")
+        for label, unit, ctype in channels:
+            ch = chans.append_child("channel")
+            ch.append_child_value("label", label)
+            ch.append_child_value("unit", unit)
+            ch.append_child_value("type", ctype)
+        if source is not None:
+            el = desc.append_child("source")
+            for key, value in (
+                ("label", source.label), ("kind", source.kind), ("name", source.name),
+                ("address", source.address), ("model", source.model),
+                ("firmware", source.firmware), ("body_location", source.body_location or ""),
+            ):  # fmt: skip
+                el.append_child_value(key, value)
+        if channels is RR_CHANNELS:
+            codes = desc.append_child("artifact_codes")
+            for number, art in enumerate(ARTIFACT_NAMES):
+                code = codes.append_child("code")
+                code.append_child_value("value", str(number))
+                code.append_child_value("name", art or "none")
+        self.pushed[name] = 0
+        return _Named(name, lsl.StreamOutlet(info, 0, _MAX_BUFFERED))
+
+    def _add_source(self, info: SourceInfo) -> None:
+        label = info.label
+        if label in self._rr:
+            return
+        self._infos[label] = info
+        base = f"resonant:{self.session_label}:{label}"
+        self._rr[label] = self._outlet(
+            self.rr_stream_name(label), "RR", RR_CHANNELS, "double64", f"{base}:rr", info
+        )
+        self._metrics[label] = self._outlet(
+            self.metrics_stream_name(label), "HRV", METRIC_CHANNELS, "float32",
+            f"{base}:metrics", info,
+        )  # fmt: skip
+
+    def _push(self, outlet: _Named, sample: list[Any], session_s: float) -> None:
+        try:
+            outlet.outlet.push_sample(sample, self.lsl_time(session_s), True)
+        except Exception as exc:  # a publishing failure never ends the session
+            self._fail(exc)
+            return
+        self.pushed[outlet.name] += 1
+
+    def _ready(self) -> bool:
+        return not self.closed and self.problem is None
+
+    def _source(self, label: str) -> bool:
+        if label not in self._rr:
+            try:
+                self._add_source(self._infos.get(label) or SourceInfo(label, ""))
+            except Exception as exc:
+                self._fail(exc)
+                return False
+        return True
+
+    def _fail(self, exc: Exception) -> None:
+        if self.problem is None:
+            self.problem = (
+                f"LSL output stopped ({exc or type(exc).__name__}). The session goes on; "
+                "the streams published until now are unchanged."
+            )
+            if self.on_problem is not None:
+                self.on_problem(self.problem)
+
+    # -- as a session sink -------------------------------------------------------------------
+
+    def on_beat(self, beat: Beat, metrics: BeatMetrics) -> None:
+        """Sink: push the beat to its source's RR stream."""
+        if not self._ready() or not self._source(beat.source):
+            return
+        contact = math.nan if beat.contact is None else float(beat.contact)
+        sample = [beat.rr_ms, metrics.hr_bpm, float(metrics.artifact), contact]
+        self._push(self._rr[beat.source], sample, beat.time_s)
+
+    def on_spectral(
+        self, metrics: SpectralMetrics, beat: BeatMetrics | None,
+        pacer_rate_bpm: float | None, adherent: bool | None,
+    ) -> None:  # fmt: skip
+        """Sink: push the 5-s update to its source's metrics stream."""
+        if not self._ready() or not self._source(metrics.source):
+            return
+        b = beat
+        sample = [
+            _f(b.hr_mean_bpm if b else None), _f(b.rmssd_ms if b else None),
+            _f(metrics.coherence_ratio), _f(metrics.coherence_score),
+            _f(metrics.breathing_rate_bpm), _f(metrics.amplitude_bpm),
+            _f(metrics.lf_ms2), _f(metrics.hf_ms2),
+            math.nan if adherent is None else float(adherent), _f(pacer_rate_bpm),
+        ]  # fmt: skip
+        self._push(self._metrics[metrics.source], sample, metrics.time_s)
+
+    def on_pacer(self, phase: PacerPhase) -> None:
+        """Sink: push the phase onset as a marker."""
+        if self._ready():
+            text = (
+                f"{phase.phase} {_num(phase.rate_bpm)}/min {phase.ratio} "
+                f"{phase.duration_s:.3f}s breath {phase.breath}"
+            )
+            self._push(self._markers["resonant-pacer"], [text], phase.start_s)
+
+    def on_event(self, event: Event) -> None:
+        """Sink: push the event as ``"kind: label"`` (`` [source]`` when it names one)."""
+        if self._ready():
+            text = f"{event.kind}: {event.label}" + (f" [{event.source}]" if event.source else "")
+            self._push(self._markers["resonant-markers"], [text], event.onset_s)
+
+    def on_gap(self, gap: Gap) -> None:
+        """Sink: push the break as ``"gap: reason"`` (`` [source]`` when it names one)."""
+        if self._ready():
+            text = f"gap: {gap.reason}" + (f" [{gap.source}]" if gap.source else "")
+            self._push(self._markers["resonant-markers"], [text], gap.time_s)
+
+    def close(self) -> None:
+        """Destroy every outlet (consumers see the streams end); safe to call twice."""
+        self.closed = True
+        for group in (self._rr, self._metrics, self._markers):
+            # pylsl destroys an outlet when its last reference goes (StreamOutlet.__del__).
+            group.clear()
+
+
+class _Named:
+    """An outlet with its stream name."""
+
+    __slots__ = ("name", "outlet")
+
+    def __init__(self, name: str, outlet: Any) -> None:
+        self.name = name
+        self.outlet = outlet

@@ -1,0 +1,31 @@
+"""Aligned plain-text tables for the terminal (``analyze``, ``history``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+__all__ = ["print_table"]
+
+
+def print_table(
+    columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]], out: TextIO
+) -> None:
+    """Print a header and rows, each column padded to its widest cell.
+
+    Parameters
+    ----------
+    columns : sequence of (str, str)
+        Column titles and alignments (``"<"`` left, ``">"`` right).
+    rows : sequence of sequence of str
+        The cells, already formatted.
+    out : text stream
+        Where to print.
+    """
+    cells = [[c for c, _ in columns], *[list(r) for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    for r in cells:
+        line = "  ".join(
+            format(v, f"{al}{w}") for v, (_, al), w in zip(r, columns, widths, strict=True)
+        )
+        print(line.rstrip(), file=out)
