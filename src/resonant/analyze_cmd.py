@@ -78,9 +78,11 @@ def phase_summaries(rec: Recording, events: Sequence[Event]) -> list[dict[str, A
     out: list[dict[str, Any]] = []
     end_of_data = float(rec.time_s[-1]) if rec.time_s.size else 0.0
     for i, ev in enumerate(phases):
-        end = ev.onset_s + ev.duration_s if ev.duration_s > 0 else (
-            phases[i + 1].onset_s if i + 1 < len(phases) else end_of_data + 1e-9
-        )  # fmt: skip
+        next_onset = phases[i + 1].onset_s if i + 1 < len(phases) else math.inf
+        end = (
+            ev.onset_s + ev.duration_s if ev.duration_s > 0 else min(next_onset, end_of_data + 1e-9)
+        )
+        end = min(end, next_onset)  # a phase ended early ends where the next one begins
         inside = (rec.time_s >= ev.onset_s) & (rec.time_s < end)
         idx = np.flatnonzero(inside)
         label = ev.label[: -len(STRESSOR_MARK)] if ev.label.endswith(STRESSOR_MARK) else ev.label

@@ -118,7 +118,7 @@ def _build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     assess.add_argument("--accept", action="store_true",
                         help="save a reliable answer as your rate and pace")  # fmt: skip
-    add_source_arguments(assess, demo=True)
+    add_source_arguments(assess, demo=True, protocol=False)
     export = sub.add_parser(
         "export",
         help="export a session for other tools: Kubios RR text, EDF+, or one tidy CSV",

@@ -10,7 +10,9 @@ import argparse
 __all__ = ["add_source_arguments"]
 
 
-def add_source_arguments(p: argparse.ArgumentParser, demo: bool = False) -> None:
+def add_source_arguments(
+    p: argparse.ArgumentParser, demo: bool = False, protocol: bool = True
+) -> None:
     """Options shared by ``record`` and ``demo``."""
     if not demo:
         src = p.add_mutually_exclusive_group(required=True)
@@ -82,6 +84,15 @@ def add_source_arguments(p: argparse.ArgumentParser, demo: bool = False) -> None
             "--ecg",
             action="store_true",
             help="with --device: also record raw ECG (130 Hz) where offered (Polar H10)",
+        )
+    if protocol:
+        p.add_argument(
+            "--protocol",
+            metavar="NAME|FILE.toml",
+            help=(
+                "run a guided protocol's phases on their set durations (threat-soothing, "
+                "soothing-practice, or your own TOML file); the simulated person follows them"
+            ),
         )
     p.add_argument(
         "--adaptive",

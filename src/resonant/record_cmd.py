@@ -167,9 +167,27 @@ def _session(
     """
     from resonant.session.recorder import Recorder, RecorderError
 
+    protocol = None
+    if getattr(args, "protocol", None) and plan is None:
+        from resonant.protocols import ProtocolError, load_protocol
+
+        try:
+            protocol = load_protocol(args.protocol)
+        except ProtocolError as exc:
+            print(f"resonant: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if protocol.assessment is not None:
+            print(f"resonant: {protocol.name} is an assessment: run `resonant assess "
+                  f"--protocol {protocol.assessment}`", file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+        if args.duration is None:
+            args.duration = protocol.duration_s + 1.0
     try:
         _check(args)
         pacer = plan.pacer if plan is not None else _pacer(args)
+        if protocol is not None:
+            base = pacer.settings if pacer is not None else PacerSettings()
+            pacer = None  # the protocol turns the guide on and off
         sources = _sources(args, pacer, simulate)
     except UsageError as exc:
         print(f"resonant: {exc}", file=sys.stderr)
@@ -194,6 +212,13 @@ def _session(
             meta = _metadata(args, sources, pacer, start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
             if plan is not None:
                 meta["protocol"] = plan.metadata
+            if protocol is not None:
+                meta["protocol"] = {
+                    "name": protocol.name, "title": protocol.title,
+                    "phases": [{"name": ph.name, "duration_s": ph.duration_s,
+                                "pacer": ph.pacer, "stressor": ph.stressor}
+                               for ph in protocol.phases],
+                }  # fmt: skip
             recorder = Recorder(folder, meta, on_problem=tell)
         except RecorderError as exc:
             print(f"resonant: {exc}", file=sys.stderr)
@@ -227,7 +252,18 @@ def _session(
         prior = getattr(args, "resonance_prior", None) or 5.5
         adaptive = AdaptivePacer(lambda s, r: None, pacer.settings, prior_bpm=prior)
         sinks = [*sinks, adaptive]
+    runner = None
+    if protocol is not None:
+        from resonant.session.protocol_runner import ProtocolRunner
+        from resonant.settings import load_settings
+
+        runner = ProtocolRunner(protocol, base, load_settings()[0].resonance_bpm)
+        sinks = [*sinks, runner]
     session = Session(sources, clock, pacer, sinks, duration_s=args.duration)
+    if runner is not None:
+        runner.attach(session)
+        for note in runner.notes:
+            print(f"resonant: note: {note}", file=sys.stderr)
     if adaptive is not None:
         adaptive.change = session.change_pacer
     if plan is not None:

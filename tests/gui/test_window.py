@@ -24,6 +24,8 @@ from resonant.settings import Settings, load_settings
 
 SIM = SourceChoice("sim", None, "soothing", 5.5, 7)
 
+PHASE_NAMES = ["baseline", "mild stressor", "soothing rhythm breathing", "quiet recovery"]
+
 
 def _window(qapp, **kw) -> MainWindow:
     w = MainWindow(Settings(session_min=None), speed=kw.pop("speed", 40.0), **kw)
@@ -67,9 +69,9 @@ def test_tiles_and_plots_show_the_cores_values(qapp) -> None:
         beats = window.history.beats(window.source_label)
         guide_x, guide_y = window.plots.guide_curve.getData()
         now_s = window.plots.last_now_s
+        guide_y, expected_guide = guide_y.copy(), window.session.pacer.volume(guide_x + now_s)
         psd_x, psd_y = window.plots.psd_curve.getData()
         core_psd = window.session.spectrum(window.source_label)
-        pacer = window.session.pacer
         window.stop()
         await asyncio.wait([window.task], timeout=5)
         return (
@@ -77,7 +79,7 @@ def test_tiles_and_plots_show_the_cores_values(qapp) -> None:
             shown,
             shown_now,
             (hr_x, hr_y, beats),
-            (guide_x, guide_y, pacer, now_s),
+            (guide_y, expected_guide),
             (psd_x, psd_y, core_psd),
         )
 
@@ -94,8 +96,8 @@ def test_tiles_and_plots_show_the_cores_values(qapp) -> None:
     hr_x, hr_y, beats = hr
     assert hr_x.size > 50
     np.testing.assert_array_equal(hr_y, beats.hr_bpm[-hr_y.size :])
-    guide_x, guide_y, pacer, now_s = guide
-    np.testing.assert_allclose(guide_y, pacer.volume(guide_x + now_s))
+    guide_y, expected_guide = guide
+    np.testing.assert_allclose(guide_y, expected_guide)
     psd_x, psd_y, core_psd = psd
     np.testing.assert_array_equal(psd_x, core_psd[0])
     np.testing.assert_array_equal(psd_y, core_psd[1])
@@ -290,4 +292,41 @@ def test_an_assessment_in_the_window_shows_its_result_and_accept_saves_it(qapp) 
         assert f"{result.resonance_bpm:.1f} breaths per minute" in dialog.summary.text()
         saved = load_settings()[0]
         assert saved.resonance_bpm == round(result.resonance_bpm, 1) == window.pace_spin.value()
+    window.close()
+
+
+def test_a_protocol_runs_through_every_phase_and_ends_in_the_comparison(qapp, tmp_path) -> None:
+    window = _window(qapp, speed=300.0).with_choice(SourceChoice("sim", None, "rest", 5.5, 3))
+    index = window.protocol_combo.findData("threat-soothing")
+    window.protocol_combo.setCurrentIndex(index)
+
+    async def main():
+        window.start()
+        instructions = []
+        while window.running:
+            await asyncio.sleep(0.05)
+            text = window.instruction.text()
+            if text and (not instructions or instructions[-1] != text):
+                instructions.append(text)
+        await asyncio.sleep(0.2)
+        dialog = window.compare_dialog
+        dialog.grab().save(str(tmp_path / "compare.png"))
+        return instructions, dialog
+
+    instructions, dialog = run_on_qt(main, qapp)
+    assert [t.split("</b>")[0].split(": ")[-1] for t in instructions[:4]] == [
+        "baseline", "mild stressor", "soothing rhythm breathing", "quiet recovery"]  # fmt: skip
+    phases = dialog.phases
+    assert [p["label"] for p in phases] == PHASE_NAMES
+    assert phases[1]["stressor"] and phases[1]["hr_mean_bpm"] > phases[0]["hr_mean_bpm"]
+    assert phases[2]["rmssd_ms"] > phases[1]["rmssd_ms"]
+    assert dialog.table.rowCount() == 4
+    assert "threat system" in dialog.notes.text() and "soothing system" in dialog.notes.text()
+    # The guide ran only in the breathing phase.
+    from resonant.resonance import read_pacer
+
+    rows = read_pacer(window.recorder.folder)
+    start, end = phases[2]["onset_s"], phases[2]["onset_s"] + phases[2]["duration_s"]
+    assert rows.start_s.min() >= start - 1e-6 and rows.start_s.max() < end
+    assert (tmp_path / "compare.png").stat().st_size > 10_000
     window.close()

@@ -72,7 +72,9 @@ class SourceDialog(QDialog):
         lay.addWidget(self.ble)
         ble_row = QHBoxLayout()
         self.strap_edit = QLineEdit(current.target if current.kind == "ble" else (last_strap or ""))
-        self.strap_edit.setPlaceholderText("address or part of the name, e.g. H10")
+        self.strap_edit.setPlaceholderText(
+            "address or part of the name, e.g. H10; several straps: H10, TICKR"
+        )
         self.scan_button = QPushButton("S&can")
         ble_row.addWidget(self.strap_edit, 1)
         ble_row.addWidget(self.scan_button)

@@ -123,6 +123,10 @@ class MainWindow(QMainWindow):
         self.last_summary: SessionSummary | None = None
         self.next_folder: Path | None = None  # the exact folder of the next recording, if set
         self.plan: Plan | None = None
+        self.runner: object = None
+        self.extra_sources: list[Source] = []
+        self.compare_dialog: object = None
+        self.presenter: object = None
         self.lsl: object = None
         self.adaptive: object = None
         self.last_assessment: object = None
@@ -196,6 +200,26 @@ class MainWindow(QMainWindow):
             "Let the guide follow you: 0.1 breaths/min at most every 2 minutes, toward the "
             "rate with the largest heart-rate swing, only while you follow it"
         )
+        self.protocol_combo = QComboBox()
+        self.protocol_combo.addItem("free practice", None)
+        try:
+            from resonant.protocols import protocols
+
+            for name, proto in protocols().items():
+                if proto.assessment is None:
+                    self.protocol_combo.addItem(proto.title, name)
+        except ValueError as exc:  # a broken protocol file of the user's: say it, go on
+            self.statusBar().showMessage(str(exc))
+        self.protocol_combo.setToolTip("A guided protocol: its phases run on their set durations")
+        self.auto_check = QCheckBox("A&uto phases")
+        self.auto_check.setChecked(True)
+        self.auto_check.setToolTip("Start each phase when the previous one's time is up")
+        self.next_button = QPushButton("&Next phase (N)")
+        self.compare_button = QPushButton("Compare p&hases")
+        self.presenter_button = QPushButton("Pr&esenter")
+        self.presenter_button.setToolTip(
+            "The guide alone in a second window, full screen on a second display"
+        )
         self.lsl_check = QCheckBox("&LSL")
         self.lsl_check.setToolTip(
             "Publish beats, metrics, guide phases and markers as Lab Streaming Layer streams "
@@ -224,13 +248,20 @@ class MainWindow(QMainWindow):
             bar2.addWidget(w)
         bar2.addStretch(1)
         for w in (self.guide_check, self.adaptive_check, self.tone_check, self.record_check,
-                  self.lsl_check, self.assess_button, self.focus_button,
-                  self.theme_button):  # fmt: skip
+                  self.lsl_check, self.assess_button, self.presenter_button,
+                  self.focus_button, self.theme_button):  # fmt: skip
             bar2.addWidget(w)
         cl = QVBoxLayout(self.controls)
         cl.setContentsMargins(0, 0, 0, 0)
+        bar3 = QHBoxLayout()
+        lab = QLabel("Protocol")
+        lab.setBuddy(self.protocol_combo)
+        for w in (lab, self.protocol_combo, self.auto_check, self.next_button, self.compare_button):
+            bar3.addWidget(w)
+        bar3.addStretch(1)
         cl.addLayout(bar1)
         cl.addLayout(bar2)
+        cl.addLayout(bar3)
         outer.addWidget(self.controls)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -241,8 +272,25 @@ class MainWindow(QMainWindow):
         self.tiles = TilesPanel()
         self.plots = PhysiologyPlots()
         rl.addWidget(self.tiles)
+        from PyQt6.QtWidgets import QTableWidget
+
+        self.group = QTableWidget(0, 6)
+        self.group.setHorizontalHeaderLabels(
+            ["person", "state", "HR (bpm)", "RMSSD (ms)", "coherence", "breathing (/min)"]
+        )
+        self.group.setMaximumHeight(130)
+        self.group.hide()
+        rl.addWidget(self.group)
         rl.addWidget(self.plots, 1)
-        self.splitter.addWidget(self.pacer_view)
+        self.left = QWidget()
+        ll = QVBoxLayout(self.left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.pacer_view, 1)
+        self.instruction = QLabel("")
+        self.instruction.setWordWrap(True)
+        self.instruction.setStyleSheet("font-size: 12pt; padding: 6px;")
+        ll.addWidget(self.instruction)
+        self.splitter.addWidget(self.left)
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -261,6 +309,9 @@ class MainWindow(QMainWindow):
         self.source_button.clicked.connect(self.choose_source)
         self.focus_button.clicked.connect(self.toggle_focus)
         self.assess_button.clicked.connect(self.assess)
+        self.next_button.clicked.connect(self.next_phase)
+        self.compare_button.clicked.connect(self.compare)
+        self.presenter_button.clicked.connect(self.toggle_presenter)
         self.theme_button.clicked.connect(self.toggle_theme)
         self.pace_spin.valueChanged.connect(self._pacer_controls_changed)
         self.ratio_combo.currentTextChanged.connect(self._pacer_controls_changed)
@@ -276,7 +327,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+=", lambda: self.scale_fonts(1.1)), ("Ctrl++", lambda: self.scale_fonts(1.1)),
             ("Ctrl+-", lambda: self.scale_fonts(1 / 1.1)),
             ("Ctrl+0", lambda: self.scale_fonts(None)),
-            ("Ctrl+Q", self.close),
+            ("Ctrl+Q", self.close), ("N", self.next_phase), ("S", self.stop),
         ):  # fmt: skip
             sc = QShortcut(QKeySequence(keys), self)
             sc.activated.connect(slot)
@@ -460,6 +511,11 @@ class MainWindow(QMainWindow):
         if c.kind == "ble":
             from resonant.devices.ble import BleStrap
 
+            targets = [t.strip() for t in (c.target or "").split(",") if t.strip()]
+            if len(targets) > 1:
+                claimed: set[str] = set()
+                self.extra_sources = [BleStrap(t, t, claimed=claimed) for t in targets[1:]]
+                return BleStrap(targets[0], targets[0], claimed=claimed)
             return BleStrap(c.target or "", "strap")
         from resonant.devices.replay import ReplaySource
 
@@ -472,8 +528,19 @@ class MainWindow(QMainWindow):
         ps = self.pacer_settings()
         if ps is None:
             return
+        protocol = None
+        if plan is None and self.protocol_combo.currentData() is not None:
+            from resonant.protocols import ProtocolError, load_protocol
+
+            try:
+                protocol = load_protocol(self.protocol_combo.currentData())
+            except ProtocolError as exc:
+                self.statusBar().showMessage(str(exc))
+                return
         if plan is not None:
             pacer: PacerSchedule | None = plan.pacer
+        elif protocol is not None:
+            pacer = None  # the protocol turns the guide on and off
         else:
             pacer = PacerSchedule(ps) if self.guide_check.isChecked() else None
         self.plan = plan
@@ -487,8 +554,9 @@ class MainWindow(QMainWindow):
         sinks: list[object] = [self.history]
         self.recorder = None
         record_dir = self.record_dir if self.record_check.isChecked() else None
-        if plan is not None and record_dir is None:
-            # An assessment is always recorded: its answer is read back from the folder.
+        if (plan is not None or protocol is not None) and record_dir is None:
+            # An assessment or a protocol is always recorded: the answer and the
+            # comparison of phases are read back from the folder.
             import tempfile
 
             record_dir = Path(tempfile.mkdtemp(prefix="resonant-assessment-"))
@@ -516,6 +584,16 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(str(exc))
         minutes = self.settings.session_min
         duration = plan.end_s + 1.0 if plan else (minutes * 60.0 if minutes else None)
+        self.runner = None
+        if protocol is not None:
+            from resonant.session.protocol_runner import ProtocolRunner
+
+            duration = protocol.duration_s + 1.0
+            self.runner = ProtocolRunner(
+                protocol, ps, self.settings.resonance_bpm, self.auto_check.isChecked(),
+                on_phase=self._on_phase,
+            )  # fmt: skip
+            sinks.append(self.runner)
         self.adaptive = None
         if plan is None and pacer is not None and self.adaptive_check.isChecked():
             from resonant.resonance import AdaptivePacer
@@ -537,12 +615,16 @@ class MainWindow(QMainWindow):
                 sinks.append(self.lsl)
             except LslError as exc:
                 self.statusBar().showMessage(str(exc))
-        self.session = Session([source], self.clock, pacer, sinks,  # type: ignore[arg-type]
+        sources = [source, *self.extra_sources]
+        self.extra_sources = []
+        self.session = Session(sources, self.clock, pacer, sinks,  # type: ignore[arg-type]
                                duration_s=duration)  # fmt: skip
         if self.adaptive is not None:
             self.adaptive.change = self.session.change_pacer
         if plan is not None:
             self.session.schedule_events(plan.events)
+        if self.runner is not None:
+            self.runner.attach(self.session)
         self.source_label = None
         self.task = asyncio.ensure_future(self.session.run())
         self.task.add_done_callback(self._finished)
@@ -573,6 +655,9 @@ class MainWindow(QMainWindow):
             )  # fmt: skip
         if self.plan is not None and self.recorder is not None and summary is not None:
             self._show_assessment(self.recorder.folder, summary.reason == "completed")
+        if self.runner is not None and self.recorder is not None and summary is not None:
+            self.instruction.setText("The protocol has ended. Thank you for taking this time.")
+            self.compare()
         if summary is not None and summary.problems:
             self.statusBar().showMessage(" ".join(summary.problems))
         elif summary is not None:
@@ -631,6 +716,55 @@ class MainWindow(QMainWindow):
             f"Your resonance rate {rounded:g}/min is saved; the guide uses it."
         )
 
+    def _on_phase(self, k: int, phase: object) -> None:
+        n = len(self.runner.protocol.phases) if self.runner is not None else 0
+        self.instruction.setText(
+            f"<b>Phase {k + 1} of {n}: {phase.name}</b><br>{phase.instruction}"  # type: ignore[attr-defined]
+        )
+        self.statusBar().showMessage(f"Phase {k + 1} of {n}: {phase.name}.")  # type: ignore[attr-defined]
+
+    def next_phase(self) -> None:
+        """End the current protocol phase now (a clinician's choice) and start the next."""
+        if self.runner is not None and self.running and self.session is not None:
+            self.runner.next_phase(self.session.view_time())
+
+    def compare(self) -> None:
+        """Show the phases side by side (from what has been recorded so far)."""
+        from resonant.gui.compare_view import CompareDialog
+
+        if self.recorder is None:
+            self.statusBar().showMessage("Phases can be compared for a recorded session.")
+            return
+        try:
+            dialog = CompareDialog(self.recorder.folder, self)
+        except Exception as exc:  # too little recorded yet: say so
+            self.statusBar().showMessage(f"Nothing to compare yet ({exc}).")
+            return
+        dialog.open()
+        self.compare_dialog = dialog
+
+    def toggle_presenter(self) -> None:
+        """The guide alone in its own window, full screen on a second display if there is one."""
+        if self.presenter is not None:
+            self.presenter.close()  # type: ignore[attr-defined]
+            self.presenter = None
+            return
+        from PyQt6.QtGui import QGuiApplication
+
+        view = PacerView(self._pacer_now)
+        view.theme = self.theme
+        view.setWindowTitle("resonant — breathing guide")
+        screens = QGuiApplication.screens()
+        if len(screens) > 1:
+            view.setScreen(screens[1])
+            view.setGeometry(screens[1].geometry())
+            view.showFullScreen()
+        else:
+            view.resize(700, 700)
+            view.show()
+        view.start()
+        self.presenter = view
+
     def toggle_pause(self) -> None:
         """Pause or resume (simulated strap and recordings; a live strap cannot be paused)."""
         if not self.running or self.clock is None or self.choice.kind == "ble":
@@ -673,6 +807,8 @@ class MainWindow(QMainWindow):
         paused = self.clock is not None and self.clock.paused
         self.pause_button.setText("&Resume" if paused else "&Pause")
         self.source_button.setEnabled(not running)
+        self.protocol_combo.setEnabled(not running)
+        self.next_button.setEnabled(running and self.runner is not None)
         self.assess_button.setEnabled(not running)
 
     # -- drawing ------------------------------------------------------------------------------
@@ -690,6 +826,9 @@ class MainWindow(QMainWindow):
             self.tiles.show(snap, self.source_label)
         psd = s.spectrum(self.source_label) if self.source_label else None
         self.plots.refresh(self.history, self.source_label, snap.time_s, s.pacer, psd)
+        self._show_group(snap)
+        if self.presenter is not None:
+            self.presenter.message = self.pacer_view.message  # type: ignore[attr-defined]
         if snap.sources:
             state = snap.sources[0].state
             if state in ("reconnecting", "lost"):
@@ -700,6 +839,32 @@ class MainWindow(QMainWindow):
                 )
             elif self.pacer_view.message.startswith("the strap"):
                 self.pacer_view.message = ""
+
+    def _show_group(self, snap: object) -> None:
+        """Every person's values, when several straps are in the session."""
+        sources = snap.sources  # type: ignore[attr-defined]
+        if len(sources) < 2:
+            self.group.hide()
+            return
+        from PyQt6.QtWidgets import QTableWidgetItem
+
+        self.group.show()
+        self.group.setRowCount(len(sources))
+        for r, src in enumerate(sources):
+            b, sp = src.beat, src.spectral
+            cells = [
+                src.label, src.state,
+                f"{b.hr_mean_bpm:.0f}" if b and b.hr_mean_bpm else "–",
+                f"{b.rmssd_ms:.0f}" if b and b.rmssd_ms is not None else "–",
+                f"{sp.coherence_score:.1f}" if sp and sp.coherence_score is not None else "–",
+                f"{sp.breathing_rate_bpm:.1f}" if sp and sp.breathing_rate_bpm else "–",
+            ]  # fmt: skip
+            for c, text in enumerate(cells):
+                item = self.group.item(r, c)
+                if item is None:
+                    self.group.setItem(r, c, QTableWidgetItem(text))
+                elif item.text() != text:
+                    item.setText(text)
 
     def closeEvent(self, event: object) -> None:  # noqa: N802 (Qt naming)
         """Stop a running session before closing."""

@@ -66,6 +66,9 @@ class SessionSink(Protocol):
     def on_ecg(self, samples: EcgSamples) -> None:
         """Raw ECG samples from a strap that streams them."""
 
+    def on_tick(self, time_s: float) -> None:
+        """The session has reached ``time_s`` (about 4 times a second of session time)."""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceSnapshot:
@@ -186,6 +189,24 @@ class Session:
         if self.duration_s is None or self._first_beat_s is None:
             return None
         return self._first_beat_s + self.duration_s
+
+    def set_pacer(self, pacer: PacerSchedule | None, at_s: float) -> None:
+        """Replace the breathing guide from ``at_s`` on (a protocol turning it on or off).
+
+        The old guide's onsets are logged up to ``at_s``; the new one's from ``at_s``.
+        A simulated strap's person breathes with the new guide (or at their own rate).
+        """
+        self._flush_pacer(at_s)
+        self.pacer = pacer
+        self._pacer_done_s = at_s
+        for src in self.sources:
+            person = getattr(src, "person", None)
+            if person is not None:
+                person.pacer = pacer
+
+    def emit(self, event: Event) -> None:
+        """Pass an event to the sinks now (markers, protocol phases)."""
+        self._emit_event(event)
 
     def schedule_events(self, events: Sequence[Event]) -> None:
         """Emit planned events (a protocol's phases) when the session reaches their onset."""
@@ -414,7 +435,10 @@ class Session:
             end = self.end_s
             # Never past the end: before the first beat the end is at least duration_s away.
             limit = end if end is not None else self.duration_s
-            self._flush_pacer(now if limit is None else min(now, limit))
+            reached = now if limit is None else min(now, limit)
+            for sink in self.sinks:
+                _call(sink, "on_tick", reached)
+            self._flush_pacer(reached)
             self._batch_end()
             if end is not None and self.clock.now() >= end + END_GRACE_S and self._silent():
                 # Past the end and the source is silent (not merely behind a fast clock).
