@@ -33,7 +33,7 @@ WARMUP_S = 5.0
 
 def run(seconds: float) -> dict:
     app = QApplication.instance() or QApplication([])
-    window = MainWindow(Settings(session_min=None), speed=1.0, save=False)
+    window = MainWindow(Settings(session_min=None, checkin=False), speed=1.0, save=False)
     window.resize(1400, 860)
     window.show()
     window.with_choice(SourceChoice("sim", None, "soothing", 5.5, 1))

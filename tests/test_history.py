@@ -81,7 +81,8 @@ def test_json_lines_and_a_bad_folder_skipped(
     assert set(lines[0]) == {
         "path", "start_utc", "date", "start_local", "duration_s", "complete", "source", "beats",
         "hr_mean_bpm", "rmssd_ms", "coherence_mean", "breathing_rate_bpm", "resonance_bpm",
-        "resonance_from", "pace_bpm", "protocol", "participant", "end_reason",
+        "resonance_from", "pace_bpm", "protocol", "participant", "end_reason", "calm_before",
+        "calm_after", "self_critical_before", "self_critical_after", "has_journal",
     }  # fmt: skip
     assert lines[0]["start_utc"] == "2026-01-10T07:05:00.000000Z"
     assert lines[0]["resonance_bpm"] == 5.42 and lines[0]["participant"] == "P07"

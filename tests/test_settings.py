@@ -37,6 +37,12 @@ CHANGED = Settings(
     focus_on_start=True,
     last_strap="Polar H10 A1B2C3D4 / E8:2F:00:11:22:33",
     resonance_bpm=5.5,
+    consent_recording=True,
+    consent_utc="2026-11-22T10:00:00Z",
+    participant="P07",
+    first_session_done=True,
+    checkin=False,
+    eyes_closed=True,
 )
 
 

@@ -102,9 +102,7 @@ def add_source_arguments(
             "toward the rate with the largest heart-rate swing, only while you follow it"
         ),
     )
-    p.add_argument(
-        "--no-pacer", action="store_true", help="no breathing guide: breathe at your own pace"
-    )
+    p.add_argument("--no-pacer", action="store_true", help="no breathing guide (free breathing)")
     p.add_argument("--label", help="label in the session folder's name (default: the source)")
     p.add_argument("--participant", help="participant id written into session.json")
     sim = p.add_argument_group("simulated strap")

@@ -96,6 +96,7 @@ class SessionSummary:
     protocol: str | None
     participant: str | None
     end_reason: str | None
+    checkin: dict[str, Any] | None = None
 
     def local_time(self) -> datetime | None:
         """The start in this computer's time zone."""
@@ -123,7 +124,19 @@ class SessionSummary:
             "protocol": self.protocol,
             "participant": self.participant,
             "end_reason": self.end_reason,
+            "calm_before": _answer(self.checkin, "before", "calm"),
+            "calm_after": _answer(self.checkin, "after", "calm"),
+            "self_critical_before": _answer(self.checkin, "before", "self_critical"),
+            "self_critical_after": _answer(self.checkin, "after", "self_critical"),
+            "has_journal": bool(_answer(self.checkin, "after", "journal")),
         }
+
+
+def _answer(checkin: dict[str, Any] | None, when: str, key: str) -> Any:
+    """A check-in answer from ``session.json`` (None when not given)."""
+    if not isinstance(checkin, dict) or not isinstance(checkin.get(when), dict):
+        return None
+    return checkin[when].get(key)
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -207,6 +220,7 @@ def summarise(folder: str | Path) -> SessionSummary:
         protocol=_protocol(protocol),
         participant=str(participant) if participant else None,
         end_reason=meta.get("end_reason") if complete else None,
+        checkin=meta.get("checkin") if isinstance(meta.get("checkin"), dict) else None,
     )
 
 
@@ -277,9 +291,17 @@ def _cell(x: float | None, fmt: str) -> str:
 
 _COLUMNS = (
     ("date", "<"), ("start", "<"), ("min", ">"), ("HR", ">"), ("RMSSD", ">"), ("coh", ">"),
-    ("breath", ">"), ("resonance", ">"), ("protocol", "<"), ("participant", "<"),
-    ("session", "<"),
+    ("breath", ">"), ("resonance", ">"), ("calm", ">"), ("self-crit.", ">"),
+    ("protocol", "<"), ("participant", "<"), ("session", "<"),
 )  # fmt: skip
+
+
+def _change(checkin: dict[str, Any] | None, key: str) -> str:
+    """``before→after`` of a check-in answer, or ``-``."""
+    before, after = _answer(checkin, "before", key), _answer(checkin, "after", key)
+    if before is None and after is None:
+        return "-"
+    return f"{'-' if before is None else before}→{'-' if after is None else after}"
 
 
 def _row(s: SessionSummary) -> list[str]:
@@ -296,6 +318,8 @@ def _row(s: SessionSummary) -> list[str]:
         _cell(s.coherence_mean, ".2f"),
         _cell(s.breathing_rate_bpm, ".1f"),
         res,
+        _change(s.checkin, "calm"),
+        _change(s.checkin, "self_critical"),
         s.protocol or "-",
         s.participant or "-",
         Path(s.path).name,
@@ -310,7 +334,7 @@ def _print_table(rows: list[SessionSummary], out: TextIO) -> None:
         "units: start = local time, min = minutes (* = the recording stopped early), "
         "HR = bpm, RMSSD = ms, coh = mean coherence ratio, breath = breaths/min read from the "
         "heart rhythm, resonance = breaths/min (from the session's assessment, or the "
-        "guide's rate)",
+        "guide's rate), calm and self-crit. = check-in before→after (0-10)",
         file=out,
     )
 

@@ -258,6 +258,30 @@ def _last_strap(value: object) -> str | None:
     return value or None
 
 
+def _text(name: str) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) > 200:
+            raise SettingsError(
+                f"{name} = {_show(value)} is not allowed: it must be text of at most 200 "
+                "characters.",
+                (name,),
+            )
+        return value.strip() or None
+
+    return check
+
+
+def _consent(value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise SettingsError(
+        f"consent_recording = {_show(value)} is not allowed: it must be true, false or absent.",
+        ("consent_recording",),
+    )
+
+
 def _resonance_bpm(value: object) -> float | None:
     if value is None:
         return None
@@ -280,6 +304,12 @@ _CHECKS: dict[str, Callable[[object], Any]] = {
     "focus_on_start": _flag("focus_on_start"),
     "last_strap": _last_strap,
     "resonance_bpm": _resonance_bpm,
+    "consent_recording": _consent,
+    "consent_utc": _text("consent_utc"),
+    "participant": _text("participant"),
+    "first_session_done": _flag("first_session_done"),
+    "checkin": _flag("checkin"),
+    "eyes_closed": _flag("eyes_closed"),
 }
 
 
@@ -316,6 +346,18 @@ class Settings:
         Address or name of the strap used last (an empty string becomes None).
     resonance_bpm : float or None
         The person's resonance rate once assessed, 4-7 breaths per minute.
+    consent_recording : bool or None
+        The person's answer to recording sessions on this computer (None: not asked yet).
+    consent_utc : str or None
+        When that answer was given (ISO 8601, UTC).
+    participant : str or None
+        A participant id a clinician set (written into each session).
+    first_session_done : bool
+        Whether a first session has been completed (the first one is shorter).
+    checkin : bool
+        Whether the short check-in is offered before and after a session.
+    eyes_closed : bool
+        Eyes-closed mode: the tones lead, the screen stays quiet.
 
     Raises
     ------
@@ -335,6 +377,12 @@ class Settings:
     focus_on_start: bool = False
     last_strap: str | None = None
     resonance_bpm: float | None = None
+    consent_recording: bool | None = None
+    consent_utc: str | None = None
+    participant: str | None = None
+    first_session_done: bool = False
+    checkin: bool = True
+    eyes_closed: bool = False
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():

@@ -12,17 +12,13 @@ import math
 from typing import TextIO
 
 from resonant.pacer import PacerState
+from resonant.practices import guidance
 from resonant.session.recorder import Recorder
 from resonant.session.session import Session, SessionSnapshot, SourceSnapshot
 
 __all__ = ["render", "render_plain", "TerminalDashboard", "fmt_clock"]
 
-_CUES = {
-    "inhale": "breathing in...",
-    "hold_in": "resting at the top",
-    "exhale": "and gently out...",
-    "hold_out": "resting",
-}
+_CUES = guidance()["cues"]
 #: How coherence levels are spoken of: a low level is a settling rhythm, never a failure.
 _LEVEL_WORDS = {"low": "settling", "medium": "medium", "high": "high"}
 BAR_WIDTH = 24
@@ -43,7 +39,7 @@ def _bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 def _pacer_line(p: PacerState | None) -> str:
     if p is None:
-        return "breathing at your own pace (no guide)"
+        return f"{_CUES['free']} (no guide)"
     return f"{_CUES[p.phase]:<20} ▕{_bar(p.volume)}▏ {p.rate_bpm:g}/min {p.ratio}"
 
 

@@ -28,7 +28,11 @@ PHASE_NAMES = ["baseline", "mild stressor", "soothing rhythm breathing", "quiet 
 
 
 def _window(qapp, **kw) -> MainWindow:
-    w = MainWindow(Settings(session_min=None), speed=kw.pop("speed", 40.0), **kw)
+    w = MainWindow(
+        Settings(session_min=None, checkin=False, consent_recording=True),
+        speed=kw.pop("speed", 40.0),
+        **kw,
+    )
     w.resize(1400, 860)
     w.show()
     return w.with_choice(SIM)

@@ -129,6 +129,8 @@ def run_window(
         window.tone_check.setEnabled(False)
         window.tone_check.setToolTip(why or "")
     window.guide_check.setChecked(guide)
+    if demo or screenshot:
+        window.settings = window.settings.with_changes(checkin=False)  # the demo runs at once
     window.next_folder = record_folder
     window.resize(1400, 860)
     window.show()
@@ -137,6 +139,8 @@ def run_window(
     async def main() -> None:
         done = asyncio.Event()
         app.lastWindowClosed.connect(done.set)  # type: ignore[attr-defined]
+        if not demo and not screenshot and window.settings.consent_recording is None:
+            window.first_run()
         if demo:
             window.with_choice(SourceChoice("sim", None, sim_state, sim_resonance_bpm, sim_seed))
             window.start()

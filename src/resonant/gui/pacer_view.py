@@ -16,15 +16,13 @@ from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from resonant.gui.theme import THEMES, Theme
 from resonant.pacer import PacerState
+from resonant.practices import guidance
 
 __all__ = ["PacerView", "CUES", "MIN_RADIUS_SHARE"]
 
-#: Short invitational cues shown under the shape, by phase.
+#: Short invitational cues shown under the shape, by phase (from the guidance data).
 CUES = {
-    "inhale": "breathing in...",
-    "hold_in": "resting at the top",
-    "exhale": "and gently out...",
-    "hold_out": "resting",
+    k: v for k, v in guidance()["cues"].items() if k in ("inhale", "hold_in", "exhale", "hold_out")
 }
 #: The smallest circle, as a share of the largest (volume 0).
 MIN_RADIUS_SHARE = 0.35
@@ -127,7 +125,7 @@ class PacerView(QWidget):
             p.setBrush(QColor(t.pacer_fill))
             p.setPen(QPen(QColor(t.pacer_edge), 2.0))
             p.drawEllipse(QPointF(cx, cy), r, r)
-        text = self.message or (CUES.get(state.phase, "") if state else "breathe at your own pace")
+        text = self.message or (CUES.get(state.phase, "") if state else guidance()["cues"]["free"])
         p.setFont(self._cue_font)
         p.setPen(QColor(t.text))
         box = QRectF(0, cy + r_max + 10, self.width(), self.height() - (cy + r_max + 10))

@@ -37,6 +37,7 @@ from resonant.gui.pacer_view import PacerView
 from resonant.gui.plots import PhysiologyPlots
 from resonant.gui.theme import THEMES, Theme
 from resonant.gui.tiles import TilesPanel
+from resonant.practices import guidance
 from resonant.pacer import RATIO_PRESETS, PacerError, PacerSchedule, PacerSettings, PacerState
 from resonant.resonance import Plan
 from resonant.session.history import History
@@ -124,6 +125,10 @@ class MainWindow(QMainWindow):
         self.next_folder: Path | None = None  # the exact folder of the next recording, if set
         self.plan: Plan | None = None
         self.runner: object = None
+        self.checkin_before: dict[str, object] | None = None
+        self.checkin_dialog: object = None
+        self.first_run_dialog: object = None
+        self.grounding = False
         self.extra_sources: list[Source] = []
         self.compare_dialog: object = None
         self.presenter: object = None
@@ -220,6 +225,16 @@ class MainWindow(QMainWindow):
         self.presenter_button.setToolTip(
             "The guide alone in a second window, full screen on a second display"
         )
+        self.practice_combo = QComboBox()
+        self.practice_combo.addItem("no guided practice", None)
+        from resonant.practices import practices
+
+        for name, practice in practices().items():
+            self.practice_combo.addItem(practice.title, name)
+        self.eyes_closed_check = QCheckBox("Eyes c&losed")
+        self.eyes_closed_check.setToolTip(guidance()["eyes_closed"]["text"])
+        self.grounding_button = QPushButton(guidance()["grounding"]["label"] + " (G)")
+        self.safety_button = QPushButton(guidance()["safety"]["title"])
         self.lsl_check = QCheckBox("&LSL")
         self.lsl_check.setToolTip(
             "Publish beats, metrics, guide phases and markers as Lab Streaming Layer streams "
@@ -230,14 +245,18 @@ class MainWindow(QMainWindow):
         self.guide_check = QCheckBox("&Guide")
         self.guide_check.setChecked(True)
         self.guide_check.setToolTip(
-            "The breathing guide; without it, breathe at your own pace (for the next session)"
+            "The breathing guide, from the next session (off: free breathing)"
         )
         self.tone_check = QCheckBox("&Tone at each turn")
         self.focus_button = QPushButton("&Focus (F)")
         self.theme_button = QPushButton("&Dark")
         self.record_check = QCheckBox("&Record")
-        self.record_check.setChecked(self.record_dir is not None)
-        self.record_check.setEnabled(self.record_dir is not None)
+        self.record_check.setChecked(
+            self.record_dir is not None and self.settings.consent_recording is True
+        )
+        self.record_check.setEnabled(
+            self.record_dir is not None and self.settings.consent_recording is True
+        )
         for label, w in (("Pace", self.pace_spin), ("In:out", self.ratio_combo),
                          ("Hold in", self.hold_in_spin), ("Hold out", self.hold_out_spin),
                          ("Length", self.length_spin),
@@ -256,7 +275,11 @@ class MainWindow(QMainWindow):
         bar3 = QHBoxLayout()
         lab = QLabel("Protocol")
         lab.setBuddy(self.protocol_combo)
-        for w in (lab, self.protocol_combo, self.auto_check, self.next_button, self.compare_button):
+        plab = QLabel("Practice")
+        plab.setBuddy(self.practice_combo)
+        for w in (lab, self.protocol_combo, self.auto_check, self.next_button, self.compare_button,
+                  plab, self.practice_combo, self.eyes_closed_check, self.grounding_button,
+                  self.safety_button):  # fmt: skip
             bar3.addWidget(w)
         bar3.addStretch(1)
         cl.addLayout(bar1)
@@ -295,9 +318,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         outer.addWidget(self.splitter, 1)
-        self.footer = QLabel(
-            "A training and teaching aid, not a medical device. You can stop at any time."
-        )
+        self.footer = QLabel(guidance()["safety"]["footer"])
         outer.addWidget(self.footer)
         self.setCentralWidget(central)
         self.statusBar().showMessage("Choose a source and press Start when you are ready.")
@@ -310,6 +331,9 @@ class MainWindow(QMainWindow):
         self.focus_button.clicked.connect(self.toggle_focus)
         self.assess_button.clicked.connect(self.assess)
         self.next_button.clicked.connect(self.next_phase)
+        self.grounding_button.clicked.connect(self.grounding_pause)
+        self.safety_button.clicked.connect(self.show_safety)
+        self.eyes_closed_check.toggled.connect(self.set_eyes_closed)
         self.compare_button.clicked.connect(self.compare)
         self.presenter_button.clicked.connect(self.toggle_presenter)
         self.theme_button.clicked.connect(self.toggle_theme)
@@ -328,6 +352,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+-", lambda: self.scale_fonts(1 / 1.1)),
             ("Ctrl+0", lambda: self.scale_fonts(None)),
             ("Ctrl+Q", self.close), ("N", self.next_phase), ("S", self.stop),
+            ("G", self.grounding_pause),
         ):  # fmt: skip
             sc = QShortcut(QKeySequence(keys), self)
             sc.activated.connect(slot)
@@ -521,9 +546,25 @@ class MainWindow(QMainWindow):
 
         return ReplaySource(c.target or "")
 
-    def start(self, plan: Plan | None = None) -> None:
-        """Start a session with the chosen source and the pacer settings (or a protocol)."""
+    def start(self, plan: Plan | None = None, checked_in: bool = False) -> None:
+        """Start a session with the chosen source and the pacer settings (or a protocol).
+
+        With the check-in on, the short check-in comes first (it can be skipped).
+        """
         if self.running:
+            return
+        if self.settings.checkin and not checked_in:
+            from resonant.gui.care import CheckInDialog
+
+            dialog = CheckInDialog(after=False, parent=self)
+
+            def begin(result: int) -> None:
+                self.checkin_before = dialog.answers() if result else None
+                self.start(plan, checked_in=True)
+
+            dialog.finished.connect(begin)
+            dialog.open()
+            self.checkin_dialog = dialog
             return
         ps = self.pacer_settings()
         if ps is None:
@@ -577,12 +618,20 @@ class MainWindow(QMainWindow):
                                      "hold_in_s": ps.hold_in_s, "hold_out_s": ps.hold_out_s},
                                  "speed": self.speed},
                     "protocol": plan.metadata if plan else None,
-                    "participant": None, "consent": None, "notes": "",
+                    "participant": self.settings.participant,
+                    "consent": {"recording": self.settings.consent_recording,
+                                "given_utc": self.settings.consent_utc},
+                    "checkin": {"before": self.checkin_before},
+                    "notes": "",
                 }, on_problem=self.statusBar().showMessage)  # fmt: skip
                 sinks.append(self.recorder)
             except RecorderError as exc:
                 self.statusBar().showMessage(str(exc))
         minutes = self.settings.session_min
+        first = guidance()["first_session"]
+        if not self.settings.first_session_done and minutes and minutes > float(first["minutes"]):
+            minutes = float(first["minutes"])  # a gentler start
+            self.instruction.setText(first["note"])
         duration = plan.end_s + 1.0 if plan else (minutes * 60.0 if minutes else None)
         self.runner = None
         if protocol is not None:
@@ -656,15 +705,17 @@ class MainWindow(QMainWindow):
         if self.plan is not None and self.recorder is not None and summary is not None:
             self._show_assessment(self.recorder.folder, summary.reason == "completed")
         if self.runner is not None and self.recorder is not None and summary is not None:
-            self.instruction.setText("The protocol has ended. Thank you for taking this time.")
+            self.instruction.setText(guidance()["closing"]["thanks"])
             self.compare()
+        if summary is not None and not self.settings.first_session_done:
+            self._store(first_session_done=True)
+        if self.settings.checkin and self.recorder is not None and summary is not None:
+            self._checkin_after(self.recorder)
         if summary is not None and summary.problems:
             self.statusBar().showMessage(" ".join(summary.problems))
         elif summary is not None:
             saved = f" Saved in {self.recorder.folder}." if self.recorder else ""
-            self.statusBar().showMessage(
-                f"The session has ended.{saved} Thank you for taking this time."
-            )
+            self.statusBar().showMessage(guidance()["closing"]["thanks"] + saved)
         self.pacer_view.message = ""
         self._update_buttons()
 
@@ -723,6 +774,77 @@ class MainWindow(QMainWindow):
         )
         self.statusBar().showMessage(f"Phase {k + 1} of {n}: {phase.name}.")  # type: ignore[attr-defined]
 
+    def first_run(self) -> None:
+        """The welcome: what resonant is and is not, recording and consent, going gently."""
+        from resonant.gui.care import FirstRunDialog
+
+        dialog = FirstRunDialog(self.settings.participant, self)
+
+        def done(_result: int) -> None:
+            consent = dialog.consent.isChecked()
+            self._store(
+                consent_recording=consent, consent_utc=utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                participant=dialog.participant.text().strip() or None,
+            )  # fmt: skip
+            allowed = consent and self.record_dir is not None
+            self.record_check.setEnabled(allowed)
+            self.record_check.setChecked(allowed)
+
+        dialog.finished.connect(done)
+        dialog.open()
+        self.first_run_dialog = dialog
+
+    def show_safety(self) -> None:
+        """The safety guidance, any time."""
+        from resonant.gui.care import SafetyDialog
+
+        self.safety_dialog = SafetyDialog(self)
+        self.safety_dialog.open()
+
+    def set_eyes_closed(self, on: bool) -> None:
+        """Eyes-closed mode: tones lead, the screen stays quiet (the guide alone)."""
+        self._store(eyes_closed=on)
+        if on:
+            if self.tone_check.isEnabled():
+                self.tone_check.setChecked(True)
+            self.instruction.setText(guidance()["eyes_closed"]["text"])
+            self.controls.hide()
+            self.right.hide()
+        else:
+            self.controls.show()
+            self.right.show()
+            self.instruction.setText("")
+
+    def grounding_pause(self) -> None:
+        """A pause with grounding words; press again (or G) to carry on."""
+        if not self.running or self.clock is None:
+            return
+        self.grounding = not self.grounding
+        if self.grounding:
+            if self.choice.kind != "ble" and not self.clock.paused:
+                self.clock.pause()
+            self.pacer_view.message = " "
+            self.instruction.setText(guidance()["grounding"]["text"])
+        else:
+            if self.clock.paused:
+                self.clock.resume()
+            self.pacer_view.message = ""
+            self.instruction.setText("")
+        self._update_buttons()
+
+    def _checkin_after(self, recorder: Recorder) -> None:
+        from resonant.gui.care import CheckInDialog
+
+        dialog = CheckInDialog(after=True, parent=self)
+
+        def done(result: int) -> None:
+            after = dialog.answers() if result else None
+            recorder.update_metadata(checkin={"before": self.checkin_before, "after": after})
+
+        dialog.finished.connect(done)
+        dialog.open()
+        self.checkin_dialog = dialog
+
     def next_phase(self) -> None:
         """End the current protocol phase now (a clinician's choice) and start the next."""
         if self.runner is not None and self.running and self.session is not None:
@@ -775,7 +897,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Resumed.")
         else:
             self.clock.pause()
-            self.pacer_view.message = "paused: take all the time you need"
+            self.pacer_view.message = guidance()["cues"]["paused"]
             self.statusBar().showMessage("Paused. Press Space or Pause to go on.")
         self._update_buttons()
 
@@ -827,17 +949,27 @@ class MainWindow(QMainWindow):
         psd = s.spectrum(self.source_label) if self.source_label else None
         self.plots.refresh(self.history, self.source_label, snap.time_s, s.pacer, psd)
         self._show_group(snap)
+        practice_name = self.practice_combo.currentData()
+        if (
+            practice_name is not None
+            and self.runner is None
+            and snap.running
+            and not self.grounding
+        ):
+            from resonant.practices import practices
+
+            prompt = practices()[practice_name].prompt_at(snap.elapsed_s)
+            if prompt and self.instruction.text() != prompt:
+                self.instruction.setText(prompt)
         if self.presenter is not None:
             self.presenter.message = self.pacer_view.message  # type: ignore[attr-defined]
         if snap.sources:
             state = snap.sources[0].state
             if state in ("reconnecting", "lost"):
-                self.pacer_view.message = (
-                    "the strap is reconnecting; keep breathing gently"
-                    if state == "reconnecting"
-                    else "the strap is out of reach; still trying"
-                )
-            elif self.pacer_view.message.startswith("the strap"):
+                cues = guidance()["cues"]
+                self.pacer_view.message = cues[state]
+            elif self.pacer_view.message in (guidance()["cues"]["reconnecting"],
+                                             guidance()["cues"]["lost"]):  # fmt: skip
                 self.pacer_view.message = ""
 
     def _show_group(self, snap: object) -> None:

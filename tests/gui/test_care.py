@@ -1,0 +1,94 @@
+"""The care around a practice, walked through in the window: first run, consent, a
+practice in eyes-closed mode, the grounding pause, and the check-in before and after."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from PyQt6.QtWidgets import QLabel
+
+from resonant.gui.window import MainWindow, SourceChoice
+from resonant.practices import guidance, practices
+from resonant.qtloop import run_on_qt
+from resonant.settings import Settings, load_settings
+
+
+def test_first_run_consent_practice_eyes_closed_and_check_in(qapp, tmp_path: Path) -> None:
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    window = MainWindow(Settings(session_min=None), speed=60.0, record_dir=tmp_path / "sessions")
+    window.resize(1400, 860)
+    window.show()
+    window.with_choice(SourceChoice("sim", None, "soothing", 5.5, 1))
+    assert not window.record_check.isEnabled()  # nothing is recorded before consent
+
+    async def main():
+        # First run: what resonant is and is not, recording, safety, consent.
+        window.first_run()
+        await asyncio.sleep(0.1)
+        first = window.first_run_dialog
+        first.grab().save(str(shots / "first-run.png"))
+        texts = " ".join(w.text() for w in first.findChildren(QLabel))
+        first.consent.setChecked(True)
+        first.participant.setText("P07")
+        first.accept()
+        await asyncio.sleep(0.1)
+        # A practice, eyes closed.
+        window.practice_combo.setCurrentIndex(
+            window.practice_combo.findData("soothing-rhythm-breathing")
+        )
+        window.eyes_closed_check.setChecked(True)
+        # The check-in before.
+        window.start()
+        await asyncio.sleep(0.1)
+        before = window.checkin_dialog
+        before.calm.setValue(3)
+        before.self_critical.setValue(7)
+        before.grab().save(str(shots / "check-in.png"))
+        before.accept()
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if window.session and window.session.snapshot().elapsed_s > 70:
+                break
+        window.render()
+        window.grab().save(str(shots / "eyes-closed.png"))
+        prompt = window.instruction.text()
+        # A grounding pause, then on.
+        window.grounding_pause()
+        paused_at = window.clock.now()
+        await asyncio.sleep(0.2)
+        grounding_text = window.instruction.text()
+        assert window.clock.now() == paused_at
+        window.grounding_pause()
+        window.stop()
+        await asyncio.wait([window.task], timeout=5)
+        await asyncio.sleep(0.1)
+        after = window.checkin_dialog
+        after.calm.setValue(8)
+        after.self_critical.setValue(3)
+        after.journal.setPlainText("Softer than I expected.")
+        after.accept()
+        await asyncio.sleep(0.1)
+        return texts, prompt, grounding_text
+
+    texts, prompt, grounding_text = run_on_qt(main, qapp)
+    g = guidance()
+    assert g["first_run"]["about"] in texts and g["safety"]["text"] in texts
+    settings, _ = load_settings()
+    assert settings.consent_recording is True and settings.participant == "P07"
+    assert settings.eyes_closed is True and settings.first_session_done is True
+    assert window.record_check.isChecked() and not window.right.isVisible()
+    assert prompt in [t for _, t in practices()["soothing-rhythm-breathing"].prompts]
+    assert grounding_text == g["grounding"]["text"]
+    [folder] = (tmp_path / "sessions").iterdir()
+    meta = json.loads((folder / "session.json").read_text())
+    assert meta["participant"] == "P07" and meta["consent"]["recording"] is True
+    assert meta["checkin"] == {
+        "before": {"calm": 3, "self_critical": 7},
+        "after": {"calm": 8, "self_critical": 3, "journal": "Softer than I expected."},
+    }
+    for name in ("first-run.png", "check-in.png", "eyes-closed.png"):
+        assert (tmp_path / "shots" / name).stat().st_size > 5_000
+    window.close()
