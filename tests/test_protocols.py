@@ -70,6 +70,8 @@ def test_record_runs_the_phases_and_analyze_compares_them(tmp_path: Path, capsys
     assert stress["stressor"] and not base["stressor"]
     assert stress["hr_mean_bpm"] > base["hr_mean_bpm"] + 8
     assert soothe["rmssd_ms"] > 2 * stress["rmssd_ms"]
+    assert soothe["coherence_mean"] > stress["coherence_mean"]
+    assert soothe["hr_mean_bpm"] < stress["hr_mean_bpm"]
     assert soothe["coherence_mean"] > 2.0 and abs(soothe["breathing_rate_bpm"] - 5.5) < 0.3
     notes = phase_notes(phases)
     assert len(notes) == 3 and "threat system" in notes[0] and "soothing system" in notes[1]

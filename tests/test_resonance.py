@@ -78,7 +78,7 @@ def test_stepped_protocol_recovers_the_rate_within_a_quarter(
     assert abs(result.resonance_bpm - resonance) <= 0.25, result.to_json()
 
 
-@pytest.mark.parametrize("resonance", [4.5, 5.5, 6.5])
+@pytest.mark.parametrize("resonance", [4.5, 5.0, 5.5, 6.0, 6.5])
 def test_sliding_protocol_recovers_the_rate_within_a_half(tmp_path: Path, resonance: float) -> None:
     _, result = _assess(tmp_path, SlidingProtocol(), resonance, seed=2)
     assert result.reliable
