@@ -130,7 +130,8 @@ def run_window(
         window.tone_check.setToolTip(why or "")
     window.guide_check.setChecked(guide)
     if demo or screenshot:
-        window.settings = window.settings.with_changes(checkin=False)  # the demo runs at once
+        # The demo runs at once, for its set length: no check-in, no shorter first session.
+        window.settings = window.settings.with_changes(checkin=False, first_session_done=True)
     window.next_folder = record_folder
     window.resize(1400, 860)
     window.show()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer
@@ -317,6 +317,9 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
+        # The guide is what a person follows: give it two fifths of the width from the start
+        # (the stretch factors alone leave it only what the wide control rows spare).
+        self.splitter.setSizes([2 * 1400 // 5, 3 * 1400 // 5])
         outer.addWidget(self.splitter, 1)
         self.footer = QLabel(guidance()["safety"]["footer"])
         outer.addWidget(self.footer)
@@ -1005,7 +1008,7 @@ class MainWindow(QMainWindow):
 
     def with_choice(self, choice: SourceChoice) -> MainWindow:
         """Use ``choice`` for the next session."""
-        self.choice = replace(choice)
+        self.choice = choice
         self.source_label_widget.setText(choice.describe())
         self._update_buttons()
         return self
