@@ -15,7 +15,7 @@ from resonant.beats import Event
 from resonant.session.recording import Recording, RecordingError, read_events, read_recording
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.offline import RecordingAnalysis, analyze_rr
-from resonant.texttable import print_table
+from resonant.texttable import cell, print_table, rounded
 
 __all__ = ["run_analyze", "summary", "phase_summaries", "analyze_path", "STRESSOR_MARK"]
 
@@ -23,10 +23,7 @@ __all__ = ["run_analyze", "summary", "phase_summaries", "analyze_path", "STRESSO
 STRESSOR_MARK = " (stressor)"
 
 
-def _num(x: float | None, digits: int = 6) -> float | None:
-    if x is None or not math.isfinite(x):
-        return None
-    return round(float(x), digits)
+_num = rounded
 
 
 def summary(rec: Recording, res: RecordingAnalysis) -> dict[str, Any]:
@@ -134,8 +131,7 @@ def analyze_path(path: str) -> tuple[list[tuple[dict[str, Any], list[str]]], lis
     return results, notes
 
 
-def _cell(x: float | None, fmt: str) -> str:
-    return "-" if x is None or not math.isfinite(x) else format(x, fmt)
+_cell = cell
 
 
 _COLUMNS = (

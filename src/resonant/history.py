@@ -29,6 +29,8 @@ from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any, TextIO
 
+from resonant.texttable import cell, rounded
+
 __all__ = ["SessionSummary", "collect", "summarise", "run_history", "plot_history"]
 
 EXIT_OK = 0
@@ -145,10 +147,7 @@ def _iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _num(x: float | None, digits: int = 6) -> float | None:
-    if x is None or not math.isfinite(x):
-        return None
-    return round(float(x), digits)
+_num = rounded
 
 
 def _number(x: object) -> float | None:
@@ -285,8 +284,7 @@ def collect(
     return sorted(out, key=_sort_key)
 
 
-def _cell(x: float | None, fmt: str) -> str:
-    return "-" if x is None or not math.isfinite(x) else format(x, fmt)
+_cell = cell
 
 
 _COLUMNS = (

@@ -396,14 +396,12 @@ def _read_beats_tsv(
             f"line {len(text_lines)} is cut off (an interrupted recording?) and was skipped"
         )
         text_lines = text_lines[:-1]
-        complete = True
     data_row = -1
     for i, raw in enumerate(text_lines[1:], start=1):
         if not raw.strip():
             continue
         data_row += 1
         parts = raw.rstrip("\r").split("\t")
-        cut = _last_line_cut(text_lines, complete, i)
         need = max(ci_t, ci_rr, ci_src or 0) + 1
         t = _parse_rr(parts[ci_t]) if len(parts) > ci_t else None
         rr = _parse_rr(parts[ci_rr]) if len(parts) > ci_rr else None
@@ -425,11 +423,6 @@ def _read_beats_tsv(
         ):  # type: ignore[operator]
             problem = f"time_s {parts[ci_t]} does not come after the previous beat's"
         if problem:
-            if cut:
-                warnings.append(
-                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
-                )
-                continue
             raise RecordingError(p, problem, i + 1)
         ts, rrs, rows = per_source.setdefault(src, ([], [], []))
         ts.append(t)  # type: ignore[arg-type]

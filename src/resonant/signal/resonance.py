@@ -33,6 +33,7 @@ phase at resonance).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -293,22 +294,35 @@ def breath_amplitudes(
         # a short running mean removes that bias toward slow rates.
         kernel = np.ones(smooth_beats) / smooth_beats
         hr_bpm = np.convolve(hr_bpm, kernel, mode="same")
-    edges = np.searchsorted(time_s, onsets + lag_s)
     out = np.full(max(0, onsets.size - 1), np.nan)
-    for k in range(out.size):
-        a, b = edges[k], edges[k + 1]
-        seg = hr_bpm[a:b]
-        if seg.size < 3 or np.isnan(seg).any():
-            continue
+    for k, t_beats, seg in _breaths(time_s, hr_bpm, onsets, lag_s, min_beats=3):
         if detrend and seg.size >= 4:
             # Slow drift over the breath is not its swing: fit one wave at the breath's
             # length plus a straight line, and remove only the line's slope.
-            t, design, coef = _wave_fit(
-                time_s[a:b], seg, onsets[k] + lag_s, onsets[k + 1] - onsets[k]
-            )
+            t, _, coef = _wave_fit(t_beats, seg, onsets[k] + lag_s, onsets[k + 1] - onsets[k])
             seg = seg - coef[3] * t
         out[k] = float(seg.max() - seg.min())
     return out
+
+
+def _breaths(
+    time_s: NDArray[np.float64],
+    values: NDArray[np.float64],
+    onsets: NDArray[np.float64],
+    lag_s: float,
+    min_beats: int,
+) -> Iterator[tuple[int, NDArray[np.float64], NDArray[np.float64]]]:
+    """Each breath's beats as ``(k, times, values)``, from onset k to onset k+1.
+
+    The windows are shifted by ``lag_s``; breaths with fewer than ``min_beats`` beats or
+    a gap (NaN) are skipped.
+    """
+    edges = np.searchsorted(time_s, onsets + lag_s)
+    for k in range(max(0, onsets.size - 1)):
+        a, b = edges[k], edges[k + 1]
+        seg = values[a:b]
+        if seg.size >= min_beats and not np.isnan(seg).any():
+            yield k, time_s[a:b], seg
 
 
 def _wave_fit(
@@ -347,14 +361,9 @@ def breath_locking(
         One value 0-1 per breath (NaN when it has fewer than 4 beats or crosses a gap).
     """
     onsets = np.asarray(onsets_s, dtype=np.float64)
-    edges = np.searchsorted(time_s, onsets + lag_s)
     out = np.full(max(0, onsets.size - 1), np.nan)
-    for k in range(out.size):
-        a, b = edges[k], edges[k + 1]
-        seg = hr_bpm[a:b]
-        if seg.size < 4 or np.isnan(seg).any():
-            continue
-        _, design, coef = _wave_fit(time_s[a:b], seg, onsets[k] + lag_s, onsets[k + 1] - onsets[k])
+    for k, t_beats, seg in _breaths(time_s, hr_bpm, onsets, lag_s, min_beats=4):
+        _, design, coef = _wave_fit(t_beats, seg, onsets[k] + lag_s, onsets[k + 1] - onsets[k])
         trend = design[:, 2:] @ coef[2:]
         resid = seg - trend
         var = float(np.sum(resid**2))
