@@ -27,13 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' fake 
 
 from session_soak import rss_mb  # noqa: E402
 
-from resonant.clock import MonotonicClock  # noqa: E402
+from resonant.model.clock import MonotonicClock  # noqa: E402
 from resonant.devices.ble import Backoff, BleStrap  # noqa: E402
 from resonant.devices.hrm import encode_hrm  # noqa: E402
-from resonant.pacer import PacerSchedule  # noqa: E402
-from resonant.session.recorder import Recorder  # noqa: E402
-from resonant.session.recording import read_recording  # noqa: E402
-from resonant.session.session import Session  # noqa: E402
+from resonant.model.pacer import PacerSchedule  # noqa: E402
+from resonant.folder.write import Recorder  # noqa: E402
+from resonant.folder.read import read_recording  # noqa: E402
+from resonant.session.core import Session  # noqa: E402
 from tests.devices.dbus_daemon import private_dbus_daemon  # noqa: E402
 from tests.devices.fake_bluez import FakeBluez, FakeStrap  # noqa: E402
 

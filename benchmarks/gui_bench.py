@@ -25,8 +25,8 @@ os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 from PyQt6.QtWidgets import QApplication  # noqa: E402
 
 from resonant.gui.window import MainWindow, SourceChoice  # noqa: E402
-from resonant.qtloop import run_on_qt  # noqa: E402
-from resonant.settings import Settings  # noqa: E402
+from resonant.gui.qtloop import run_on_qt  # noqa: E402
+from resonant.config.settings import Settings  # noqa: E402
 
 WARMUP_S = 5.0
 

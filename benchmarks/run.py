@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import session_soak
 
-from resonant.beats import Beat
+from resonant.model.beats import Beat
 from resonant.devices.synthetic import RRSpec, inject_artifacts, synth_rr
 from resonant.signal.artifacts import classify_artifacts
 from resonant.signal.coherence import short_spectra
@@ -62,7 +62,7 @@ nk.hrv_time(d)
 nk.hrv_frequency(d)
 """
 IMPORT_CHECK = (
-    "import sys, resonant.cli, resonant.analyze_cmd; print(sorted(m for m in "
+    "import sys, resonant.cli, resonant.cli.analyze; print(sorted(m for m in "
     "('PyQt6','bleak','scipy','scipy.signal') if m in sys.modules))"
 )
 

@@ -22,12 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from resonant.clock import SPEED_MAX, MonotonicClock
+from resonant.model.clock import SPEED_MAX, MonotonicClock
 from resonant.devices.physiology import PersonSpec
 from resonant.devices.simulated import SimulatedStrap, StrapSpec
-from resonant.pacer import PacerSchedule
-from resonant.session.recorder import Recorder
-from resonant.session.session import Session
+from resonant.model.pacer import PacerSchedule
+from resonant.folder.write import Recorder
+from resonant.session.core import Session
 
 SAMPLE_EVERY_S = 600.0
 

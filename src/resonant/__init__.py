@@ -3,7 +3,7 @@
 Importing the package is cheap on purpose: it pulls in neither numpy, Qt nor bleak, so
 the command line starts fast. The parts live in sub-packages:
 
-- :mod:`resonant.beats`: the Beat and Gap types every part exchanges;
+- :mod:`resonant.model.beats`: the Beat and Gap types every part exchanges;
 - :mod:`resonant.signal`: the streaming HRV core (pure numpy);
 - :mod:`resonant.session`: reading and writing recordings;
 - :mod:`resonant.cli`: the ``resonant`` command.

@@ -1,7 +1,7 @@
 """Bluetooth straps end to end: resonant's BLE source on unmodified bleak and a fake BlueZ.
 
 Each test starts a private dbus-daemon (``private_bus``), a fake BlueZ on it, and runs
-a real :class:`~resonant.session.session.Session` with :class:`BleStrap` sources and the
+a real :class:`~resonant.session.core.Session` with :class:`BleStrap` sources and the
 recorder, on an accelerated clock (20x: 50 ms of wall time is a second of session time).
 """
 
@@ -16,14 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from resonant.beats import Beat, Event
-from resonant.clock import MonotonicClock
+from resonant.model.beats import Beat, Event
+from resonant.model.clock import MonotonicClock
 from resonant.devices.ble import Backoff, BleError, BleStrap, explain, scan
 from resonant.devices.hrm import encode_hrm
-from resonant.pacer import PacerSchedule
-from resonant.session.recorder import Recorder
-from resonant.session.recording import read_events, read_recording
-from resonant.session.session import Session
+from resonant.model.pacer import PacerSchedule
+from resonant.folder.write import Recorder
+from resonant.folder.read import read_events, read_recording
+from resonant.session.core import Session
 from tests.devices.fake_bluez import FakeBluez, FakeStrap
 
 H10 = "C0:FF:EE:00:00:02"

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resonant.beats import rr_ms_from_raw
+from resonant.model.beats import rr_ms_from_raw
 from resonant.devices.hrm import (
     BATTERY_LEVEL_UUID,
     BATTERY_SERVICE_UUID,

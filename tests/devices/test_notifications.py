@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resonant.beats import Beat, Event, Gap
+from resonant.model.beats import Beat, Event, Gap
 from resonant.devices.hrm import encode_hrm
 from resonant.devices.notifications import LOSS_TOLERANCE_S, BeatDecoder
 

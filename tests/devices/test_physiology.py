@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from resonant.devices.physiology import PROFILES, Person, PersonSpec
-from resonant.pacer import PacerSchedule, PacerSettings
+from resonant.model.pacer import PacerSchedule, PacerSettings
 from resonant.signal.amplitude import hr_amplitude
 from resonant.signal.offline import analyze_rr
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from resonant.clock import MonotonicClock
+from resonant.model.clock import MonotonicClock
 from resonant.devices.ble import BleStrap
 from resonant.devices.hrm import encode_hrm
-from resonant.pacer import PacerSchedule
-from resonant.qtloop import run_on_qt
-from resonant.session.session import Session
+from resonant.model.pacer import PacerSchedule
+from resonant.gui.qtloop import run_on_qt
+from resonant.session.core import Session
 from tests.devices.fake_bluez import FakeBluez, FakeStrap
 
 H10 = "C0:FF:EE:00:00:02"

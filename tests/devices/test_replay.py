@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from resonant.beats import Beat, Event, Gap
-from resonant.clock import MonotonicClock
+from resonant.model.beats import Beat, Event, Gap
+from resonant.model.clock import MonotonicClock
 from resonant.devices.replay import ReplaySource
-from resonant.session.recording import RecordingError
+from resonant.folder.read import RecordingError
 from tests.conftest import FIXTURES, REFERENCE
 
 GAP_SESSION = FIXTURES / "sessions" / "2026-11-22T10-00-00Z_gap"

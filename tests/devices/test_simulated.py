@@ -6,12 +6,12 @@ import asyncio
 
 import numpy as np
 
-from resonant.beats import Beat, Event, Gap
-from resonant.clock import MonotonicClock
+from resonant.model.beats import Beat, Event, Gap
+from resonant.model.clock import MonotonicClock
 from resonant.devices.hrm import decode_hrm
 from resonant.devices.physiology import PersonSpec
 from resonant.devices.simulated import SimulatedStrap, StrapSpec
-from resonant.pacer import PacerSchedule
+from resonant.model.pacer import PacerSchedule
 from resonant.signal.offline import analyze_rr
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from PyQt6.QtWidgets import QLabel
 
 from resonant.gui.window import MainWindow, SourceChoice
-from resonant.practices import guidance, practices
-from resonant.qtloop import run_on_qt
-from resonant.settings import Settings, load_settings
+from resonant.model.practices import guidance, practices
+from resonant.gui.qtloop import run_on_qt
+from resonant.config.settings import Settings, load_settings
 
 
 def test_first_run_consent_practice_eyes_closed_and_check_in(qapp, tmp_path: Path) -> None:

@@ -17,10 +17,10 @@ from PyQt6.QtTest import QTest
 from resonant.gui.pacer_view import CUES, PacerView
 from resonant.gui.tiles import LEVEL_WORDS
 from resonant.gui.window import MainWindow, SourceChoice
-from resonant.pacer import PacerSchedule, PacerSettings
-from resonant.qtloop import run_on_qt
-from resonant.session.recording import read_events
-from resonant.settings import Settings, load_settings
+from resonant.model.pacer import PacerSchedule, PacerSettings
+from resonant.gui.qtloop import run_on_qt
+from resonant.folder.read import read_events
+from resonant.config.settings import Settings, load_settings
 
 SIM = SourceChoice("sim", None, "soothing", 5.5, 7)
 
@@ -327,7 +327,7 @@ def test_a_protocol_runs_through_every_phase_and_ends_in_the_comparison(qapp, tm
     assert dialog.table.rowCount() == 4
     assert "threat system" in dialog.notes.text() and "soothing system" in dialog.notes.text()
     # The guide ran only in the breathing phase.
-    from resonant.resonance import read_pacer
+    from resonant.folder.read import read_pacer
 
     rows = read_pacer(window.recorder.folder)
     start, end = phases[2]["onset_s"], phases[2]["onset_s"] + phases[2]["duration_s"]

@@ -174,12 +174,12 @@ def _main() -> int:
         return SKIP
     import pylsl
 
-    from resonant.beats import Beat, Event
-    from resonant.clock import MonotonicClock
+    from resonant.model.beats import Beat, Event
+    from resonant.model.clock import MonotonicClock
     from resonant.devices.physiology import PersonSpec
     from resonant.devices.simulated import SimulatedStrap, StrapSpec
-    from resonant.pacer import PacerSchedule, PacerSettings
-    from resonant.session.session import Session
+    from resonant.model.pacer import PacerSchedule, PacerSettings
+    from resonant.session.core import Session
 
     class Collect:
         def __init__(self) -> None:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from resonant.beats import Beat, Gap
+from resonant.model.beats import Beat, Gap
 from resonant.devices.synthetic import RRSpec, inject_artifacts, synth_rr
 from resonant.signal.metrics import StreamConfig
 from resonant.signal.offline import analyze_rr

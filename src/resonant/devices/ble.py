@@ -5,7 +5,7 @@ Any strap with the standard Heart Rate Service is found by the service it advert
 strap: its notifications go through the same :class:`BeatDecoder`, stamped with their
 arrival on the session clock. A dropped link is re-established with backoff for as long
 as the session runs; the break is a ``disconnected`` and a ``reconnected`` connection
-event and a :class:`~resonant.beats.Gap`, so nothing is bridged and the strap's
+event and a :class:`~resonant.model.beats.Gap`, so nothing is bridged and the strap's
 buffered intervals after a reconnect start a new segment.
 
 Errors people meet are turned into plain sentences by :func:`explain`.
@@ -27,8 +27,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from resonant.beats import EcgSamples, Event, Gap
-from resonant.clock import Clock
+from resonant.model.beats import EcgSamples, Event, Gap
+from resonant.model.clock import Clock
 from resonant.devices.hrm import (
     BATTERY_LEVEL_UUID,
     BODY_SENSOR_LOCATION_UUID,
@@ -50,7 +50,7 @@ from resonant.devices.pmd import (
     parse_control_response,
 )
 from resonant.devices.profiles import Profile, match_profile
-from resonant.devices.source import SourceInfo, SourceItem
+from resonant.model.source import SourceInfo, SourceItem
 
 __all__ = [
     "FoundStrap",
@@ -285,7 +285,7 @@ class BleStrap:
         two straps of the same model can be told apart.
     ecg : bool
         Also stream raw ECG where the strap offers it (Polar H10, through Polar
-        Measurement Data, 130 Hz), as :class:`~resonant.beats.EcgSamples`.
+        Measurement Data, 130 Hz), as :class:`~resonant.model.beats.EcgSamples`.
     """
 
     def __init__(

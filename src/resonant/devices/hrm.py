@@ -16,7 +16,7 @@ import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resonant.beats import RR_UNITS_PER_S, rr_ms_from_raw
+from resonant.model.beats import RR_UNITS_PER_S, rr_ms_from_raw
 
 __all__ = [
     "uuid16",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from resonant.beats import Beat, BeatTimer, Event, Gap
+from resonant.model.beats import Beat, BeatTimer, Event, Gap
 from resonant.devices.hrm import decode_hrm
 
 __all__ = ["BeatDecoder", "Decoded", "LOSS_TOLERANCE_S"]

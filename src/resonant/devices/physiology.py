@@ -49,7 +49,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from resonant.pacer import PacerSchedule
+from resonant.model.pacer import PacerSchedule
 
 __all__ = ["STATES", "StateProfile", "PROFILES", "PersonSpec", "Person", "TrueBeat"]
 

@@ -13,10 +13,10 @@ import heapq
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from resonant.beats import Beat, Event, Gap
-from resonant.clock import Clock
-from resonant.devices.source import SourceInfo, SourceItem
-from resonant.session.recording import read_events, read_recording
+from resonant.model.beats import Beat, Event, Gap
+from resonant.model.clock import Clock
+from resonant.model.source import SourceInfo, SourceItem
+from resonant.folder.read import read_events, read_recording
 
 __all__ = ["ReplaySource"]
 
@@ -37,7 +37,7 @@ class ReplaySource:
 
     Raises
     ------
-    resonant.session.recording.RecordingError
+    resonant.folder.read.RecordingError
         When the recording cannot be read (one sentence naming the file and line).
     """
 

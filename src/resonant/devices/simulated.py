@@ -21,13 +21,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from resonant.beats import Event, Gap
-from resonant.clock import Clock
+from resonant.model.beats import Event, Gap
+from resonant.model.clock import Clock
 from resonant.devices.hrm import encode_hrm, rr_raw_from_ms, split_rr
 from resonant.devices.notifications import BeatDecoder
 from resonant.devices.physiology import Person, PersonSpec, TrueBeat
-from resonant.devices.source import SourceInfo, SourceItem
-from resonant.pacer import PacerSchedule
+from resonant.model.source import SourceInfo, SourceItem
+from resonant.model.pacer import PacerSchedule
 
 __all__ = ["StrapSpec", "SimulatedStrap", "Packet"]
 

@@ -1,6 +1,6 @@
 """Start the trainer window: ``resonant`` (source picker) and ``resonant demo``.
 
-The window runs on Qt's event loop with asyncio bridged by qasync (:mod:`resonant.qtloop`).
+The window runs on Qt's event loop with asyncio bridged by qasync (:mod:`resonant.gui.qtloop`).
 ``--screenshot PNG --after S`` saves the window after S seconds of wall time and exits 0;
 it works without a screen (Qt's offscreen platform).
 """
@@ -107,8 +107,8 @@ def run_window(
     from PyQt6.QtWidgets import QApplication
 
     from resonant.gui.window import MainWindow, SourceChoice
-    from resonant.qtloop import run_on_qt
-    from resonant.settings import load_settings
+    from resonant.gui.qtloop import run_on_qt
+    from resonant.config.settings import load_settings
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("resonant")

@@ -1,6 +1,6 @@
 """First run, consent, safety and the check-in: the care around a practice.
 
-Every sentence comes from the guidance data (:func:`resonant.practices.guidance`).
+Every sentence comes from the guidance data (:func:`resonant.model.practices.guidance`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from resonant.practices import guidance
+from resonant.model.practices import guidance
 
 __all__ = ["FirstRunDialog", "CheckInDialog", "SafetyDialog"]
 

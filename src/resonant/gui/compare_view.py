@@ -1,7 +1,7 @@
 """The clinician's comparison view: each phase side by side, with plain-language notes.
 
-The values are the analysis' (:func:`resonant.analyze_cmd.phase_summaries` on the
-recorded folder) and the notes :func:`resonant.compare.phase_notes`; the heart-rate trace
+The values are the analysis' (:func:`resonant.cli.analyze.phase_summaries` on the
+recorded folder) and the notes :func:`resonant.analysis.compare.phase_notes`; the heart-rate trace
 is drawn in one colour per phase.
 """
 
@@ -22,8 +22,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from resonant.compare import phase_notes
-from resonant.gui.theme import OKABE_ITO
+from resonant.analysis.compare import phase_notes
+from resonant.config.palette import OKABE_ITO
 
 __all__ = ["CompareDialog", "load_phases"]
 
@@ -38,8 +38,8 @@ _COLUMNS = (
 
 def load_phases(folder: Path) -> tuple[list[dict[str, Any]], Any]:
     """Per-phase values and the first source's recording, read from a session folder."""
-    from resonant.session.recording import read_events, read_recording
-    from resonant.analyze_cmd import phase_summaries
+    from resonant.folder.read import read_events, read_recording
+    from resonant.cli.analyze import phase_summaries
 
     rec = read_recording(folder)[0]
     return phase_summaries(rec, read_events(folder)), rec

@@ -14,9 +14,9 @@ from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer
 from PyQt6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from resonant.gui.theme import THEMES, Theme
-from resonant.pacer import PacerState
-from resonant.practices import guidance
+from resonant.config.palette import THEMES, Theme
+from resonant.model.pacer import PacerState
+from resonant.model.practices import guidance
 
 __all__ = ["PacerView", "CUES", "MIN_RADIUS_SHARE"]
 

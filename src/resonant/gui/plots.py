@@ -1,7 +1,7 @@
 """Live physiology plots: heart rate with the breathing guide, tachogram, trends, spectrum.
 
 Every curve is created once; :meth:`PhysiologyPlots.refresh` (on a 10 Hz timer) only
-hands views of the :class:`~resonant.session.history.History` rings and the core's
+hands views of the :class:`~resonant.session.buffers.History` rings and the core's
 latest spectrum to ``setData``. Nothing is computed here: the breathing curve is the
 pacer schedule's own target volume at the plotted times.
 """
@@ -12,9 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
 
-from resonant.gui.theme import THEMES, Theme
-from resonant.pacer import PacerSchedule
-from resonant.session.history import History
+from resonant.config.palette import THEMES, Theme
+from resonant.model.pacer import PacerSchedule
+from resonant.session.buffers import History
 from resonant.signal.spectrum import LF
 
 __all__ = ["PhysiologyPlots", "WINDOW_S"]

@@ -1,6 +1,6 @@
 """The result of a resonance assessment: heart-rate swing by breathing rate, and the answer.
 
-It shows what :func:`resonant.resonance.analyze_folder` found, in plain words, with the
+It shows what :func:`resonant.analysis.assessment.analyze_folder` found, in plain words, with the
 option to accept the rate (the guide will use it) or to repeat the assessment.
 """
 
@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from resonant.gui.theme import OKABE_ITO
+from resonant.config.palette import OKABE_ITO
 from resonant.signal.resonance import AssessmentResult
 
 __all__ = ["ResultsDialog"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import asyncio
 
 from PyQt6.QtWidgets import (
@@ -22,9 +25,43 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from resonant.gui.window import SourceChoice
 
 __all__ = ["SourceDialog"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChoice:
+    """Where the beats of the next session come from.
+
+    Attributes
+    ----------
+    kind : str
+        ``sim`` (the simulated strap), ``ble`` (a strap, ``target`` = address or name),
+        or ``replay`` (``target`` = a recording's path).
+    target : str or None
+        Address/name or path.
+    sim_state : str
+        The simulated person's state.
+    sim_resonance_bpm : float
+        The simulated person's resonance rate.
+    sim_seed : int or None
+        Seed of the simulation (None: random).
+    """
+
+    kind: str = "sim"
+    target: str | None = None
+    sim_state: str = "soothing"
+    sim_resonance_bpm: float = 5.5
+    sim_seed: int | None = None
+
+    def describe(self) -> str:
+        """A few words for the source line."""
+        if self.kind == "sim":
+            return f"simulated strap ({self.sim_state})"
+        if self.kind == "ble":
+            return f"strap {self.target}"
+        return f"recording {Path(self.target or '').name}"
+
 
 
 class SourceDialog(QDialog):

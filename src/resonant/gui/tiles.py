@@ -11,11 +11,11 @@ import math
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from resonant.gui.theme import Theme
-from resonant.pacer import PacerState
-from resonant.session.session import SessionSnapshot, SourceSnapshot
+from resonant.config.palette import Theme
+from resonant.model.pacer import PacerState
+from resonant.session.core import SessionSnapshot, SourceSnapshot
 from resonant.signal.coherence import CHALLENGE_LEVELS, coherence_level
-from resonant.terminal import fmt_clock
+from resonant.model.clock import fmt_clock
 
 __all__ = ["Tile", "TilesPanel", "LEVEL_WORDS"]
 

@@ -1,8 +1,8 @@
 """The trainer window: the pacer, live physiology, tiles and controls over one session.
 
-The window builds a :class:`~resonant.session.session.Session` from the chosen source
+The window builds a :class:`~resonant.session.core.Session` from the chosen source
 and the pacer settings, and runs it as an asyncio task on Qt's event loop (qasync,
-:mod:`resonant.qtloop`). It draws what the session, its :class:`History` sink and the
+:mod:`resonant.gui.qtloop`). It draws what the session, its :class:`History` sink and the
 pacer schedule hold; it computes nothing itself.
 """
 
@@ -31,19 +31,20 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from resonant.clock import MonotonicClock, utc_now
-from resonant.devices.source import Source
+from resonant.model.clock import MonotonicClock, utc_now
+from resonant.model.source import Source
 from resonant.gui.pacer_view import PacerView
 from resonant.gui.plots import PhysiologyPlots
-from resonant.gui.theme import THEMES, Theme
+from resonant.gui.source_dialog import SourceChoice
+from resonant.config.palette import THEMES, Theme
 from resonant.gui.tiles import TilesPanel
-from resonant.practices import guidance
-from resonant.pacer import RATIO_PRESETS, PacerError, PacerSchedule, PacerSettings, PacerState
-from resonant.resonance import Plan
-from resonant.session.history import History
-from resonant.session.recorder import Recorder, RecorderError
-from resonant.session.session import Session, SessionSummary
-from resonant.settings import Settings, save_settings
+from resonant.model.practices import guidance
+from resonant.model.pacer import RATIO_PRESETS, PacerError, PacerSchedule, PacerSettings, PacerState
+from resonant.model.plans import Plan
+from resonant.session.buffers import History
+from resonant.folder.write import Recorder, RecorderError
+from resonant.session.core import Session, SessionSummary
+from resonant.config.settings import Settings, save_settings
 
 __all__ = ["MainWindow", "SourceChoice"]
 
@@ -52,40 +53,6 @@ RENDER_MS = 100
 #: Tiles are refreshed every this many renders (about 3 times a second: numbers that
 #: change faster cannot be read anyway).
 TILE_EVERY = 3
-
-
-@dataclass(frozen=True, slots=True)
-class SourceChoice:
-    """Where the beats of the next session come from.
-
-    Attributes
-    ----------
-    kind : str
-        ``sim`` (the simulated strap), ``ble`` (a strap, ``target`` = address or name),
-        or ``replay`` (``target`` = a recording's path).
-    target : str or None
-        Address/name or path.
-    sim_state : str
-        The simulated person's state.
-    sim_resonance_bpm : float
-        The simulated person's resonance rate.
-    sim_seed : int or None
-        Seed of the simulation (None: random).
-    """
-
-    kind: str = "sim"
-    target: str | None = None
-    sim_state: str = "soothing"
-    sim_resonance_bpm: float = 5.5
-    sim_seed: int | None = None
-
-    def describe(self) -> str:
-        """A few words for the source line."""
-        if self.kind == "sim":
-            return f"simulated strap ({self.sim_state})"
-        if self.kind == "ble":
-            return f"strap {self.target}"
-        return f"recording {Path(self.target or '').name}"
 
 
 class MainWindow(QMainWindow):
@@ -208,7 +175,7 @@ class MainWindow(QMainWindow):
         self.protocol_combo = QComboBox()
         self.protocol_combo.addItem("free practice", None)
         try:
-            from resonant.protocols import protocols
+            from resonant.model.protocols import protocols
 
             for name, proto in protocols().items():
                 if proto.assessment is None:
@@ -227,7 +194,7 @@ class MainWindow(QMainWindow):
         )
         self.practice_combo = QComboBox()
         self.practice_combo.addItem("no guided practice", None)
-        from resonant.practices import practices
+        from resonant.model.practices import practices
 
         for name, practice in practices().items():
             self.practice_combo.addItem(practice.title, name)
@@ -574,7 +541,7 @@ class MainWindow(QMainWindow):
             return
         protocol = None
         if plan is None and self.protocol_combo.currentData() is not None:
-            from resonant.protocols import ProtocolError, load_protocol
+            from resonant.model.protocols import ProtocolError, load_protocol
 
             try:
                 protocol = load_protocol(self.protocol_combo.currentData())
@@ -605,7 +572,7 @@ class MainWindow(QMainWindow):
 
             record_dir = Path(tempfile.mkdtemp(prefix="resonant-assessment-"))
         if record_dir is not None:
-            from resonant.paths import new_session_folder
+            from resonant.config.paths import new_session_folder
 
             start = utc_now()
             folder = self.next_folder or new_session_folder(
@@ -648,7 +615,7 @@ class MainWindow(QMainWindow):
             sinks.append(self.runner)
         self.adaptive = None
         if plan is None and pacer is not None and self.adaptive_check.isChecked():
-            from resonant.resonance import AdaptivePacer
+            from resonant.session.adaptive import AdaptivePacer
 
             self.adaptive = AdaptivePacer(
                 lambda _s, _r: None, ps, prior_bpm=self.settings.resonance_bpm or 5.5
@@ -738,7 +705,7 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
             protocol_name = item.split(":")[0]
-        from resonant.resonance import SlidingProtocol, SteppedProtocol
+        from resonant.model.plans import SlidingProtocol, SteppedProtocol
 
         ps = self.pacer_settings()
         if ps is None:
@@ -748,7 +715,7 @@ class MainWindow(QMainWindow):
 
     def _show_assessment(self, folder: Path, completed: bool) -> None:
         from resonant.gui.results import ResultsDialog
-        from resonant.resonance import analyze_folder
+        from resonant.analysis.assessment import analyze_folder
 
         try:
             result = analyze_folder(folder)
@@ -959,7 +926,7 @@ class MainWindow(QMainWindow):
             and snap.running
             and not self.grounding
         ):
-            from resonant.practices import practices
+            from resonant.model.practices import practices
 
             prompt = practices()[practice_name].prompt_at(snap.elapsed_s)
             if prompt and self.instruction.text() != prompt:

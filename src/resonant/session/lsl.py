@@ -1,6 +1,6 @@
 """Lab Streaming Layer outlets: a session's beats, metrics, pacer and events, live.
 
-:class:`LslOutlet` is a session sink (see :class:`~resonant.session.session.SessionSink`)
+:class:`LslOutlet` is a session sink (see :class:`~resonant.session.core.SessionSink`)
 that publishes what the session hands it on the lab network, so that a recorder such as
 LabRecorder, or an EEG acquisition, can take the heart beats and the breathing pacer on
 one common clock. Nothing is computed here: the values are the streaming core's.
@@ -35,7 +35,7 @@ rate; the target volume follows entirely from the onset markers (phase, duration
 
 Time stamps: each sample carries the LSL time (:func:`pylsl.local_clock`) at which its
 item happened, not the time it was pushed. A beat's time is the R-peak's, back-dated
-from the notification's arrival (:class:`~resonant.beats.BeatTimer`). Session time is
+from the notification's arrival (:class:`~resonant.model.beats.BeatTimer`). Session time is
 mapped to LSL time by ``lsl = anchor + session_s / speed``, with the anchor taken from
 the session clock when the outlet is made, so the mapping is one straight line. A paused
 (or restarted) clock moves the anchor forward by the length of the pause: the offset
@@ -52,10 +52,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from resonant._version import __version__
-from resonant.beats import Beat, Event, Gap
-from resonant.clock import Clock
-from resonant.devices.source import SourceInfo
-from resonant.pacer import PacerPhase
+from resonant.model.beats import Beat, Event, Gap
+from resonant.model.clock import Clock
+from resonant.model.source import SourceInfo
+from resonant.model.pacer import PacerPhase
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from resonant.analyze_cmd import STRESSOR_MARK
-from resonant.beats import Beat, Event
-from resonant.pacer import PacerSchedule, PacerSettings
-from resonant.protocols import Phase, Protocol
+from resonant.model.beats import Beat, Event
+from resonant.model.pacer import PacerSchedule, PacerSettings
+from resonant.model.protocols import STRESSOR_MARK, Phase, Protocol
 
 __all__ = ["ProtocolRunner", "DEFAULT_RESONANCE_BPM"]
 

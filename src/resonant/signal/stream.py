@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from resonant.beats import Beat, Gap
+from resonant.model.beats import Beat, Gap
 from resonant.signal.amplitude import hr_amplitude
 from resonant.signal.artifacts import Artifact, CausalCheck, classify_artifacts, correct_rr
 from resonant.signal.coherence import (
@@ -81,7 +81,7 @@ class HrvStream:
 
     Examples
     --------
-    >>> from resonant.beats import Beat
+    >>> from resonant.model.beats import Beat
     >>> stream = HrvStream()
     >>> t = 0.0
     >>> for rr in [800.0, 810.0, 790.0, 800.0]:

@@ -1,0 +1,589 @@
+"""Read recorded beats: RR text files, OpenHRV CSV recordings, and resonant session folders.
+
+Every reader returns :class:`Recording` objects (one per source) or raises
+:class:`RecordingError` with one sentence naming the file and line. A cut-off last line,
+as an interrupted recording leaves, is not an error: it is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from resonant.model.beats import EVENT_KINDS, Event
+from resonant.model.pacer import PHASES
+from resonant.signal.artifacts import RR_MAX_MS, RR_MIN_MS
+
+__all__ = [
+    "PacerRows",
+    "read_pacer",
+    "read_session_json",
+    "Recording",
+    "RecordingError",
+    "read_recording",
+    "read_events",
+    "RR_ABSURD_MIN_MS",
+    "RR_ABSURD_MAX_MS",
+]
+
+#: Intervals outside this range cannot be heartbeats at all: the file is rejected, ms.
+#: (Implausible-but-possible values, 20-300 and 2000-20000 ms, are artifacts instead.)
+RR_ABSURD_MIN_MS = 20.0
+RR_ABSURD_MAX_MS = 20000.0
+#: Arrival times that run ahead of the RR sum by more than this mean lost beats, s
+#: (hrv-spec §1.4).
+LOSS_TOLERANCE_S = 1.5
+
+
+class RecordingError(Exception):
+    """A recording that cannot be read, with the place and a plain reason."""
+
+    def __init__(self, path: str | Path, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The beats of one source in one input.
+
+    Attributes
+    ----------
+    path : str
+        The file or folder read.
+    kind : str
+        ``"rr-text"``, ``"openhrv-csv"`` or ``"session"``.
+    source : str
+        Source label (empty for single-source inputs).
+    time_s : ndarray of float
+        Session time of each beat, s (the cumulative RR sum where the input has no times).
+    rr_ms : ndarray of float
+        Raw RR intervals, ms.
+    rows : ndarray of int
+        0-based index of each beat among the input's data rows.
+    segment_starts : ndarray of int
+        Index of the first beat of each gap-free segment.
+    warnings : list of str
+        Things skipped or assumed, as sentences.
+    hr_bpm : ndarray of float or None
+        The strap's heart rate with each beat (NaN where missing); None when the input
+        has no such column.
+    contact : ndarray of int8 or None
+        Skin contact with each beat: 1, 0, or -1 for unknown; None when the input has no
+        such column.
+    """
+
+    path: str
+    kind: str
+    source: str
+    time_s: NDArray[np.float64]
+    rr_ms: NDArray[np.float64]
+    rows: NDArray[np.intp]
+    segment_starts: NDArray[np.intp]
+    warnings: list[str] = field(default_factory=list)
+    hr_bpm: NDArray[np.float64] | None = None
+    contact: NDArray[np.int8] | None = None
+
+
+def read_recording(path: str | Path) -> list[Recording]:
+    """Read any supported recording.
+
+    Parameters
+    ----------
+    path : str or Path
+        An RR text file (one interval per line, ms, or s when every value is below 10;
+        blank lines and ``#`` comments ignored), an OpenHRV CSV recording
+        (``event,value,timestamp``), a resonant session folder, or its ``beats.tsv``.
+
+    Returns
+    -------
+    list of Recording
+        One per source (most inputs have one).
+
+    Raises
+    ------
+    RecordingError
+        When the input is missing, empty, not text, or holds something that is not an
+        RR interval.
+    """
+    p = Path(path)
+    if p.is_dir():
+        beats = p / "beats.tsv"
+        if not beats.is_file():
+            raise RecordingError(p, "not a session folder: it has no beats.tsv")
+        return _read_beats_tsv(beats, _read_connection_events(p / "events.tsv"), shown=p)
+    lines, complete = _read_lines(p)
+    first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), None)
+    if first is None:
+        raise RecordingError(p, "empty: there are no RR intervals in it")
+    head = first.strip().lower()
+    if head.startswith("event,") or head.startswith("event;"):
+        return [_read_openhrv(p, lines, complete)]
+    if "\t" in first and "rr_ms" in head.split("\t"):
+        return _read_beats_tsv(p, None, shown=p, lines=(lines, complete))
+    return [_read_rr_text(p, lines, complete)]
+
+
+def _read_lines(p: Path) -> tuple[list[str], bool]:
+    """Lines of a text file, and whether its last line was complete."""
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise RecordingError(p, "no such file or folder") from None
+    except IsADirectoryError:
+        raise RecordingError(p, "is a folder") from None
+    except OSError as exc:
+        raise RecordingError(p, f"cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in data[:65536]:
+        raise RecordingError(p, "not a text file (it holds binary data)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RecordingError(p, "not a text file (it is not UTF-8)", line) from None
+    if not text.strip():
+        raise RecordingError(p, "empty: there are no RR intervals in it")
+    complete = text.endswith("\n")
+    return text.splitlines(), complete
+
+
+def _parse_rr(token: str) -> float | None:
+    try:
+        v = float(token)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _check_absurd(rr_ms: float, shown: str) -> str | None:
+    if rr_ms <= 0:
+        return f"RR interval {shown} is not positive"
+    if rr_ms < RR_ABSURD_MIN_MS or rr_ms > RR_ABSURD_MAX_MS:
+        return (
+            f"RR interval {shown} ms cannot be a heartbeat (expected "
+            f"{RR_ABSURD_MIN_MS:.0f}-{RR_ABSURD_MAX_MS:.0f} ms)"
+        )
+    return None
+
+
+def _last_line_cut(lines: list[str], complete: bool, index: int) -> bool:
+    """True when ``index`` is the last line and the file does not end with a newline."""
+    return not complete and index == len(lines) - 1
+
+
+def _read_rr_text(p: Path, lines: list[str], complete: bool) -> Recording:
+    fast = _read_rr_text_fast(p, lines, complete)
+    if fast is not None:
+        return fast
+    values: list[float] = []
+    lines_of: list[int] = []
+    warnings: list[str] = []
+    header_seen = False
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        if not s or s.startswith("#"):
+            continue
+        v = _parse_rr(s)
+        if v is None:
+            if _last_line_cut(lines, complete, i):
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
+                continue
+            if not values and not header_seen and any(c.isalpha() for c in s):
+                header_seen = True
+                warnings.append(f"line {i + 1} ({s[:30]!r}) was read as a header")
+                continue
+            raise RecordingError(
+                p, f"{s[:40]!r} is not a number (expected one RR interval per line)", i + 1
+            )
+        values.append(v)
+        lines_of.append(i)
+    if not values:
+        raise RecordingError(p, "empty: there are no RR intervals in it")
+    rr = np.asarray(values)
+    scale = 1000.0 if rr.max() < 10.0 else 1.0
+    if scale != 1.0:
+        warnings.append("all values are below 10, so they were read as seconds")
+    rr = rr * scale
+    keep = np.ones(rr.size, dtype=bool)
+    for k, (v, i) in enumerate(zip(rr.tolist(), lines_of, strict=True)):
+        problem = _check_absurd(v, f"{values[k]:g}")
+        cut = _last_line_cut(lines, complete, i)
+        if cut and not RR_MIN_MS <= v <= RR_MAX_MS:
+            # A number cut short by an interrupted write ("81" of "812.5") is implausible.
+            problem = problem or "cut off"
+        if problem:
+            if cut:
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
+                keep[k] = False
+                continue
+            raise RecordingError(p, problem, i + 1)
+    rr = rr[keep]
+    return Recording(
+        str(p), "rr-text", "", np.cumsum(rr) / 1000.0, rr,
+        np.arange(rr.size), np.array([0], dtype=np.intp), warnings,
+    )  # fmt: skip
+
+
+def _read_rr_text_fast(p: Path, lines: list[str], complete: bool) -> Recording | None:
+    """Vectorised reading of a clean file (one plain number per line); None for anything else.
+
+    Anything unusual (comments, headers, bad or absurd values, a cut-off last line) goes to
+    the line-by-line reader, which says exactly what and where.
+    """
+    tokens = "\n".join(lines).split()
+    if not tokens or len(tokens) != sum(1 for ln in lines if ln.strip()) or "#" in tokens[0]:
+        return None
+    try:
+        rr = np.array(tokens, dtype=np.float64)
+    except ValueError:
+        return None
+    if not np.isfinite(rr).all() or rr.max() < 10.0:
+        return None
+    if ((rr < RR_ABSURD_MIN_MS) | (rr > RR_ABSURD_MAX_MS)).any():
+        return None
+    if not complete and not RR_MIN_MS <= rr[-1] <= RR_MAX_MS:
+        return None
+    return Recording(
+        str(p), "rr-text", "", np.cumsum(rr) / 1000.0, rr,
+        np.arange(rr.size), np.array([0], dtype=np.intp), [],
+    )  # fmt: skip
+
+
+def _read_openhrv(p: Path, lines: list[str], complete: bool) -> Recording:
+    """OpenHRV's CSV: ``event,value,timestamp`` rows; the IBI rows hold RR in ms."""
+    values: list[float] = []
+    rows: list[int] = []
+    warnings: list[str] = []
+    data_row = -1
+    for i, raw in enumerate(lines):
+        s = raw.strip()
+        if not s or s.startswith("#") or s.lower().startswith("event,"):
+            continue
+        data_row += 1
+        parts = s.split(",")
+        cut = _last_line_cut(lines, complete, i)
+        if len(parts) < 3:
+            if cut:
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
+                continue
+            raise RecordingError(
+                p, f"expected 3 fields (event,value,timestamp), found {len(parts)}", i + 1
+            )
+        if parts[0].strip() not in ("InterBeatInterval", "IBI"):
+            continue
+        v = _parse_rr(parts[1])
+        problem = f"{parts[1][:40]!r} is not a number" if v is None else _check_absurd(v, parts[1])
+        if problem:
+            if cut:
+                warnings.append(
+                    f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
+                )
+                continue
+            raise RecordingError(p, problem, i + 1)
+        values.append(float(v))  # type: ignore[arg-type]
+        rows.append(data_row)
+    if not values:
+        raise RecordingError(p, "empty: there are no InterBeatInterval rows in it")
+    rr = np.asarray(values)
+    return Recording(
+        str(p), "openhrv-csv", "", np.cumsum(rr) / 1000.0, rr,
+        np.asarray(rows, dtype=np.intp), np.array([0], dtype=np.intp), warnings,
+    )  # fmt: skip
+
+
+def read_events(folder: str | Path) -> list[Event]:
+    """The events of a session folder (``events.tsv``), in file order.
+
+    A folder without ``events.tsv`` has no events; a cut-off last line is skipped.
+    Unknown kinds are read as ``note``.
+
+    Raises
+    ------
+    RecordingError
+        When the file has no ``onset_s``/``kind`` columns or a row is broken.
+    """
+    p = Path(folder) / "events.tsv"
+    if not p.is_file():
+        return []
+    lines, complete = _read_lines(p)
+    header = lines[0].rstrip("\r").split("\t")
+    if "onset_s" not in header or "kind" not in header:
+        raise RecordingError(p, "the header needs the columns onset_s and kind", 1)
+    col = {name: i for i, name in enumerate(header)}
+    out: list[Event] = []
+    for i, raw in enumerate(lines[1:], start=1):
+        if not raw.strip():
+            continue
+        parts = raw.rstrip("\r").split("\t")
+        onset = _parse_rr(parts[col["onset_s"]]) if len(parts) == len(header) else None
+        if onset is None:
+            if _last_line_cut(lines, complete, i):
+                continue
+            raise RecordingError(p, f"expected {len(header)} columns with a numeric onset_s", i + 1)
+
+        def get(name: str, parts: list[str] = parts) -> str:
+            return parts[col[name]] if name in col else ""
+
+        kind = get("kind") if get("kind") in EVENT_KINDS else "note"
+        duration = _parse_rr(get("duration_s")) or 0.0
+        out.append(Event(onset, kind, get("label"), duration, get("source")))
+    return out
+
+
+def _read_connection_events(p: Path) -> dict[str, list[float]]:
+    """Onsets of ``connection`` events labelled ``disconnected``, per source ('' = all)."""
+    out: dict[str, list[float]] = {}
+    if not p.is_file():
+        return out
+    lines, complete = _read_lines(p)
+    if not lines:
+        return out
+    header = lines[0].split("\t")
+    try:
+        ci_onset, ci_kind, ci_label = (header.index(c) for c in ("onset_s", "kind", "label"))
+    except ValueError:
+        raise RecordingError(p, "the header needs the columns onset_s, kind and label", 1) from None
+    ci_source = header.index("source") if "source" in header else None
+    for i, raw in enumerate(lines[1:], start=1):
+        parts = raw.split("\t")
+        if len(parts) < len(header):
+            if _last_line_cut(lines, complete, i):
+                continue
+            raise RecordingError(p, f"expected {len(header)} columns, found {len(parts)}", i + 1)
+        if parts[ci_kind] == "connection" and parts[ci_label] == "disconnected":
+            onset = _parse_rr(parts[ci_onset])
+            if onset is None:
+                raise RecordingError(p, f"onset_s {parts[ci_onset]!r} is not a number", i + 1)
+            src = parts[ci_source] if ci_source is not None else ""
+            out.setdefault(src, []).append(onset)
+    return out
+
+
+def _read_beats_tsv(
+    p: Path,
+    disconnects: dict[str, list[float]] | None,
+    shown: Path,
+    lines: tuple[list[str], bool] | None = None,
+) -> list[Recording]:
+    """A session's ``beats.tsv``: one row per beat with at least ``time_s`` and ``rr_ms``."""
+    text_lines, complete = lines if lines is not None else _read_lines(p)
+    header = text_lines[0].rstrip("\r").split("\t")
+    if "time_s" not in header or "rr_ms" not in header:
+        raise RecordingError(p, "the header needs the columns time_s and rr_ms", 1)
+    ci_t, ci_rr = header.index("time_s"), header.index("rr_ms")
+    ci_src = header.index("source") if "source" in header else None
+    ci_hr = header.index("hr_bpm") if "hr_bpm" in header else None
+    ci_contact = header.index("contact") if "contact" in header else None
+    per_source: dict[str, tuple[list[float], list[float], list[int]]] = {}
+    extra: dict[str, tuple[list[float], list[int]]] = {}
+    warnings: list[str] = []
+    if not complete and len(text_lines) > 1 and text_lines[-1].strip():
+        # A row cut off by an interrupted write can look valid (a source label "si" for
+        # "sim"): none of its fields can be trusted, so it is left out.
+        warnings.append(
+            f"line {len(text_lines)} is cut off (an interrupted recording?) and was skipped"
+        )
+        text_lines = text_lines[:-1]
+    data_row = -1
+    for i, raw in enumerate(text_lines[1:], start=1):
+        if not raw.strip():
+            continue
+        data_row += 1
+        parts = raw.rstrip("\r").split("\t")
+        need = max(ci_t, ci_rr, ci_src or 0) + 1
+        t = _parse_rr(parts[ci_t]) if len(parts) > ci_t else None
+        rr = _parse_rr(parts[ci_rr]) if len(parts) > ci_rr else None
+        problem = None
+        if len(parts) < need:
+            problem = f"expected at least {need} columns, found {len(parts)}"
+        elif t is None:
+            problem = f"time_s {parts[ci_t][:40]!r} is not a number"
+        elif rr is None:
+            problem = f"rr_ms {parts[ci_rr][:40]!r} is not a number"
+        else:
+            problem = _check_absurd(rr, parts[ci_rr])
+        src = parts[ci_src] if ci_src is not None and len(parts) > ci_src else ""
+        if (
+            problem is None
+            and src in per_source
+            and per_source[src][0]
+            and t <= per_source[src][0][-1]
+        ):  # type: ignore[operator]
+            problem = f"time_s {parts[ci_t]} does not come after the previous beat's"
+        if problem:
+            raise RecordingError(p, problem, i + 1)
+        ts, rrs, rows = per_source.setdefault(src, ([], [], []))
+        ts.append(t)  # type: ignore[arg-type]
+        rrs.append(rr)  # type: ignore[arg-type]
+        rows.append(data_row)
+        hrs, contacts = extra.setdefault(src, ([], []))
+        hr = _parse_rr(parts[ci_hr]) if ci_hr is not None and len(parts) > ci_hr else None
+        hrs.append(math.nan if hr is None else hr)
+        c = parts[ci_contact].strip() if ci_contact is not None and len(parts) > ci_contact else ""
+        contacts.append(1 if c == "1" else 0 if c == "0" else -1)
+    if not per_source:
+        raise RecordingError(p, "empty: there are no beats in it")
+    out = []
+    for src, (ts, rrs, rows) in per_source.items():
+        t_arr, rr_arr = np.asarray(ts), np.asarray(rrs)
+        breaks = np.zeros(t_arr.size, dtype=bool)
+        # Lost beats: the arrival time ran ahead of the intervals (hrv-spec §1.4).
+        breaks[1:] = np.diff(t_arr) > rr_arr[1:] / 1000.0 + LOSS_TOLERANCE_S
+        for onset in (disconnects or {}).get(src, []) + (
+            (disconnects or {}).get("", []) if src else []
+        ):
+            k = int(np.searchsorted(t_arr, onset, side="right"))
+            if 0 < k < t_arr.size:
+                breaks[k] = True
+        breaks[0] = True
+        hrs, contacts = extra[src]
+        out.append(
+            Recording(
+                str(shown),
+                "session",
+                src,
+                t_arr,
+                rr_arr,
+                np.asarray(rows, dtype=np.intp),
+                np.flatnonzero(breaks),
+                list(warnings),
+                np.asarray(hrs) if ci_hr is not None else None,
+                np.asarray(contacts, dtype=np.int8) if ci_contact is not None else None,
+            )  # fmt: skip
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PacerRows:
+    """The guide's phases as recorded in ``pacer.tsv`` (arrays, one per phase)."""
+
+    start_s: NDArray[np.float64]
+    duration_s: NDArray[np.float64]
+    code: NDArray[np.intp]
+    rate_bpm: NDArray[np.float64]
+
+    def inhales(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Inhale onsets and their rates."""
+        sel = self.code == 0
+        return self.start_s[sel], self.rate_bpm[sel]
+
+    def volume(self, t_s: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The guide's target volume at times ``t_s`` (half-cosine per phase, hrv-spec §9)."""
+        k = np.clip(np.searchsorted(self.start_s, t_s, side="right") - 1, 0, self.start_s.size - 1)
+        frac = np.clip((t_s - self.start_s[k]) / self.duration_s[k], 0.0, 1.0)
+        c = np.cos(np.pi * frac)
+        code = self.code[k]
+        vol = np.where(code == 0, 0.5 * (1.0 - c), 0.5 * (1.0 + c))
+        vol = np.where(code == 1, 1.0, vol)
+        return np.where(code == 3, 0.0, vol)
+
+
+def read_pacer(folder: str | Path) -> PacerRows:
+    """Read ``pacer.tsv`` of a session folder.
+
+    Required columns are ``time_s``, ``phase`` and ``rate_bpm`` (docs/session-folder.md);
+    ``duration_s`` is derived when the column is absent: a phase lasts until the next
+    onset, and the last one as long as the same phase did last time.
+
+    Raises
+    ------
+    RecordingError
+        When the file is missing or a row is broken (a cut-off last row is skipped).
+    """
+    p = Path(folder) / "pacer.tsv"
+    if not p.is_file():
+        raise RecordingError(p, "no pacer.tsv: this session had no breathing guide")
+    lines, complete = _read_lines(p)
+    header = lines[0].rstrip("\r").split("\t")
+    try:
+        ci = [header.index(c) for c in ("time_s", "phase", "rate_bpm")]
+    except ValueError:
+        raise RecordingError(p, "the header needs the columns time_s, phase and rate_bpm", 1) from None
+    ci_dur = header.index("duration_s") if "duration_s" in header else None
+    rows: list[tuple[float, float, int, float]] = []
+    for n, raw in enumerate(lines[1:], start=2):
+        if not raw.strip():
+            continue
+        parts = raw.rstrip("\r").split("\t")
+        try:
+            t, ph, rate = (parts[i] for i in ci)
+            dur = float(parts[ci_dur]) if ci_dur is not None else math.nan
+            row = (float(t), dur, PHASES.index(ph), float(rate))
+            if not all(math.isfinite(v) for v in (row[0], row[3])):
+                raise ValueError
+            rows.append(row)
+        except (IndexError, ValueError):
+            if not complete and n == len(lines):
+                continue  # a cut-off last row
+            raise RecordingError(p, f"row {raw[:40]!r} is not a breathing phase", n) from None
+    if not rows:
+        raise RecordingError(p, "empty: no breathing phases")
+    a = np.array(rows)
+    start, dur = a[:, 0], a[:, 1]
+    missing = ~np.isfinite(dur)
+    if missing.any():
+        # Derived: a phase lasts until the next onset; the last one, a breath's share.
+        nxt = np.append(start[1:] - start[:-1], np.nan)
+        dur = np.where(missing, nxt, dur)
+        if not np.isfinite(dur[-1]):
+            dur[-1] = _last_phase_s(int(a[-1, 2]), float(a[-1, 3]), start, a[:, 2])
+    return PacerRows(start, dur, a[:, 2].astype(np.intp), a[:, 3])
+
+
+def _last_phase_s(code: int, rate_bpm: float, start: NDArray[np.float64], codes: NDArray[Any]) -> float:
+    """Length of the last phase when ``duration_s`` is absent: as the same phase lasted last time."""
+    same = np.flatnonzero(codes[:-1] == code)
+    if same.size and same[-1] + 1 < start.size:
+        k = int(same[-1])
+        return float(start[k + 1] - start[k])
+    return 60.0 / rate_bpm / 2.0
+
+
+def read_session_json(folder: str | Path) -> dict[str, Any]:
+    """``session.json`` of a session folder, as a dict; empty when the folder has none.
+
+    The one reader of ``session.json``: every command reads it through here, with one
+    rule for errors.
+
+    Raises
+    ------
+    RecordingError
+        When the file exists but cannot be read or is not a JSON object.
+    """
+    p = Path(folder) / "session.json"
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except IsADirectoryError:
+        raise RecordingError(p, "is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise RecordingError(p, "is not UTF-8 text") from None
+    except OSError as exc:
+        raise RecordingError(p, f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        meta = json.loads(text)
+    except ValueError as exc:
+        raise RecordingError(p, f"is not valid JSON ({exc})") from None
+    if not isinstance(meta, dict):
+        raise RecordingError(p, "is not a JSON object")
+    return meta

@@ -1,0 +1,334 @@
+"""Write a session folder as the session runs, one flushed row at a time.
+
+The folder format is documented in the README ("The session folder"). Every row is
+written and flushed to the operating system as it happens, so a killed process loses
+at most the row in flight; the files are also synced to the disk (``fsync``) after each
+batch, at most a few times a second of wall time, so a power cut loses at most the last
+notification's beats at real speed. ``session.json`` is replaced atomically (a temporary
+file renamed over it), at the start and at the end, so it is never half-written.
+
+When writing fails (the disk is full, the folder went away), the recorder stops writing,
+keeps what is already on disk intact (the readers skip a cut-off last line), and reports
+one sentence through :attr:`Recorder.problem`; the session itself goes on.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import time
+from pathlib import Path
+from collections.abc import Callable
+from typing import IO, Any
+
+from resonant._version import __version__
+from resonant.model.beats import Beat, EcgSamples, Event
+from resonant.model.source import SourceInfo
+from resonant.model.pacer import PacerPhase
+from resonant.folder.sidecars import write_sidecar
+from resonant.signal.artifacts import ARTIFACT_NAMES
+from resonant.signal.metrics import BeatMetrics, SpectralMetrics
+
+__all__ = ["Recorder", "RecorderError", "FORMAT_VERSION", "COLUMNS", "fmt_number"]
+
+FORMAT_VERSION = 1
+
+#: Columns of every table of the session folder, in order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "beats.tsv": ("time_s", "rr_ms", "hr_bpm", "contact", "artifact", "source"),
+    "pacer.tsv": ("time_s", "phase", "rate_bpm", "ratio", "duration_s", "breath"),
+    "events.tsv": ("onset_s", "duration_s", "kind", "label", "source"),
+    "ecg.tsv": ("time_s", "ecg_uv", "source"),
+    "metrics.tsv": (
+        "time_s", "source", "hr_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct",
+        "coherence_ratio", "coherence_score", "coherence_level", "peak_hz",
+        "lf_ms2", "hf_ms2", "lf_hf", "breathing_rate_bpm", "amplitude_bpm",
+        "pacer_rate_bpm", "adherent", "corrected_pct", "note",
+    ),
+}  # fmt: skip
+
+#: Tables created only when their first row comes (most sessions have no ECG).
+LAZY = ("ecg.tsv",)
+
+#: Shortest wall-clock time between two syncs to the disk, s.
+SYNC_INTERVAL_S = 0.2
+
+
+class RecorderError(Exception):
+    """The session folder cannot be created (one sentence naming the path)."""
+
+
+def fmt_number(x: float | None, decimals: int = 4) -> str:
+    """A number for a TSV cell: fixed decimals without trailing zeros; empty for None/NaN."""
+    if x is None or x != x:
+        return ""
+    s = f"{x:.{decimals}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _cell(text: str) -> str:
+    """Text for a TSV cell: tabs and line breaks would break the row."""
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+class Recorder:
+    """The session folder of one running session.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder to create. It must not exist (a session folder is never
+        overwritten); its parent is created if needed.
+    metadata : dict
+        The content of ``session.json`` apart from ``format_version``,
+        ``software_version`` and the end fields, which the recorder fills in.
+    on_problem : callable or None
+        Called once, with the sentence, when writing fails.
+
+    Raises
+    ------
+    RecorderError
+        When the folder exists already or cannot be created.
+    """
+
+    def __init__(
+        self,
+        folder: str | Path,
+        metadata: dict[str, Any],
+        on_problem: Callable[[str], None] | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        self.problem: str | None = None
+        self.on_problem = on_problem
+        self.rows: dict[str, int] = dict.fromkeys(COLUMNS, 0)
+        self._files: dict[str, IO[str]] = {}
+        self._dirty = False
+        self._last_sync = 0.0
+        try:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RecorderError(f"{self.folder} cannot be created ({_reason(exc)})") from None
+        try:
+            self.folder.mkdir()
+        except FileExistsError:
+            raise RecorderError(
+                f"{self.folder} already exists: a session folder is never overwritten "
+                "(choose another --out)"
+            ) from None
+        except OSError as exc:
+            raise RecorderError(f"{self.folder} cannot be created ({_reason(exc)})") from None
+        self.metadata: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "software_version": __version__,
+            **metadata,
+        }
+        try:
+            self._write_json()
+            for name in COLUMNS:
+                if name not in LAZY:
+                    self._open(name)
+            self._sync(force=True)
+        except OSError as exc:
+            self.close()
+            raise RecorderError(f"{self.folder} cannot be written ({_reason(exc)})") from None
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def beat(self, beat: Beat, metrics: BeatMetrics | None = None) -> None:
+        """One beat as received, with the live check's artifact flag."""
+        contact = "n/a" if beat.contact is None else ("1" if beat.contact else "0")
+        flag = ARTIFACT_NAMES[metrics.artifact] if metrics is not None else ""
+        self._row("beats.tsv", (
+            fmt_number(beat.time_s), fmt_number(beat.rr_ms, 7),
+            fmt_number(beat.hr_bpm, 1), contact, flag, _cell(beat.source),
+        ))  # fmt: skip
+
+    def pacer(self, phase: PacerPhase) -> None:
+        """One breathing-phase onset."""
+        self._row("pacer.tsv", (
+            fmt_number(phase.start_s), phase.phase, fmt_number(phase.rate_bpm, 2),
+            phase.ratio, fmt_number(phase.duration_s), str(phase.breath),
+        ))  # fmt: skip
+
+    def event(self, event: Event) -> None:
+        """One event (marker, phase, connection, pacer change, note)."""
+        self._row("events.tsv", (
+            fmt_number(event.onset_s), fmt_number(event.duration_s), event.kind,
+            _cell(event.label), _cell(event.source),
+        ))  # fmt: skip
+
+    def metrics(
+        self,
+        spectral: SpectralMetrics,
+        beat: BeatMetrics | None,
+        pacer_rate_bpm: float | None,
+        adherent: bool | None,
+    ) -> None:
+        """One metric update (every 5 s per source): the windowed and spectral values."""
+        b = beat
+        notes = "; ".join(r for r in (b.reason if b else None, spectral.reason) if r)
+        self._row("metrics.tsv", (
+            fmt_number(spectral.time_s), _cell(spectral.source),
+            fmt_number(b.hr_mean_bpm if b else None, 2), fmt_number(b.rmssd_ms if b else None, 2),
+            fmt_number(b.sdnn_ms if b else None, 2), fmt_number(b.pnn50_pct if b else None, 2),
+            fmt_number(spectral.coherence_ratio, 4), fmt_number(spectral.coherence_score, 2),
+            spectral.coherence_level or "", fmt_number(spectral.peak_hz, 4),
+            fmt_number(spectral.lf_ms2, 2), fmt_number(spectral.hf_ms2, 2),
+            fmt_number(spectral.lf_hf, 4), fmt_number(spectral.breathing_rate_bpm, 2),
+            fmt_number(spectral.amplitude_bpm, 2), fmt_number(pacer_rate_bpm, 2),
+            "" if adherent is None else ("1" if adherent else "0"),
+            fmt_number(spectral.corrected_pct, 2), _cell(notes),
+        ))  # fmt: skip
+
+    def ecg(self, samples: EcgSamples) -> None:
+        """Raw ECG samples (``ecg.tsv`` is created with the first)."""
+        if self.problem is not None:
+            return
+        if "ecg.tsv" not in self._files:
+            try:
+                self._open("ecg.tsv")
+            except OSError as exc:
+                self._fail(exc)
+                return
+        src = _cell(samples.source)
+        rows = "".join(
+            f"{fmt_number(t, 5)}\t{v}\t{src}\n"
+            for t, v in zip(samples.times_s, samples.ecg_uv, strict=True)
+        )
+        f = self._files["ecg.tsv"]
+        try:
+            f.write(rows)
+            f.flush()
+            self.rows["ecg.tsv"] += len(samples.ecg_uv)
+            self._dirty = True
+        except OSError as exc:
+            self._fail(exc)
+
+    def _open(self, name: str) -> None:
+        f = open(self.folder / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._files[name] = f
+        f.write("\t".join(COLUMNS[name]) + "\n")
+        f.flush()
+        write_sidecar(self.folder, name)  # its BIDS-style JSON description, beside it
+
+    # -- as a session sink ----------------------------------------------------------------
+
+    def on_beat(self, beat: Beat, metrics: BeatMetrics) -> None:
+        """Sink: write the beat."""
+        self.beat(beat, metrics)
+
+    def on_spectral(
+        self, metrics: SpectralMetrics, beat: BeatMetrics | None,
+        pacer_rate_bpm: float | None, adherent: bool | None,
+    ) -> None:  # fmt: skip
+        """Sink: write the metric update."""
+        self.metrics(metrics, beat, pacer_rate_bpm, adherent)
+
+    def on_event(self, event: Event) -> None:
+        """Sink: write the event."""
+        self.event(event)
+
+    def on_pacer(self, phase: PacerPhase) -> None:
+        """Sink: write the phase onset."""
+        self.pacer(phase)
+
+    def on_ecg(self, samples: EcgSamples) -> None:
+        """Sink: write the ECG samples."""
+        self.ecg(samples)
+
+    def on_sources(self, sources: list[SourceInfo]) -> None:
+        """Sink: rewrite the ``sources`` of ``session.json`` (a strap said who it is)."""
+        self.update_metadata(sources=[src.to_json() for src in sources])
+
+    def on_batch_end(self) -> None:
+        """Sink: sync to the disk (rate-limited)."""
+        self.sync()
+
+    def _row(self, name: str, cells: tuple[str, ...]) -> None:
+        if self.problem is not None:
+            return
+        f = self._files.get(name)
+        if f is None:
+            return
+        try:
+            f.write("\t".join(cells) + "\n")
+            f.flush()
+            self.rows[name] += 1
+            self._dirty = True
+        except OSError as exc:
+            self._fail(exc)
+
+    # -- durability ---------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Push written rows to the disk (rate-limited; the session calls it after each batch)."""
+        self._sync(force=False)
+
+    def _sync(self, force: bool) -> None:
+        if self.problem is not None or not (self._dirty or force):
+            return
+        # Wall time (not session time): this limits disk work, it measures nothing.
+        now = time.monotonic()
+        if not force and now - self._last_sync < SYNC_INTERVAL_S:
+            return
+        try:
+            for f in self._files.values():
+                os.fsync(f.fileno())
+        except OSError as exc:
+            self._fail(exc)
+            return
+        self._dirty = False
+        self._last_sync = now
+
+    def update_metadata(self, **fields: Any) -> None:
+        """Change fields of ``session.json`` (rewritten atomically)."""
+        self.metadata.update(fields)
+        if self.problem is None:
+            try:
+                self._write_json()
+            except OSError as exc:
+                self._fail(exc)
+
+    def close(self, **end_fields: Any) -> None:
+        """Finish: sync the tables, write the end fields into ``session.json``, close files."""
+        if end_fields:
+            self.update_metadata(**end_fields)
+        self._sync(force=True)
+        for f in self._files.values():
+            try:
+                f.close()
+            except OSError as exc:
+                self._fail(exc)
+        self._files.clear()
+
+    def _write_json(self) -> None:
+        tmp = self.folder / ".session.json.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.metadata, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.folder / "session.json")
+
+    def _fail(self, exc: OSError) -> None:
+        if self.problem is None:
+            self.problem = (
+                f"recording stopped: {self.folder} cannot be written any more "
+                f"({_reason(exc)}). The session goes on; everything recorded until now is "
+                "kept in that folder."
+            )
+            if self.on_problem is not None:
+                self.on_problem(self.problem)
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full"
+    if exc.errno == errno.EFBIG:
+        return "the file is larger than the system allows"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied"
+    return exc.strerror or str(exc)

@@ -1,0 +1,185 @@
+"""Guided protocols as data: one small TOML file each, shipped here or in the user's folder.
+
+A protocol is a list of phases. Each phase has a name, a length, whether the breathing
+guide runs (``pacer = "off"``, a rate such as ``5.5``, or ``"resonance"`` for the
+person's assessed rate), the instruction shown (invitational language), whether it is a
+stressor, and, for the simulated strap, the state the simulated person moves to. A
+clinician can add protocols as ``*.toml`` in ``<config folder>/protocols/`` (the same
+names replace the shipped ones). ``resonance-assessment`` refers to the assessment
+protocol instead of listing phases.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = ["STRESSOR_MARK", "Phase", "Protocol", "ProtocolError", "protocols", "load_protocol", "user_protocols_dir"]
+
+#: A phase event whose label ends with this is a stressor phase (protocols write it).
+STRESSOR_MARK = " (stressor)"
+
+_STATES = ("rest", "threat", "soothing")
+
+
+class ProtocolError(ValueError):
+    """A protocol file that cannot be used (one sentence naming the file and the field)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """One phase of a protocol.
+
+    Attributes
+    ----------
+    name : str
+        Shown to people and written as the ``phase`` event's label.
+    duration_s : float
+        Planned length, s.
+    pacer : str or float
+        ``"off"``, ``"resonance"``, or a rate in breaths/min.
+    stressor : bool
+        Whether this phase is a stressor (marked in events and analyses).
+    instruction : str
+        What the person is invited to do.
+    state : str or None
+        The simulated person's state during the phase (``rest``, ``threat``, ``soothing``).
+    """
+
+    name: str
+    duration_s: float
+    pacer: str | float
+    stressor: bool
+    instruction: str
+    state: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """A guided protocol.
+
+    Attributes
+    ----------
+    name, title, description : str
+        Identifier (the file name), a title and a few sentences for people.
+    phases : tuple of Phase
+        In order.
+    assessment : str or None
+        ``stepped`` or ``sliding`` for a resonance assessment (then ``phases`` is empty).
+    path : str
+        Where it was read from.
+    """
+
+    name: str
+    title: str
+    description: str
+    phases: tuple[Phase, ...]
+    assessment: str | None
+    path: str
+
+    @property
+    def duration_s(self) -> float:
+        """Planned length of all phases, s."""
+        return sum(p.duration_s for p in self.phases)
+
+
+def user_protocols_dir() -> Path:
+    """Where a clinician's own protocols go: ``<config folder>/protocols``."""
+    from resonant.config.settings import user_config_dir
+
+    return user_config_dir() / "protocols"
+
+
+def _phase(d: dict[str, Any], where: str, k: int) -> Phase:
+    def need(key: str) -> Any:
+        if key not in d:
+            raise ProtocolError(f"{where}: phase {k + 1} has no {key!r}")
+        return d[key]
+
+    name = str(need("name")).strip()
+    minutes = need("minutes")
+    if not isinstance(minutes, int | float) or isinstance(minutes, bool) or not 0 < minutes <= 240:
+        raise ProtocolError(f"{where}: phase {name!r}: minutes = {minutes!r} is not 0-240")
+    pacer = d.get("pacer", "off")
+    if isinstance(pacer, int | float) and not isinstance(pacer, bool):
+        if not 3.0 <= float(pacer) <= 10.0:
+            raise ProtocolError(
+                f"{where}: phase {name!r}: pacer = {pacer!r} is not 3-10 breaths/min"
+            )
+        pacer = float(pacer)
+    elif pacer not in ("off", "resonance"):
+        raise ProtocolError(
+            f'{where}: phase {name!r}: pacer = {pacer!r} must be "off", "resonance" or a rate'
+        )
+    state = d.get("state")
+    if state is not None and state not in _STATES:
+        raise ProtocolError(
+            f"{where}: phase {name!r}: state = {state!r} is not one of {', '.join(_STATES)}"
+        )
+    stressor = d.get("stressor", False)
+    if not isinstance(stressor, bool):
+        raise ProtocolError(f"{where}: phase {name!r}: stressor must be true or false")
+    return Phase(
+        name, float(minutes) * 60.0, pacer, stressor, str(d.get("instruction", "")).strip(), state
+    )
+
+
+def _read(path: Path, text: str) -> Protocol:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"{path}: not valid TOML ({exc})") from None
+    name = str(data.get("name") or path.stem)
+    assessment = data.get("assessment")
+    if assessment not in (None, "stepped", "sliding"):
+        raise ProtocolError(f'{path}: assessment = {assessment!r} must be "stepped" or "sliding"')
+    phases = tuple(_phase(p, str(path), k) for k, p in enumerate(data.get("phase", [])))
+    if not phases and assessment is None:
+        raise ProtocolError(f"{path}: the protocol has no [[phase]] entries")
+    return Protocol(
+        name, str(data.get("title", name)), str(data.get("description", "")).strip(),
+        phases, assessment, str(path),
+    )  # fmt: skip
+
+
+def protocols() -> dict[str, Protocol]:
+    """Every protocol: the shipped ones, then the user's (which replace same-named ones).
+
+    Raises
+    ------
+    ProtocolError
+        When a user's protocol file is broken (the shipped ones are tested).
+    """
+    out: dict[str, Protocol] = {}
+    for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            p = _read(Path(entry.name), entry.read_text(encoding="utf-8"))
+            out[p.name] = p
+    user = user_protocols_dir()
+    if user.is_dir():
+        for path in sorted(user.glob("*.toml")):
+            p = _read(path, path.read_text(encoding="utf-8"))
+            out[p.name] = p
+    return out
+
+
+def load_protocol(name_or_path: str) -> Protocol:
+    """A protocol by name, or from a TOML file path.
+
+    Raises
+    ------
+    ProtocolError
+        When there is no such protocol or the file is broken.
+    """
+    path = Path(name_or_path)
+    if path.suffix == ".toml" and path.is_file():
+        return _read(path, path.read_text(encoding="utf-8"))
+    known = protocols()
+    if name_or_path not in known:
+        raise ProtocolError(
+            f"there is no protocol {name_or_path!r} (known: {', '.join(sorted(known))})"
+        )
+    return known[name_or_path]

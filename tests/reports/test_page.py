@@ -1,0 +1,229 @@
+"""``resonant report``: a one-page report from a session folder alone, as HTML and PDF."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from resonant.cli import main
+from resonant.reports.page import DISCLAIMER, make_report, run_report
+from resonant.folder.read import read_events, read_recording
+from resonant.signal.offline import analyze_rr
+
+FAST = "100000"
+PHASES = [(0.0, 100.0, "arriving & settling <in>"), (100.0, 200.0, "soothing rhythm breathing")]
+JUDGING = re.compile(r"\b(bad|poor|fail\w*|wrong|abnormal)\b", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("report")
+    out: dict[str, Path] = {}
+    phased = root / "phased"
+    assert main(["record", "--simulate", "--out", str(phased), "--duration", "300",
+                 "--speed", FAST, "--sim-seed", "1"]) == 0  # fmt: skip
+    with open(phased / "events.tsv", "a", encoding="utf-8") as fh:
+        for onset, dur, label in PHASES:
+            fh.write(f"{onset:g}\t{dur:g}\tphase\t{label}\t\n")
+    out["phased"] = phased
+    assess = root / "assess"
+    assert main(["assess", "--simulate", "--speed", FAST, "--out", str(assess),
+                 "--sim-seed", "1"]) == 0  # fmt: skip
+    out["assess"] = assess
+    minimal = root / "minimal"
+    minimal.mkdir()
+    for name in ("session.json", "beats.tsv"):
+        shutil.copy(phased / name, minimal / name)
+    out["minimal"] = minimal
+    # A session cut off in the middle of its third step: no end fields, a half-written row.
+    cut = root / "cut"
+    shutil.copytree(assess, cut)
+    meta = json.loads((cut / "session.json").read_text())
+    for key in ("end_utc", "duration_s", "end_reason", "beats", "assessment"):
+        meta.pop(key, None)
+    (cut / "session.json").write_text(json.dumps(meta))
+    rows = (cut / "beats.tsv").read_text().splitlines(keepends=True)
+    (cut / "beats.tsv").write_text("".join(rows[:400]) + rows[400][:6])
+    out["cut"] = cut
+    return out
+
+
+def visible_text(page: str) -> str:
+    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
+    page = re.sub(r'src="data:[^"]*"', "", page)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def phase_rows(page: str) -> list[list[str]]:
+    rows = re.findall(r"<tr class='phase'>(.*?)</tr>", page, flags=re.S)
+    return [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)] for r in rows]
+
+
+def shown(x: float | None, digits: int) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
+
+
+def expected_rows(folder: Path) -> list[tuple[str, list[str]]]:
+    """analyze_rr on each phase's own beats (onset <= t < onset + duration), as shown."""
+    [rec] = read_recording(folder)
+    phases = [e for e in read_events(folder) if e.kind == "phase"]
+    out = []
+    for e in sorted(phases, key=lambda e: e.onset_s):
+        sel = (rec.time_s >= e.onset_s) & (rec.time_s < e.onset_s + e.duration_s)
+        assert rec.segment_starts.tolist() == [0]  # no gaps in these simulated sessions
+        res = analyze_rr(rec.time_s[sel], rec.rr_ms[sel], np.array([0]))
+        out.append((e.label, [
+            shown(res.time.hr_mean_bpm, 1), shown(res.time.rmssd_ms, 1),
+            shown(res.coherence_mean, 2), shown(res.lf_hf, 2), shown(res.breathing_rate_bpm, 1),
+        ]))  # fmt: skip
+    return out
+
+
+def test_html_has_each_phase_computed_from_its_own_beats(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    out = make_report(folders["phased"], tmp_path / "r.html")
+    page = out.read_text(encoding="utf-8")
+    rows = phase_rows(page)
+    expected = expected_rows(folders["phased"])
+    assert len(rows) == len(PHASES) == len(expected)
+    for row, (label, values), (onset, dur, _) in zip(rows, expected, PHASES, strict=True):
+        assert row[1] == label  # escaped in the file, the same text once read
+        assert row[2] == f"{int(onset) // 60}:{int(onset) % 60:02d}"
+        assert row[3] == f"{int(dur) // 60}:{int(dur) % 60:02d}"
+        assert row[4:] == values
+    assert "&lt;in&gt;" in page and "<in>" not in page
+    # The whole-session figures equal analyze_rr's on every beat.
+    [rec] = read_recording(folders["phased"])
+    whole = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
+    text = visible_text(page)
+    assert f"{whole.time.rmssd_ms:.1f} ms" in text
+    assert f"{whole.time.hr_mean_bpm:.1f} bpm" in text
+    assert f"{whole.coherence_mean:.2f} mean ratio" in text
+
+
+def test_html_is_one_self_contained_page(folders: dict[str, Path], tmp_path: Path) -> None:
+    page = make_report(folders["phased"], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    assert "<link" not in page and "<script" not in page and "http" not in page
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert len(images) == 4 and all(i.startswith("data:image/png;base64,") for i in images)
+    text = visible_text(page)
+    assert DISCLAIMER in text
+    for unit in ("bpm", "ms", "breaths/min", "ratio", "min:s", "Hz"):
+        assert unit in text
+    assert "Simulated strap" in text and "6 breaths/min at the start" in text
+
+
+def test_assessment_report_shows_steps_and_the_answer(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    page = make_report(folders["assess"], tmp_path / "a.html").read_text(encoding="utf-8")
+    rows = phase_rows(page)
+    expected = expected_rows(folders["assess"])
+    assert len(rows) == 5
+    for row, (label, values) in zip(rows, expected, strict=True):
+        assert row[1] == label and row[4:] == values
+    meta = json.loads((folders["assess"] / "session.json").read_text())
+    text = visible_text(page)
+    assert f"about {meta['assessment']['resonance_bpm']:.1f} breaths/min" in text
+    assert "resonance assessment, stepped: 6.5, 6, 5.5, 5, 4.5 breaths/min" in text
+
+
+@pytest.mark.parametrize("name", ["phased", "assess", "minimal", "cut"])
+def test_wording_is_gentle_and_carries_the_disclaimer(
+    folders: dict[str, Path], tmp_path: Path, name: str
+) -> None:
+    text = visible_text(make_report(folders[name], tmp_path / "r.html").read_text("utf-8"))
+    assert DISCLAIMER in text
+    assert not JUDGING.findall(text)
+
+
+def test_pdf_is_one_a4_page(folders: dict[str, Path], tmp_path: Path) -> None:
+    from PyQt6.QtPdf import QPdfDocument
+
+    for name in ("phased", "assess"):
+        out = make_report(folders[name], tmp_path / f"{name}.pdf")
+        data = out.read_bytes()
+        assert data.startswith(b"%PDF") and len(data) > 20_000
+        doc = QPdfDocument(None)
+        doc.load(str(out))
+        assert doc.pageCount() == 1
+        size = doc.pagePointSize(0)
+        assert abs(size.width() - 595) < 2 and abs(size.height() - 842) < 2  # A4
+        assert "A training and teaching aid" in doc.getAllText(0).text()
+        doc.close()
+
+
+def test_a_folder_with_only_session_json_and_beats(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    page = make_report(folders["minimal"], tmp_path / "m.html").read_text(encoding="utf-8")
+    [row] = phase_rows(page)
+    [rec] = read_recording(folders["minimal"])
+    res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
+    assert row[1] == "whole session"
+    assert row[4:] == [shown(res.time.hr_mean_bpm, 1), shown(res.time.rmssd_ms, 1),
+                       shown(res.coherence_mean, 2), shown(res.lf_hf, 2),
+                       shown(res.breathing_rate_bpm, 1)]  # fmt: skip
+    assert "no readable pacer.tsv" in visible_text(page)
+    assert make_report(folders["minimal"], tmp_path / "m.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_cut_off_session(folders: dict[str, Path], tmp_path: Path) -> None:
+    page = make_report(folders["cut"], tmp_path / "c.html").read_text(encoding="utf-8")
+    text = visible_text(page)
+    assert "perhaps interrupted" in text and "is cut off" in text
+    rows = phase_rows(page)
+    assert len(rows) == 5
+    assert "recorded" in rows[2][3]  # the step the recording stopped in
+    assert rows[4][3].endswith("(after the recording ended)") and rows[4][4:] == ["–"] * 5
+    assert make_report(folders["cut"], tmp_path / "c.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_run_report_writes_and_never_overwrites(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "deeper" / "r.html"
+    assert run_report(str(folders["phased"]), str(out)) == 0 and out.is_file()
+    assert str(out) in capsys.readouterr().out
+    before = out.read_bytes()
+    assert run_report(str(folders["phased"]), str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("resonant: ") and "already exists" in err and err.count("\n") == 1
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("make", "out_name", "words"),
+    [
+        (lambda f, t: f, "r.txt", ".html or .pdf"),
+        (lambda f, t: t / "nowhere", "r.html", "no such session folder"),
+        (lambda f, t: (t / "empty").mkdir() or t / "empty", "r.pdf", "no beats.tsv"),
+        (lambda f, t: f / "beats.tsv", "r.html", "is not a session folder"),
+    ],
+)
+def test_bad_input_gets_one_sentence_and_status_2(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    make, out_name: str, words: str,
+) -> None:  # fmt: skip
+    session = make(folders["minimal"], tmp_path)
+    assert run_report(str(session), str(tmp_path / out_name)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("resonant: ") and words in err and err.count("\n") == 1
+    assert not (tmp_path / out_name).exists()
+
+
+def test_unreadable_session_json(folders: dict[str, Path], tmp_path: Path,
+                                 capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    broken = tmp_path / "broken"
+    shutil.copytree(folders["minimal"], broken)
+    (broken / "session.json").write_text('{"start_utc": ')
+    assert run_report(str(broken), str(tmp_path / "b.html")) == 2
+    assert "session.json: is not valid JSON" in capsys.readouterr().err
