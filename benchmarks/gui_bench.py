@@ -24,7 +24,8 @@ os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
 from PyQt6.QtWidgets import QApplication  # noqa: E402
 
-from resonant.gui.window import MainWindow, SourceChoice  # noqa: E402
+from resonant.gui.window import MainWindow  # noqa: E402
+from resonant.session.assemble import SimSpec, SourceSpec  # noqa: E402
 from resonant.gui.qtloop import run_on_qt  # noqa: E402
 from resonant.config.settings import Settings  # noqa: E402
 
@@ -36,7 +37,7 @@ def run(seconds: float) -> dict:
     window = MainWindow(Settings(session_min=None, checkin=False), speed=1.0, save=False)
     window.resize(1400, 860)
     window.show()
-    window.with_choice(SourceChoice("sim", None, "soothing", 5.5, 1))
+    window.with_choice(SourceSpec("sim", (), SimSpec(state="soothing", seed=1)))
 
     async def main() -> dict:
         window.start()

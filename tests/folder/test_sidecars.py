@@ -88,9 +88,9 @@ def test_write_sidecar_replaces_atomically(tmp_path: Path) -> None:
     assert not (tmp_path / "missing").exists()
 
 
-def test_the_sidecars_agree_with_the_readme() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Session folder", 1)[1].split("\n## ", 1)[0]
+def test_the_sidecars_agree_with_the_format_doc() -> None:
+    doc = (ROOT / "docs" / "session-folder.md").read_text(encoding="utf-8")
+    section = doc.split("## Tables", 1)[1].split("\n## ", 1)[0]
     for table, spec in SIDECARS.items():
         rows = [ln for ln in section.splitlines() if ln.startswith("|")]
         start = next(i for i, ln in enumerate(rows) if f"`{table}`" in ln)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from PyQt6.QtWidgets import QLabel
 
-from resonant.gui.window import MainWindow, SourceChoice
+from resonant.gui.window import MainWindow
+from resonant.session.assemble import SimSpec, SourceSpec
 from resonant.model.practices import guidance, practices
 from resonant.gui.qtloop import run_on_qt
 from resonant.config.settings import Settings, load_settings
@@ -21,7 +22,7 @@ def test_first_run_consent_practice_eyes_closed_and_check_in(qapp, tmp_path: Pat
     window = MainWindow(Settings(session_min=None), speed=60.0, record_dir=tmp_path / "sessions")
     window.resize(1400, 860)
     window.show()
-    window.with_choice(SourceChoice("sim", None, "soothing", 5.5, 1))
+    window.with_choice(SourceSpec("sim", (), SimSpec(resonance_bpm=5.5, state="soothing", seed=1)))
     assert not window.record_check.isEnabled()  # nothing is recorded before consent
 
     async def main():
@@ -52,7 +53,7 @@ def test_first_run_consent_practice_eyes_closed_and_check_in(qapp, tmp_path: Pat
             await asyncio.sleep(0.05)
             if window.session and window.session.snapshot().elapsed_s > 70:
                 break
-        window.render()
+        window.redraw()
         window.grab().save(str(shots / "eyes-closed.png"))
         prompt = window.instruction.text()
         # A grounding pause, then on.

@@ -16,13 +16,14 @@ from PyQt6.QtTest import QTest
 
 from resonant.gui.pacer_view import CUES, PacerView
 from resonant.gui.tiles import LEVEL_WORDS
-from resonant.gui.window import MainWindow, SourceChoice
+from resonant.gui.window import MainWindow
+from resonant.session.assemble import SimSpec, SourceSpec
 from resonant.model.pacer import PacerSchedule, PacerSettings
 from resonant.gui.qtloop import run_on_qt
 from resonant.folder.read import read_events
 from resonant.config.settings import Settings, load_settings
 
-SIM = SourceChoice("sim", None, "soothing", 5.5, 7)
+SIM = SourceSpec("sim", (), SimSpec(resonance_bpm=5.5, state="soothing", seed=7))
 
 PHASE_NAMES = ["baseline", "mild stressor", "soothing rhythm breathing", "quiet recovery"]
 
@@ -47,7 +48,7 @@ async def _run_for(window: MainWindow, wall_s: float) -> None:
         if snap.sources and snap.sources[0].spectral and snap.sources[0].spectral.coherence_score:
             break
         await asyncio.sleep(0.05)
-    window.render()
+    window.redraw()
 
 
 def test_tiles_and_plots_show_the_cores_values(qapp) -> None:
@@ -260,7 +261,7 @@ def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> Non
             snap = window.session.snapshot()
             if snap.sources and snap.sources[0].beats > 100 and snap.sources[0].spectral:
                 break
-        window.render()
+        window.redraw()
         window.tiles.show(window.session.snapshot(), window.source_label)
         snap = window.session.snapshot()
         window.stop()
@@ -274,7 +275,7 @@ def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> Non
 
 
 def test_an_assessment_in_the_window_shows_its_result_and_accept_saves_it(qapp) -> None:
-    choice = SourceChoice("sim", None, "soothing", 5.0, 1)
+    choice = SourceSpec("sim", (), SimSpec(resonance_bpm=5.0, state="soothing", seed=1))
     window = _window(qapp, speed=400.0).with_choice(choice)
 
     async def main():
@@ -300,7 +301,7 @@ def test_an_assessment_in_the_window_shows_its_result_and_accept_saves_it(qapp) 
 
 
 def test_a_protocol_runs_through_every_phase_and_ends_in_the_comparison(qapp, tmp_path) -> None:
-    window = _window(qapp, speed=300.0).with_choice(SourceChoice("sim", None, "rest", 5.5, 3))
+    window = _window(qapp, speed=300.0).with_choice(SourceSpec("sim", (), SimSpec(resonance_bpm=5.5, state="rest", seed=3)))
     index = window.protocol_combo.findData("threat-soothing")
     window.protocol_combo.setCurrentIndex(index)
 

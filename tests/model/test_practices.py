@@ -23,7 +23,7 @@ def test_no_guidance_commands_or_judges() -> None:
 def test_protocol_instructions_pass_the_same_check() -> None:
     from resonant.model.protocols import protocols
 
-    for p in protocols().values():
+    for p in protocols(None).values():
         for text in [p.title, p.description, *(ph.instruction for ph in p.phases)]:
             assert judging_words_in(text) == [], (p.name, text)
 

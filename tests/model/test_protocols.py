@@ -9,6 +9,7 @@ import pytest
 
 from resonant.cli import main
 from resonant.analysis.compare import phase_notes
+from resonant.config.settings import user_protocols_dir
 from resonant.model.protocols import ProtocolError, load_protocol, protocols
 from resonant.folder.read import read_events
 
@@ -18,7 +19,7 @@ PHASE_NAMES = ["baseline", "mild stressor", "soothing rhythm breathing", "quiet 
 
 
 def test_shipped_protocols_are_complete_and_kind() -> None:
-    ps = protocols()
+    ps = protocols(None)
     assert {"threat-soothing", "soothing-practice", "resonance-assessment"} <= set(ps)
     ts = ps["threat-soothing"]
     assert [p.name for p in ts.phases] == PHASE_NAMES
@@ -40,13 +41,13 @@ def test_a_users_protocol_replaces_and_a_broken_one_is_a_sentence(
     (folder / "mine.toml").write_text(
         'name = "mine"\n[[phase]]\nname = "breathe"\nminutes = 1\npacer = 6.0\n'
     )
-    assert protocols()["mine"].phases[0].pacer == 6.0
+    assert protocols(user_protocols_dir())["mine"].phases[0].pacer == 6.0
     (folder / "broken.toml").write_text('[[phase]]\nname = "x"\nminutes = 500\n')
     with pytest.raises(ProtocolError, match="minutes = 500"):
-        protocols()
+        protocols(user_protocols_dir())
     (folder / "broken.toml").unlink()
     with pytest.raises(ProtocolError, match="no protocol 'nothing'"):
-        load_protocol("nothing")
+        load_protocol("nothing", user_protocols_dir())
 
 
 def test_record_runs_the_phases_and_analyze_compares_them(tmp_path: Path, capsys) -> None:

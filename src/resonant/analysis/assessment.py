@@ -46,6 +46,10 @@ def analyze_folder(folder: str | Path, source: str | None = None) -> AssessmentR
     if rec is None:
         raise RecordingError(folder, f"no beats from the source {source!r}")
     pacer = read_pacer(folder)
+    if pacer is None:
+        raise RecordingError(
+            folder / "pacer.tsv", "no breathing phases: this session had no breathing guide"
+        )
     meta = _protocol_metadata(folder)
     t, nn, corrected = nn_series(rec.time_s, rec.rr_ms, rec.segment_starts)
     onsets, rates = pacer.inhales()

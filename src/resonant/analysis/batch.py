@@ -22,6 +22,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
+from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
+from resonant.model.atomic import os_error_reason
+
 __all__ = [
     "RESULT_COLUMNS",
     "find_inputs",
@@ -98,7 +101,7 @@ def analyze_one(path: str) -> tuple[str, list[list[str]], list[str], str | None]
     error : str or None
         Why the input could not be read (one sentence naming it), or None.
     """
-    from resonant.cli.analyze import analyze_path
+    from resonant.analysis.summaries import analyze_path
     from resonant.folder.read import RecordingError
 
     try:
@@ -196,25 +199,30 @@ def run_batch(
     found = [str(p) for p in find_inputs(paths, recursive)]
     if not found:
         print("resonant: no sessions or RR files were found there", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     if out is not None and Path(out).exists():
         print(f"resonant: {out} already exists; results are never written over a file",
               file=sys.stderr)  # fmt: skip
-        return 2
+        return EXIT_BAD_INPUT
     jobs = jobs or os.cpu_count() or 1
     try:
-        sink = open(out, "w", encoding="utf-8", newline="\n") if out else sys.stdout  # noqa: SIM115
+        # "x": never over a file that appeared since the check above.
+        sink = open(out, "x", encoding="utf-8", newline="\n") if out else sys.stdout  # noqa: SIM115
+    except FileExistsError:
+        print(f"resonant: {out} already exists; results are never written over a file",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
     except OSError as exc:
-        print(f"resonant: {out} cannot be written ({exc.strerror or exc})", file=sys.stderr)
-        return 2
-    status = 0
+        print(f"resonant: {out} cannot be written ({os_error_reason(exc)})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    status = EXIT_OK
     progress = _Progress(len(found), sys.stderr)
     try:
         sink.write("\t".join(RESULT_COLUMNS) + "\n")
         for _path, rows, notes, error in results if results is not None else _local(found, jobs):
             if error is not None:
                 print(f"resonant: {error}", file=sys.stderr)
-                status = 2
+                status = EXIT_BAD_INPUT
             for note in notes:
                 print(f"resonant: {note}", file=sys.stderr)
             for row in rows:

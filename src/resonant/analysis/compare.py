@@ -1,6 +1,7 @@
 """Plain-language notes on how the phases of a session differ (the clinician's comparison view).
 
-Input: the per-phase values of ``resonant analyze`` (:func:`resonant.cli.analyze.phase_summaries`).
+Input: the per-phase values of ``resonant analyze``
+(:meth:`resonant.analysis.phases.PhaseResult.to_json` of each phase).
 The notes describe, never judge: what changed from the first phase (the baseline) to
 each other one, in heart rate, RMSSD, coherence and breathing rate, and, gently, how
 that is commonly understood in compassion-focused work (the threat system speeding the
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from resonant.analysis.phases import PhaseResult
 
 __all__ = ["phase_notes"]
 
@@ -25,28 +28,31 @@ def _num(x: Any) -> float | None:
     return float(x) if isinstance(x, int | float) else None
 
 
-def phase_notes(phases: Sequence[dict[str, Any]]) -> list[str]:
+def phase_notes(phases: Sequence[dict[str, Any] | PhaseResult]) -> list[str]:
     """Sentences comparing each phase with the first one.
 
     Parameters
     ----------
-    phases : sequence of dict
-        Per-phase values with ``label``, ``stressor``, ``hr_mean_bpm``, ``rmssd_ms``,
-        ``coherence_mean``, ``breathing_rate_bpm`` (None where unavailable).
+    phases : sequence of dict or PhaseResult
+        :func:`~resonant.analysis.phases.analyze_phases`' results, or their
+        :meth:`~resonant.analysis.phases.PhaseResult.to_json` values (``label``,
+        ``stressor``, ``hr_mean_bpm``, ``rmssd_ms``, ``coherence_mean``,
+        ``breathing_rate_bpm``; None where unavailable).
 
     Returns
     -------
     list of str
         One or two sentences per phase after the first; empty with fewer than 2 phases.
     """
-    if len(phases) < 2:
+    rows = [p.to_json() if isinstance(p, PhaseResult) else p for p in phases]
+    if len(rows) < 2:
         return []
-    base = phases[0]
+    base = rows[0]
     b_hr, b_rmssd, b_coh = (
         _num(base.get(k)) for k in ("hr_mean_bpm", "rmssd_ms", "coherence_mean")
     )
     notes: list[str] = []
-    for ph in phases[1:]:
+    for ph in rows[1:]:
         name = ph["label"]
         hr, rmssd, coh = (_num(ph.get(k)) for k in ("hr_mean_bpm", "rmssd_ms", "coherence_mean"))
         parts: list[str] = []

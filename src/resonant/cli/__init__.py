@@ -13,14 +13,12 @@ from collections.abc import Sequence
 
 from resonant._version import __version__
 
-__all__ = ["main", "EXIT_OK", "EXIT_BAD_INPUT"]
+from resonant.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, ResonantError
 
-EXIT_OK = 0
-#: Bad input or bad usage (the argparse convention).
-EXIT_BAD_INPUT = 2
+__all__ = ["main", "build_parser"]
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="resonant",
         description=(
@@ -71,7 +69,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_source_arguments(record)
     demo = sub.add_parser(
         "demo",
-        help="the trainer on the simulated strap (in this terminal)",
+        help="the trainer on the simulated strap (the window, or this terminal without a display)",
         description=(
             "Run the trainer on the simulated strap: a simulated person breathing with the "
             "pacer. The window opens where a display is available; otherwise (or with "
@@ -164,7 +162,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = _build_parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         from resonant.gui.app import display_available
@@ -223,9 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args)
     except KeyboardInterrupt:
         print("resonant: stopped", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except ResonantError as exc:  # anything not handled on the way: its sentence and status
+        print(f"resonant: {exc}", file=sys.stderr)
+        return exc.exit_status
     parser.error(f"unknown command {args.command!r}")
     return EXIT_BAD_INPUT  # not reached: parser.error exits
 

@@ -3,131 +3,16 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
-from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-import numpy as np
+from resonant.folder.read import RecordingError
+from resonant.analysis.summaries import analyze_path
+from resonant.cli.texttable import cell, print_table
+from resonant.errors import EXIT_OK
 
-from resonant.model.beats import Event
-from resonant.model.protocols import STRESSOR_MARK
-from resonant.folder.read import Recording, RecordingError, read_events, read_recording
-from resonant.signal.artifacts import ARTIFACT_NAMES
-from resonant.signal.offline import RecordingAnalysis, analyze_rr
-from resonant.cli.texttable import cell, print_table, rounded
-
-__all__ = ["run_analyze", "summary", "phase_summaries", "analyze_path", "STRESSOR_MARK"]
-
-
-
-_num = rounded
-
-
-def summary(rec: Recording, res: RecordingAnalysis) -> dict[str, Any]:
-    """The JSON object of one analysed recording (every field documented in the README)."""
-    td = res.time
-    flagged = rec.rows[res.artifact_codes != 0]
-    out: dict[str, Any] = {"path": rec.path}
-    if rec.source:
-        out["source"] = rec.source
-    out.update(
-        {
-            "format": rec.kind,
-            "beats": res.beats,
-            "segments": res.segments,
-            "duration_s": _num(res.duration_s, 3),
-            "nn_count": td.n,
-            "hr_mean_bpm": _num(td.hr_mean_bpm),
-            "mean_nn_ms": _num(td.mean_nn_ms),
-            "rmssd_ms": _num(td.rmssd_ms),
-            "sdnn_ms": _num(td.sdnn_ms),
-            "pnn50_pct": _num(td.pnn50_pct),
-            "lf_ms2": _num(res.lf_ms2),
-            "hf_ms2": _num(res.hf_ms2),
-            "lf_hf": _num(res.lf_hf),
-            "coherence_mean": _num(res.coherence_mean),
-            "coherence_max": _num(res.coherence_max),
-            "breathing_rate_bpm": _num(res.breathing_rate_bpm, 3),
-            "corrected_pct": _num(res.corrected_pct, 3),
-            "artifacts": res.artifact_counts(),
-            "artifact_beats": [int(i) for i in flagged],
-            "artifact_types": [
-                ARTIFACT_NAMES[c] for c in res.artifact_codes[res.artifact_codes != 0]
-            ],
-            "notes": rec.warnings + res.notes,
-        }
-    )
-    return out
-
-
-def phase_summaries(rec: Recording, events: Sequence[Event]) -> list[dict[str, Any]]:
-    """One object per ``phase`` event: the recording's beats inside it, analysed alone.
-
-    Fields: ``label``, ``onset_s``, ``duration_s``, ``stressor`` (the label ends with
-    " (stressor)"), ``beats``, ``hr_mean_bpm``, ``rmssd_ms``, ``coherence_mean``,
-    ``lf_hf``, ``breathing_rate_bpm`` (null where the phase is too short for it).
-    A phase of duration 0 lasts until the next phase (or the end).
-    """
-    phases = sorted((e for e in events if e.kind == "phase"), key=lambda e: e.onset_s)
-    out: list[dict[str, Any]] = []
-    end_of_data = float(rec.time_s[-1]) if rec.time_s.size else 0.0
-    for i, ev in enumerate(phases):
-        next_onset = phases[i + 1].onset_s if i + 1 < len(phases) else math.inf
-        end = (
-            ev.onset_s + ev.duration_s if ev.duration_s > 0 else min(next_onset, end_of_data + 1e-9)
-        )
-        end = min(end, next_onset)  # a phase ended early ends where the next one begins
-        inside = (rec.time_s >= ev.onset_s) & (rec.time_s < end)
-        idx = np.flatnonzero(inside)
-        label = ev.label[: -len(STRESSOR_MARK)] if ev.label.endswith(STRESSOR_MARK) else ev.label
-        row: dict[str, Any] = {
-            "label": label, "onset_s": _num(ev.onset_s, 3),
-            "duration_s": _num(end - ev.onset_s, 3),
-            "stressor": ev.label.endswith(STRESSOR_MARK), "beats": int(idx.size),
-            "hr_mean_bpm": None, "rmssd_ms": None, "coherence_mean": None, "lf_hf": None,
-            "breathing_rate_bpm": None,
-        }  # fmt: skip
-        if idx.size >= 10:
-            a = int(idx[0])
-            starts = rec.segment_starts[(rec.segment_starts > a) & inside[rec.segment_starts]] - a
-            res = analyze_rr(rec.time_s[idx], rec.rr_ms[idx], np.concatenate([[0], starts]))
-            row.update({
-                "hr_mean_bpm": _num(res.time.hr_mean_bpm), "rmssd_ms": _num(res.time.rmssd_ms),
-                "coherence_mean": _num(res.coherence_mean), "lf_hf": _num(res.lf_hf),
-                "breathing_rate_bpm": _num(res.breathing_rate_bpm, 3),
-            })  # fmt: skip
-        out.append(row)
-    return out
-
-
-def analyze_path(path: str) -> tuple[list[tuple[dict[str, Any], list[str]]], list[str]]:
-    """Everything ``analyze`` reports for one input.
-
-    Returns
-    -------
-    results : list of (dict, list of str)
-        Per recording (per source): its summary, with ``phases``, and the analysis' own
-        notes.
-    reader_notes : list of str
-        What the reader skipped or assumed.
-
-    Raises
-    ------
-    RecordingError
-        When the input cannot be read.
-    """
-    recordings = read_recording(path)
-    events = read_events(path) if Path(path).is_dir() else []
-    results, notes = [], []
-    for rec in recordings:
-        notes += [f"{rec.path}: note: {w}" for w in rec.warnings]
-        res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
-        s = summary(rec, res)
-        s["phases"] = phase_summaries(rec, events)
-        results.append((s, res.notes))
-    return results, notes
+__all__ = ["run_analyze"]
 
 
 _cell = cell
@@ -176,14 +61,14 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
         0 when every input was read, 2 when any was not.
     """
     out = out or sys.stdout
-    status = 0
+    status = EXIT_OK
     table: list[tuple[dict[str, Any], list[str]]] = []
     for path in paths:
         try:
             results, notes = analyze_path(path)
         except RecordingError as err:
             print(f"resonant: {err}", file=sys.stderr)
-            status = 2
+            status = err.exit_status
             continue
         for note in notes:
             print(f"resonant: {note}", file=sys.stderr)

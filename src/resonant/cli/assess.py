@@ -9,22 +9,19 @@ same answer. ``--replay`` analyses a recorded assessment as fast as it can.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from resonant.errors import EXIT_BAD_INPUT, EXIT_OK, ResonantError
+from resonant.model.pacer import PacerSettings
+from resonant.model.plans import accepted_rate
 from resonant.signal.resonance import AssessmentResult
 
 __all__ = ["run_assess", "print_result"]
-
-
-def _protocol(args: argparse.Namespace):  # noqa: ANN202
-    from resonant.model.plans import SlidingProtocol, SteppedProtocol
-
-    if args.protocol == "sliding":
-        return SlidingProtocol()
-    return SteppedProtocol(step_s=args.step_s, rest_s=args.rest_s)
 
 
 def print_result(result: AssessmentResult, as_json: bool, out: TextIO | None = None) -> None:
@@ -60,83 +57,69 @@ def print_result(result: AssessmentResult, as_json: bool, out: TextIO | None = N
 
 
 def run_assess(args: argparse.Namespace) -> int:
-    """``resonant assess``."""
-    from resonant.model.pacer import PacerError, PacerSettings
-    from resonant.cli.record import EXIT_BAD_INPUT, EXIT_OK, _session
+    """``resonant assess``: a live assessment through the one session assembly, or a replay."""
     from resonant.analysis.assessment import analyze_folder
-    from resonant.folder.read import RecordingError
-
-    def finish(folder: Path) -> int:
-        try:
-            result = analyze_folder(folder)
-        except RecordingError as exc:
-            print(f"resonant: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        if not args.replay:
-            _store(folder, result)
-        print_result(result, args.json)
-        if args.accept and result.reliable and result.resonance_bpm is not None:
-            _accept(result.resonance_bpm)
-        return EXIT_OK
+    from resonant.cli.options import session_spec
+    from resonant.cli.record import run_in_terminal
+    from resonant.session.assemble import AssessmentSpec, Outcome
 
     if args.replay:
-        return finish(Path(args.replay))
+        try:
+            result = analyze_folder(Path(args.replay))
+        except ResonantError as exc:
+            print(f"resonant: {exc}", file=sys.stderr)
+            return exc.exit_status
+        return _answer(result, args)
     try:
-        inhale, exhale = PacerSettings.parse_ratio(args.ratio)
-        base = PacerSettings(inhale=inhale, exhale=exhale)
-        plan = _protocol(args).plan(base)
-    except (PacerError, ValueError) as exc:
+        assessment = AssessmentSpec(args.protocol, args.step_s, args.rest_s)
+        spec = session_spec(args, assessment=assessment)
+        minutes = assessment.plan(spec.pacer or PacerSettings()).end_s / 60.0
+    except ResonantError as exc:
         print(f"resonant: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    args.duration = plan.end_s + 1.0
-    args.no_pacer = False
-    args.simulate_used = bool(args.simulate)
+        return exc.exit_status
     if not args.json:
-        minutes = plan.end_s / 60.0
         print(
             f"resonant: a {args.protocol} assessment of about {minutes:.0f} minutes. Breathe "
             "with the guide as best you can; you can stop at any time with Ctrl-C.",
             file=sys.stderr,
         )
+
+    def finish(outcome: Outcome) -> int:
+        if outcome.assessment is None:
+            print(f"resonant: the assessment could not be scored ({outcome.assessment_problem})",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+        with _stdout(out):
+            return _answer(outcome.assessment, args)
+
     out = sys.stdout
-    if args.json:
-        sys.stdout = sys.stderr  # the session's own lines go to stderr; stdout is the JSON
-    try:
-        return _session(args, simulate=bool(args.simulate), record=True, demo=False, plan=plan,
-                        after=lambda folder: _with_stdout(out, finish, folder))  # fmt: skip
-    finally:
-        sys.stdout = out
+    # With --json, the session's own lines go to stderr: stdout is the JSON answer alone.
+    with _stdout(sys.stderr if args.json else out):
+        return run_in_terminal(spec, after=finish)
 
 
-def _with_stdout(out, fn, folder):  # noqa: ANN001, ANN202
+@contextlib.contextmanager
+def _stdout(stream: TextIO) -> Iterator[None]:
     saved = sys.stdout
-    sys.stdout = out
+    sys.stdout = stream
     try:
-        return fn(folder)
+        yield
     finally:
         sys.stdout = saved
 
 
-def _store(folder: Path, result: AssessmentResult) -> None:
-    """Keep the answer in the session's metadata (hrv-spec §7.5.4)."""
-    import os
-
-    path = folder / "session.json"
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-        meta["assessment"] = result.to_json()
-        tmp = folder / ".session.json.tmp"
-        tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-    except (OSError, ValueError) as exc:
-        print(f"resonant: the answer could not be added to {path} ({exc})", file=sys.stderr)
+def _answer(result: AssessmentResult, args: argparse.Namespace) -> int:
+    print_result(result, args.json)
+    if args.accept and result.reliable and result.resonance_bpm is not None:
+        _accept(result.resonance_bpm)
+    return EXIT_OK
 
 
 def _accept(rate_bpm: float) -> None:
     from resonant.config.settings import load_settings, save_settings
 
     settings, _ = load_settings()
-    rounded = round(min(7.0, max(4.0, rate_bpm)), 1)
+    rounded = accepted_rate(rate_bpm)
     path = save_settings(settings.with_changes(resonance_bpm=rounded, pace_bpm=rounded))
     print(f"resonant: your resonance rate {rounded:g}/min is saved in {path} and the guide "
           "will use it.", file=sys.stderr)  # fmt: skip

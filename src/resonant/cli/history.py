@@ -29,12 +29,12 @@ from datetime import datetime, timedelta, UTC
 from pathlib import Path
 from typing import Any, TextIO
 
-from resonant.cli.texttable import cell, rounded
+from resonant.analysis.numbers import rounded
+from resonant.cli.texttable import cell
+from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
 
 __all__ = ["SessionSummary", "collect", "summarise", "run_history", "plot_history"]
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
 #: Files that make a folder a session folder.
 SESSION_FILES = ("session.json", "beats.tsv")
 #: Size of the trend plot, CSS px (the PNG holds 2x as many pixels each way).
@@ -154,6 +154,11 @@ def _number(x: object) -> float | None:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
+def _object(x: object) -> dict[str, Any]:
+    """A JSON object of ``session.json``; empty when missing or not an object."""
+    return x if isinstance(x, dict) else {}
+
+
 def _protocol(value: object) -> str | None:
     if not value:
         return None
@@ -173,22 +178,22 @@ def summarise(folder: str | Path) -> SessionSummary:
     RecordingError
         When ``session.json`` or the beats cannot be read.
     """
-    from resonant.reports.page import parse_utc, read_meta
-    from resonant.folder.read import RecordingError, read_recording
+    from resonant.reports.page import parse_utc
+    from resonant.folder.read import RecordingError, read_recording, read_session_json
     from resonant.signal.offline import analyze_rr
 
     p = Path(folder)
-    meta = read_meta(p)
+    meta = read_session_json(p)
     if not (p / "session.json").is_file():
         raise RecordingError(p, "has beats but no session.json, so its date is unknown")
     rec = read_recording(p)[0]
     res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
     complete = bool(meta.get("end_utc"))
     duration = _number(meta.get("duration_s")) if complete else None
-    settings = meta.get("settings") if isinstance(meta.get("settings"), dict) else {}
-    pacer = settings.get("pacer") if isinstance(settings.get("pacer"), dict) else {}
+    settings = _object(meta.get("settings"))
+    pacer = _object(settings.get("pacer"))
     pace = _number(pacer.get("rate_bpm"))
-    assessment = meta.get("assessment") if isinstance(meta.get("assessment"), dict) else {}
+    assessment = _object(meta.get("assessment"))
     protocol = meta.get("protocol")
     assessing = isinstance(protocol, dict) and protocol.get("name") == "resonance-assessment"
     resonance, origin = None, None
@@ -397,8 +402,8 @@ def plot_history(sessions: list[SessionSummary], out: str | Path) -> Path:
     th = THEMES["light"]
     # Local wall-clock days since 1970, so that ticks fall on local midnights.
     x = np.array([
-        (s.local_time().replace(tzinfo=None) - datetime(1970, 1, 1)) / timedelta(days=1)
-        for s in dated  # type: ignore[union-attr]
+        (t.replace(tzinfo=None) - datetime(1970, 1, 1)) / timedelta(days=1)
+        for s in dated if (t := s.local_time()) is not None  # every dated session has one
     ])  # fmt: skip
     pad = max(0.5, 0.04 * (x.max() - x.min())) if x.size > 1 else 0.5
     x_range = (float(x.min() - pad), float(x.max() + pad))
@@ -444,16 +449,23 @@ def plot_history(sessions: list[SessionSummary], out: str | Path) -> Path:
         painter.drawImage(QPointF(0, y), panel)
         y += panel.height()
     painter.end()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.part")
-    if not img.save(str(tmp), "PNG"):
-        raise ValueError(f"{out} cannot be written")
+    from resonant.model.atomic import os_error_reason, write_atomic
+
+    def save(tmp: Path) -> None:
+        if not img.save(str(tmp), "PNG"):
+            raise OSError("the image could not be saved as PNG")
+
     try:
-        os.link(tmp, out)  # fails, rather than overwrite, if out appeared meanwhile
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # FileExistsError too: a file where the folder should be
+        reason = "not a folder" if isinstance(exc, FileExistsError) else os_error_reason(exc)
+        raise ValueError(f"{out} cannot be written ({reason})") from None
+    try:
+        write_atomic(out, save, exclusive=True)  # never over a file that appeared meanwhile
     except FileExistsError:
         raise ValueError(f"{out} already exists; the plot never overwrites a file") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{out} cannot be written ({os_error_reason(exc)})") from None
     return out
 
 

@@ -1,13 +1,21 @@
-"""Command-line options shared by ``resonant record`` and ``resonant demo``.
+"""Command-line options shared by ``record``, ``demo`` and ``assess``, and the session they describe.
 
-Standard library only: the parser is built on every start, so it must stay light.
+The parser is built on every start, so building it needs the standard library only;
+:func:`session_spec` turns the parsed options into the
+:class:`~resonant.session.assemble.SessionSpec` that the terminal and the window both
+run, so an option means the same in both.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["add_source_arguments"]
+if TYPE_CHECKING:
+    from resonant.session.assemble import AssessmentSpec, SessionSpec
+
+__all__ = ["add_source_arguments", "session_spec"]
 
 
 def add_source_arguments(
@@ -71,15 +79,15 @@ def add_source_arguments(
         metavar="S",
         help="pause at the bottom of the out-breath, 0-2 s (default 0)",
     )
+    p.add_argument(
+        "--lsl",
+        action="store_true",
+        help=(
+            "publish beats, metrics, pacer phases and events as Lab Streaming Layer "
+            "streams (for LabRecorder; timestamps are meaningful at --speed 1)"
+        ),
+    )
     if not demo:
-        p.add_argument(
-            "--lsl",
-            action="store_true",
-            help=(
-                "publish beats, metrics, pacer phases and events as Lab Streaming Layer "
-                "streams (for LabRecorder; timestamps are meaningful at --speed 1)"
-            ),
-        )
         p.add_argument(
             "--ecg",
             action="store_true",
@@ -153,4 +161,68 @@ def add_source_arguments(
         default=None,
         metavar="N",
         help="seed: the same seed gives the same session (default: random)",
+    )
+
+
+def session_spec(
+    args: argparse.Namespace,
+    *,
+    kind: str | None = None,
+    record: bool = True,
+    assessment: AssessmentSpec | None = None,
+) -> SessionSpec:
+    """The session the options describe (the same for the terminal and the window).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options of ``record``, ``demo`` or ``assess``.
+    kind : str or None
+        The source kind when the command fixes it (``demo``: ``sim``); else from
+        ``--simulate``/``--replay``/``--device``.
+    record : bool
+        Whether the session is recorded.
+    assessment : AssessmentSpec or None
+        An assessment instead of free practice (``assess``).
+
+    Raises
+    ------
+    BadInputError
+        When a pacer option is invalid (one sentence).
+    """
+    from resonant.config.settings import load_settings
+    from resonant.session.assemble import SessionSpec, SimSpec, SourceSpec, pacer_from_options
+
+    if kind is None:
+        kind = "ble" if getattr(args, "device", None) else (
+            "replay" if getattr(args, "replay", None) else "sim"
+        )
+    targets: tuple[str, ...] = ()
+    if kind == "ble":
+        targets = tuple(args.device)
+    elif kind == "replay":
+        targets = (args.replay,)
+    sim = SimSpec(
+        resonance_bpm=args.sim_resonance, state=args.sim_state, adherence=args.sim_adherence,
+        artifact_rate=args.sim_artifacts, contact_losses_per_h=args.sim_contact_loss,
+        disconnects_per_h=args.sim_disconnects, seed=args.sim_seed,
+    )  # fmt: skip
+    source = SourceSpec(kind, targets, sim, bool(getattr(args, "ecg", False)))
+    pacer = pacer_from_options(args.pace, args.ratio, args.hold_in, args.hold_out)
+    no_pacer = bool(getattr(args, "no_pacer", False)) and assessment is None
+    settings, _ = load_settings()
+    return SessionSpec(
+        source=source,
+        pacer=None if no_pacer else pacer,
+        protocol=getattr(args, "protocol", None) if assessment is None else None,
+        assessment=assessment,
+        adaptive=bool(getattr(args, "adaptive", False)),
+        record=record,
+        out=Path(args.out).expanduser() if getattr(args, "out", None) else None,
+        label=args.label,
+        participant=args.participant,
+        duration_s=args.duration,
+        speed=args.speed,
+        lsl=bool(getattr(args, "lsl", False)),
+        resonance_bpm=settings.resonance_bpm,
     )

@@ -7,35 +7,43 @@ import json
 import sys
 
 from resonant.devices.ble import BleError, scan
+from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
 
 __all__ = ["run_scan"]
 
 
 def run_scan(timeout_s: float, as_json: bool = False) -> int:
-    """Scan for ``timeout_s`` seconds and print what was found; 2 when Bluetooth is unusable."""
+    """Scan for ``timeout_s`` seconds and print what was found.
+
+    Returns
+    -------
+    int
+        0 when the scan ran (whether or not straps were found); 2 for a bad
+        ``--timeout``; 1 when Bluetooth cannot be used (:class:`BleError`).
+    """
     if not 0.0 < timeout_s <= 600.0:
         print(f"resonant: --timeout {timeout_s:g} is outside 0-600 s", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     if not as_json:
         print(f"resonant: listening for heart-rate straps for {timeout_s:g} s...", file=sys.stderr)
     try:
         found = asyncio.run(scan(timeout_s))
     except BleError as exc:
         print(f"resonant: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_status
     if as_json:
         for s in found:
             print(json.dumps({
                 "name": s.name, "address": s.address, "rssi_dbm": s.rssi_dbm,
                 "model": s.model, "usable": s.refused is None, "refused": s.refused,
             }), flush=True)  # fmt: skip
-        return 0
+        return EXIT_OK
     if not found:
         print(
             "No heart-rate straps found. Is the strap worn, with the electrodes moistened? "
             "Is it connected to a phone or another app? (A strap talks to one device at a time.)"
         )
-        return 0
+        return EXIT_OK
     width = max(len(s.name) for s in found)
     for s in found:
         rssi = f"{s.rssi_dbm} dBm" if s.rssi_dbm is not None else "?"
@@ -44,4 +52,4 @@ def run_scan(timeout_s: float, as_json: bool = False) -> int:
         if s.refused:
             print(f"    not usable for HRV: {s.refused}")
     print("Record with: resonant record --device NAME-OR-ADDRESS")
-    return 0
+    return EXIT_OK

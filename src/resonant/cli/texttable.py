@@ -6,19 +6,14 @@ import math
 from collections.abc import Sequence
 from typing import TextIO
 
+from resonant.analysis.numbers import rounded  # re-exported: it lives below cli now
+
 __all__ = ["print_table", "cell", "rounded"]
 
 
 def cell(x: float | None, fmt: str) -> str:
     """A number for a table cell, or ``-`` when missing or not finite."""
     return "-" if x is None or not math.isfinite(x) else format(x, fmt)
-
-
-def rounded(x: float | None, digits: int = 6) -> float | None:
-    """A number for JSON output: rounded, or None when missing or not finite."""
-    if x is None or not math.isfinite(x):
-        return None
-    return round(float(x), digits)
 
 
 def print_table(

@@ -23,7 +23,6 @@ import numbers
 import os
 import re
 import sys
-import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -32,6 +31,8 @@ from typing import Any
 
 import tomli_w
 
+from resonant.errors import BadInputError
+from resonant.model.atomic import os_error_reason, write_atomic
 from resonant.model.pacer import (
     HOLD_MAX_S,
     RATE_MAX_BPM,
@@ -55,6 +56,7 @@ __all__ = [
     "Settings",
     "user_config_dir",
     "settings_path",
+    "user_protocols_dir",
     "load_settings",
     "save_settings",
 ]
@@ -79,7 +81,7 @@ _NO_SESSION_LENGTH = 0
 _PACER_RESET_ORDER = ("hold_in_s", "hold_out_s", "ratio", "pace_bpm")
 
 
-class SettingsError(ValueError):
+class SettingsError(BadInputError, ValueError):
     """A setting with a value outside its allowed range, in one plain sentence.
 
     Attributes
@@ -113,6 +115,14 @@ def user_config_dir() -> Path:
 def settings_path() -> Path:
     """Where the settings are kept: ``user_config_dir() / "settings.toml"``."""
     return user_config_dir() / SETTINGS_FILE
+
+
+def user_protocols_dir() -> Path:
+    """Where a clinician's own protocols go: ``user_config_dir() / "protocols"``.
+
+    Pass it to :func:`resonant.model.protocols.protocols` and ``load_protocol``.
+    """
+    return user_config_dir() / "protocols"
 
 
 # ---------------------------------------------------------------------- validation
@@ -243,19 +253,18 @@ def _flag(name: str) -> Callable[[object], bool]:
 def _last_strap(value: object) -> str | None:
     if value is None:
         return None
-    ok = isinstance(value, str)
-    if ok:
+    if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            ok = False
-    if not ok:
-        raise SettingsError(
-            f"last_strap = {_show(value)} is not allowed: it must be a strap's address or "
-            "name as text.",
-            ("last_strap",),
-        )
-    return value or None
+            pass
+        else:
+            return value or None
+    raise SettingsError(
+        f"last_strap = {_show(value)} is not allowed: it must be a strap's address or "
+        "name as text.",
+        ("last_strap",),
+    )
 
 
 def _text(name: str) -> Callable[[object], str | None]:
@@ -482,7 +491,7 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         return None, None
     except OSError as exc:
         return None, (
-            f"The settings file {path} could not be read ({exc.strerror or exc}), "
+            f"The settings file {path} could not be read ({os_error_reason(exc)}), "
             "so the default settings are used."
         )
     try:
@@ -497,14 +506,14 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         return tomllib.loads(text), None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
-        line = getattr(exc, "lineno", None)
+        lineno: int | None = getattr(exc, "lineno", None)  # Python >= 3.14 has it
         found = re.search(r"\s*\(at line (\d+), column \d+\)|\s*\(at end of document\)", message)
         if found is not None:
             message = message[: found.start()] + message[found.end() :]
-            if line is None and found.group(1) is not None:
-                line = int(found.group(1))
+            if lineno is None and found.group(1) is not None:
+                lineno = int(found.group(1))
         reason = getattr(exc, "msg", None) or message.strip() or "a syntax error"
-        where = f" at line {line}" if line is not None else ""
+        where = f" at line {lineno}" if lineno is not None else ""
         return None, (
             f"The settings file {path} is not valid TOML{where} ({reason.rstrip('.')}), "
             "so the default settings are used."
@@ -590,23 +599,6 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
     return _from_toml(data, path)
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
-    """Write ``content`` to a temporary file beside ``path``, then move it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def _backup_content(path: Path) -> bytes | None:
     """What ``path`` holds when saving over it would lose some of it, else None."""
     data, problem = _read(path)
@@ -650,7 +642,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     old = _backup_content(path)
     if old is not None:
-        _write_atomic(path.with_name(path.name + ".bak"), old)
+        write_atomic(path.with_name(path.name + ".bak"), old)
     content = _HEADER + tomli_w.dumps(_to_toml(settings))
-    _write_atomic(path, content.encode("utf-8"))
+    write_atomic(path, content.encode("utf-8"))
     return path

@@ -25,8 +25,9 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from resonant.errors import ResonantError
 from resonant.model.beats import EcgSamples, Event, Gap
 from resonant.model.clock import Clock
 from resonant.devices.hrm import (
@@ -51,6 +52,9 @@ from resonant.devices.pmd import (
 )
 from resonant.devices.profiles import Profile, match_profile
 from resonant.model.source import SourceInfo, SourceItem
+
+if TYPE_CHECKING:  # at run time bleak is imported only inside the functions that use it
+    from bleak import BleakClient
 
 __all__ = [
     "FoundStrap",
@@ -86,7 +90,7 @@ _NOT_FOUND_HINTS = (
 )
 
 
-class BleError(Exception):
+class BleError(ResonantError):
     """A Bluetooth problem, as a plain sentence a person can act on."""
 
 
@@ -254,6 +258,11 @@ class Backoff:
 _RADIO_LOCKS: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
 
 
+def _setter(event: asyncio.Event) -> Callable[[BleakClient], None]:
+    """A disconnected-callback that sets ``event`` (bound now, not late in the loop)."""
+    return lambda _client: event.set()
+
+
 def _radio_lock() -> asyncio.Lock:
     """One lock per event loop around scanning and connecting.
 
@@ -384,9 +393,7 @@ class BleStrap:
                     client = None
                     if device is not None:
                         self._state = "connecting" if first else "reconnecting"
-                        client = BleakClient(
-                            device, disconnected_callback=lambda _c, ev=lost: ev.set()
-                        )
+                        client = BleakClient(device, disconnected_callback=_setter(lost))
                         try:
                             await client.connect()
                         except Exception as exc:
@@ -591,15 +598,16 @@ class _EcgStream:
 
     def take(self, data: bytes, put: Callable[[SourceItem | BaseException], None]) -> None:
         frame = decode_ecg_frame(data)
-        if not frame.ok or not frame.samples_uv:
+        if not frame.ok or not frame.samples_uv or frame.timestamp_ns is None:
             self.bad_frames += 1
             self._prev = None
             return
         self.frames += 1
-        if self._origin_ns is None:
-            self._origin_ns = frame.timestamp_ns
+        origin_ns = self._origin_ns
+        if origin_ns is None:
+            origin_ns = self._origin_ns = frame.timestamp_ns
             self._anchor_s = self.clock.now()
         window = [self._prev, frame] if self._prev is not None else [frame]
-        times = ecg_sample_times_s(window, origin_ns=self._origin_ns)[-len(frame.samples_uv) :]
+        times = ecg_sample_times_s(window, origin_ns=origin_ns)[-len(frame.samples_uv) :]
         self._prev = frame
         put(EcgSamples(tuple((times + self._anchor_s).tolist()), frame.samples_uv, self.label))

@@ -181,7 +181,7 @@ class SimulatedStrap:
             return [Event(packet.arrival_s, "connection", "reconnected", source=label)]
         assert packet.data is not None
         self._state = "streaming"
-        return self.decoder.decode(packet.data, packet.arrival_s).items
+        return [*self.decoder.decode(packet.data, packet.arrival_s).items]
 
     def run_until(self, until_s: float) -> list[SourceItem]:
         """Everything the source gives up to ``until_s``, without waiting (for tests)."""

@@ -2,11 +2,14 @@
 
 Every export reads the folder through the same readers as ``resonant analyze``
 (:func:`~resonant.folder.read.read_recording`,
-:func:`~resonant.folder.read.read_events`, :func:`~resonant.folder.read.read_pacer`),
+:func:`~resonant.folder.read.read_events`, :func:`~resonant.folder.read.read_pacer`,
+:func:`~resonant.folder.read.read_ecg`, :func:`~resonant.folder.read.read_session_json`),
 so a cut-off last line is skipped and a missing optional table (``events.tsv``,
 ``pacer.tsv``, ``ecg.tsv``) is simply absent. An export never overwrites a file: every
-target is checked first, written to a temporary file beside it, and put in place only
-when complete, so a failed export leaves nothing behind.
+target is checked first, then written through
+:func:`~resonant.model.atomic.write_atomic` (a temporary file beside it, put in place
+only when complete and only if nothing has taken the name meanwhile), so a failed export
+leaves nothing behind.
 
 Kubios (``--format kubios``)
     Every raw RR interval as recorded, artifacts included (Kubios applies its own
@@ -80,16 +83,12 @@ CSV (``--format csv``)
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import errno
 import io
-import json
 import math
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,10 +100,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from resonant._version import __version__
-from resonant.folder.read import PacerRows, read_pacer
+from resonant.errors import EXIT_BAD_INPUT, EXIT_OK, BadInputError
+from resonant.folder.read import (
+    PacerRows,
+    Recording,
+    RecordingError,
+    read_ecg,
+    read_events,
+    read_pacer,
+    read_recording,
+    read_session_json,
+)
+from resonant.folder.schema import fmt_number
+from resonant.model.atomic import os_error_reason, write_atomic
 from resonant.model.pacer import PHASES
-from resonant.folder.write import fmt_number
-from resonant.folder.read import Recording, RecordingError, read_events, read_recording
 
 __all__ = [
     "CSV_COLUMNS",
@@ -138,7 +147,7 @@ _EDF_LABEL_CHARS = 16
 _EDF_MAX_ANNOTATION_SIGNALS = 64
 
 
-class ExportError(Exception):
+class ExportError(BadInputError):
     """An export that cannot be made (one sentence, naming the path)."""
 
 
@@ -184,102 +193,10 @@ def _reader_notes(recs: list[Recording]) -> list[str]:
     return seen
 
 
-def _text_lines(p: Path) -> list[str]:
-    """The complete lines of a table (a cut-off last line left out, as the readers do)."""
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RecordingError(p, "not a text file (it is not UTF-8)") from None
-    except OSError as exc:
-        raise RecordingError(p, f"cannot be read ({exc.strerror or exc})") from None
-    lines = text.splitlines()
-    if lines and not text.endswith("\n") and len(lines) > 1:
-        lines = lines[:-1]
-    return [ln.rstrip("\r") for ln in lines]
-
-
-def _artifact_flags(folder: Path, recs: list[Recording]) -> list[list[str]]:
-    """The ``artifact`` cell of each beat of each recording (by its data row in beats.tsv)."""
-    lines = _text_lines(folder / "beats.tsv")
-    header = lines[0].split("\t") if lines else []
-    if "artifact" not in header:
-        return [[""] * rec.rr_ms.size for rec in recs]
-    ci = header.index("artifact")
-    data = [ln for ln in lines[1:] if ln.strip()]
-    out = []
-    for rec in recs:
-        flags = []
-        for row in rec.rows.tolist():
-            parts = data[row].split("\t") if row < len(data) else []
-            flags.append(parts[ci] if len(parts) > ci else "")
-        out.append(flags)
-    return out
-
-
-def _read_pacer(folder: Path) -> PacerRows | None:
-    """The pacer's phases, or None for a session without a breathing guide."""
-    if not (folder / "pacer.tsv").is_file():
-        return None
-    try:
-        return read_pacer(folder)
-    except RecordingError as exc:
-        if exc.message.startswith("empty"):
-            return None  # a header only: the session ran without the pacer
-        raise
-
-
-def _read_ecg(folder: Path) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
-    """``ecg.tsv`` per source: sample times (s) and values (uV); empty without the file."""
-    p = folder / "ecg.tsv"
-    if not p.is_file():
-        return {}
-    lines = _text_lines(p)
-    if not lines:
-        return {}
-    header = lines[0].split("\t")
-    if "time_s" not in header or "ecg_uv" not in header:
-        raise RecordingError(p, "the header needs the columns time_s and ecg_uv", 1)
-    ci_t, ci_v = header.index("time_s"), header.index("ecg_uv")
-    ci_s = header.index("source") if "source" in header else None
-    per: dict[str, tuple[list[float], list[float]]] = {}
-    for n, raw in enumerate(lines[1:], start=2):
-        if not raw.strip():
-            continue
-        parts = raw.split("\t")
-        try:
-            t, v = float(parts[ci_t]), float(parts[ci_v])
-        except (IndexError, ValueError):
-            raise RecordingError(p, f"row {raw[:40]!r} is not an ECG sample", n) from None
-        if not (math.isfinite(t) and math.isfinite(v)):
-            raise RecordingError(p, f"row {raw[:40]!r} is not an ECG sample", n)
-        src = parts[ci_s] if ci_s is not None and len(parts) > ci_s else ""
-        ts, vs = per.setdefault(src, ([], []))
-        ts.append(t)
-        vs.append(v)
-    out = {}
-    for src, (ts, vs) in per.items():
-        t_arr, v_arr = np.asarray(ts), np.asarray(vs)
-        order = np.argsort(t_arr, kind="stable")
-        out[src] = (t_arr[order], v_arr[order])
-    return out
-
-
 def _phases(pacer: PacerRows) -> list[tuple[float, float, int, float]]:
     """Onset (s), duration (s), phase code and rate (breaths/min) of each pacer phase."""
     return list(zip(pacer.start_s.tolist(), pacer.duration_s.tolist(), pacer.code.tolist(),
                     pacer.rate_bpm.tolist(), strict=True))  # fmt: skip
-
-
-def _metadata(folder: Path) -> dict[str, Any]:
-    p = folder / "session.json"
-    try:
-        meta = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise RecordingError(p, f"cannot be read ({reason})") from None
-    return meta if isinstance(meta, dict) else {}
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -293,21 +210,17 @@ def _num(x: float) -> str:
     return "0" if s == "-0" else s
 
 
-def _reason(exc: OSError) -> str:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied"
-    return exc.strerror or str(exc)
+def _exists(target: Path) -> ExportError:
+    return ExportError(
+        f"{target} already exists: an export never overwrites a file (choose another --out)"
+    )
 
 
 def _check_targets(targets: list[Path]) -> None:
     """Refuse existing files and folders that cannot take them, before anything is written."""
     for t in targets:
         if t.exists() or t.is_symlink():
-            raise ExportError(
-                f"{t} already exists: an export never overwrites a file (choose another --out)"
-            )
+            raise _exists(t)
         parent = t.parent
         if not parent.is_dir():
             what = "is not a folder" if parent.exists() else "does not exist"
@@ -316,48 +229,14 @@ def _check_targets(targets: list[Path]) -> None:
             raise ExportError(f"{t} cannot be written: permission denied")
 
 
-def _put_new(tmp: Path, target: Path) -> None:
-    """Move a finished temporary file to ``target``, never replacing an existing file."""
+def _write_new(target: Path, content: str | Callable[[Path], None]) -> None:
+    """Write ``target`` whole and never over an existing file; nothing is left on failure."""
     try:
-        os.link(tmp, target)  # fails if target exists: no race with another writer
+        write_atomic(target, content, exclusive=True)
     except FileExistsError:
-        raise ExportError(
-            f"{target} already exists: an export never overwrites a file (choose another --out)"
-        ) from None
-    except OSError:
-        # A file system without hard links: check, then rename.
-        if target.exists():
-            raise ExportError(
-                f"{target} already exists: an export never overwrites a file (choose another --out)"
-            ) from None
-        os.replace(tmp, target)
-        return
-    tmp.unlink()
-
-
-def _write_new(target: Path, write: Callable[[Path], None]) -> None:
-    """Write ``target`` through a temporary file beside it; nothing is left on failure."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        _put_new(tmp, target)
+        raise _exists(target) from None
     except OSError as exc:
-        raise ExportError(f"{target} cannot be written ({_reason(exc)})") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-def _write_text(target: Path, text: str) -> None:
-    def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-
-    _write_new(target, write)
+        raise ExportError(f"{target} cannot be written ({os_error_reason(exc)})") from None
 
 
 # -- Kubios -----------------------------------------------------------------------------------
@@ -417,7 +296,7 @@ def export_kubios(folder: str | Path, out: str | Path) -> ExportResult:
             "(Kubios sees one continuous series; the CSV and EDF exports keep the gaps)"
         )
     for rec, target in zip(recs, targets, strict=True):
-        _write_text(target, "".join(f"{_num(v)}\n" for v in rec.rr_ms.tolist()))
+        _write_new(target, "".join(f"{_num(v)}\n" for v in rec.rr_ms.tolist()))
     done = ", ".join(
         f"{t} ({r.rr_ms.size} RR intervals{' of ' + r.source if r.source else ''})"
         for r, t in zip(recs, targets, strict=True)
@@ -456,23 +335,23 @@ def export_csv(folder: str | Path, out: str | Path) -> ExportResult:
     out = Path(out)
     recs = read_recording(src_folder)
     events = read_events(src_folder)
-    pacer = _read_pacer(src_folder)
+    pacer = read_pacer(src_folder)
     _check_targets([out])
-    flags = _artifact_flags(src_folder, recs)
     rows: list[tuple[float, int, list[str]]] = []
     n_beats = 0
-    for rec, rec_flags in zip(recs, flags, strict=True):
+    for rec in recs:
         n = rec.rr_ms.size
         n_beats += n
         seg = np.searchsorted(rec.segment_starts, np.arange(n), side="right") - 1
         hr = rec.hr_bpm if rec.hr_bpm is not None else np.full(n, np.nan)
         contact = rec.contact if rec.contact is not None else np.full(n, -1, dtype=np.int8)
-        for k, (t, rr, h, c, s) in enumerate(
-            zip(rec.time_s.tolist(), rec.rr_ms.tolist(), hr.tolist(), contact.tolist(),
-                seg.tolist(), strict=True)
+        flags = rec.artifact.tolist() if rec.artifact is not None else [""] * n
+        for t, rr, h, c, flag, s in zip(
+            rec.time_s.tolist(), rec.rr_ms.tolist(), hr.tolist(), contact.tolist(), flags,
+            seg.tolist(), strict=True,
         ):  # fmt: skip
             cells = ["beat", rec.source, _num(t), _num(rr), _num(h),
-                     "" if c < 0 else str(c), rec_flags[k], str(s),
+                     "" if c < 0 else str(c), flag, str(s),
                      "", "", "", "", ""]  # fmt: skip
             rows.append((t, 0, cells))
     for ev in events:
@@ -491,7 +370,7 @@ def export_csv(folder: str | Path, out: str | Path) -> ExportResult:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(cells for _, _, cells in rows)
-    _write_text(out, buf.getvalue())
+    _write_new(out, buf.getvalue())
     return ExportResult(
         [out],
         f"wrote {out}: {n_beats} beats, {len(events)} events, {n_phases} pacer phases",
@@ -678,9 +557,9 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
     out = Path(out)
     recs = read_recording(src_folder)
     events = read_events(src_folder)
-    pacer = _read_pacer(src_folder)
-    ecg = _read_ecg(src_folder)
-    meta = _metadata(src_folder)
+    pacer = read_pacer(src_folder)
+    ecg = read_ecg(src_folder)
+    meta = read_session_json(src_folder)
     start = _start_utc(src_folder, meta)
     _check_targets([out])
     notes = _reader_notes(recs)
@@ -713,7 +592,7 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
     # The grid: whole 1-s data records from the (whole-second) start to the last time.
     last_s = max(
         [float(r.time_s[-1]) for r in recs]
-        + [float(t[-1]) for t, _ in ecg.values() if t.size]
+        + [float(trace.time_s[-1]) for trace in ecg.values() if trace.time_s.size]
         + [a[0] for a in annotations]
     )
     n_records = max(
@@ -734,10 +613,11 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
         signals.append(_Signal(f"HR{suffix}", "bpm", EDF_GRID_HZ, *_range_above_zero(hr), hr,
                                transducer))  # fmt: skip
     ecg_grid_s = np.arange(n_records * ECG_RATE_HZ) / ECG_RATE_HZ - shift_s
-    for src, (t, v) in ecg.items():
-        if not t.size:
+    for src, trace in ecg.items():
+        t_s, v = trace.time_s, trace.ecg_uv
+        if not t_s.size:
             continue
-        values = _nearest_samples(t, v, ecg_grid_s, ECG_RATE_HZ)
+        values = _nearest_samples(t_s, v, ecg_grid_s, ECG_RATE_HZ)
         suffix = f" {src}" if src else ""
         signals.append(_Signal(f"ECG{suffix}", "uV", ECG_RATE_HZ, *_ecg_range(v), values,
                                _ascii(names.get(src, ""))))  # fmt: skip
@@ -773,7 +653,8 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
             f"written (the first: {lost[0]!r})"
         )
     sources = ", ".join(r.source or "the recording" for r in recs)
-    ecg_part = f", ECG at {ECG_RATE_HZ} Hz" if any(t.size for t, _ in ecg.values()) else ""
+    has_ecg = any(trace.time_s.size for trace in ecg.values())
+    ecg_part = f", ECG at {ECG_RATE_HZ} Hz" if has_ecg else ""
     return ExportResult(
         [out],
         f"wrote {out}: EDF+ with RR and HR of {sources} at {EDF_GRID_HZ} Hz{ecg_part}, "
@@ -823,17 +704,17 @@ def run_export(session: str, fmt: str, out: str) -> int:
     if exporter is None:
         known = ", ".join(EXPORTERS)
         print(f"resonant: unknown export format {fmt!r} (choose one of {known}).", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     try:
         result = exporter(session, out)
     except (RecordingError, ExportError) as exc:
         print(f"resonant: {_sentence(str(exc))}", file=sys.stderr)
-        return 2
+        return exc.exit_status
     except OSError as exc:
-        message = _sentence(f"{out} cannot be written ({_reason(exc)})")
+        message = _sentence(f"{out} cannot be written ({os_error_reason(exc)})")
         print(f"resonant: {message}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     for note in result.notes:
         print(f"resonant: {note}", file=sys.stderr)
     print(f"resonant: {result.summary}")
-    return 0
+    return EXIT_OK

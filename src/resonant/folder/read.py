@@ -1,8 +1,17 @@
 """Read recorded beats: RR text files, OpenHRV CSV recordings, and resonant session folders.
 
-Every reader returns :class:`Recording` objects (one per source) or raises
-:class:`RecordingError` with one sentence naming the file and line. A cut-off last line,
-as an interrupted recording leaves, is not an error: it is skipped with a warning.
+:func:`read_recording` returns :class:`Recording` objects (one per source); the other
+tables of a session folder have one reader each (:func:`read_events`,
+:func:`read_pacer`, :func:`read_ecg`, :func:`read_session_json`). One rule for errors,
+in every reader:
+
+- a missing optional table (``events.tsv``, ``pacer.tsv``, ``ecg.tsv``,
+  ``session.json``) gives an empty value or None;
+- a table that is there but broken raises :class:`RecordingError`, one sentence naming
+  the file and, where it can, the line; the columns a table needs are those of
+  :data:`resonant.folder.schema.REQUIRED`;
+- a cut-off last line (no final newline, as an interrupted recording leaves it) is
+  skipped, with a warning where the reader returns warnings.
 """
 
 from __future__ import annotations
@@ -16,12 +25,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from resonant.errors import BadInputError
+from resonant.folder.schema import REQUIRED, required_sentence
+from resonant.model.atomic import os_error_reason
 from resonant.model.beats import EVENT_KINDS, Event
 from resonant.model.pacer import PHASES
 from resonant.signal.artifacts import RR_MAX_MS, RR_MIN_MS
 
 __all__ = [
+    "EcgTrace",
     "PacerRows",
+    "read_ecg",
     "read_pacer",
     "read_session_json",
     "Recording",
@@ -41,7 +55,7 @@ RR_ABSURD_MAX_MS = 20000.0
 LOSS_TOLERANCE_S = 1.5
 
 
-class RecordingError(Exception):
+class RecordingError(BadInputError):
     """A recording that cannot be read, with the place and a plain reason."""
 
     def __init__(self, path: str | Path, message: str, line: int | None = None) -> None:
@@ -83,6 +97,9 @@ class Recording:
     contact : ndarray of int8 or None
         Skin contact with each beat: 1, 0, or -1 for unknown; None when the input has no
         such column.
+    artifact : ndarray of str or None
+        The live check's flag with each beat as recorded (``""``, ``"range"``,
+        ``"jump"``; other text as written); None when the input has no such column.
     """
 
     path: str
@@ -95,6 +112,7 @@ class Recording:
     warnings: list[str] = field(default_factory=list)
     hr_bpm: NDArray[np.float64] | None = None
     contact: NDArray[np.int8] | None = None
+    artifact: NDArray[np.str_] | None = None
 
 
 def read_recording(path: str | Path) -> list[Recording]:
@@ -123,7 +141,7 @@ def read_recording(path: str | Path) -> list[Recording]:
         beats = p / "beats.tsv"
         if not beats.is_file():
             raise RecordingError(p, "not a session folder: it has no beats.tsv")
-        return _read_beats_tsv(beats, _read_connection_events(p / "events.tsv"), shown=p)
+        return _read_beats_tsv(beats, _disconnects(p), shown=p)
     lines, complete = _read_lines(p)
     first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), None)
     if first is None:
@@ -137,7 +155,15 @@ def read_recording(path: str | Path) -> list[Recording]:
 
 
 def _read_lines(p: Path) -> tuple[list[str], bool]:
-    """Lines of a text file, and whether its last line was complete."""
+    """Lines of an RR file, and whether its last line was complete; an empty file is an error."""
+    lines, complete = _read_text(p)
+    if not any(ln.strip() for ln in lines):
+        raise RecordingError(p, "empty: there are no RR intervals in it")
+    return lines, complete
+
+
+def _read_text(p: Path) -> tuple[list[str], bool]:
+    """Lines of a text file (UTF-8, a BOM allowed), and whether its last line was complete."""
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -145,7 +171,7 @@ def _read_lines(p: Path) -> tuple[list[str], bool]:
     except IsADirectoryError:
         raise RecordingError(p, "is a folder") from None
     except OSError as exc:
-        raise RecordingError(p, f"cannot be read ({exc.strerror or exc})") from None
+        raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
     if b"\x00" in data[:65536]:
         raise RecordingError(p, "not a text file (it holds binary data)")
     try:
@@ -153,10 +179,76 @@ def _read_lines(p: Path) -> tuple[list[str], bool]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise RecordingError(p, "not a text file (it is not UTF-8)", line) from None
-    if not text.strip():
-        raise RecordingError(p, "empty: there are no RR intervals in it")
     complete = text.endswith("\n")
     return text.splitlines(), complete
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table of a session folder: header checked, rows split, a cut-off last line left out.
+
+    Attributes
+    ----------
+    path : Path
+        The file.
+    header : list of str
+        Its column names (empty for an empty file).
+    rows : list of (int, list of str)
+        Each non-blank data row: its 1-based line number and its cells. A row may have
+        fewer cells than the header (the missing ones read as empty), never more.
+    cut_line : int or None
+        Line number of a cut-off last line that was left out.
+    """
+
+    path: Path
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    cut_line: int | None = None
+
+    def index(self, name: str) -> int | None:
+        """The position of column ``name``, or None when the table has no such column."""
+        return self.header.index(name) if name in self.header else None
+
+    def warnings(self) -> list[str]:
+        """The sentence for a cut-off last line, if there was one."""
+        if self.cut_line is None:
+            return []
+        return [f"line {self.cut_line} is cut off (an interrupted recording?) and was skipped"]
+
+
+def _cell(parts: list[str], index: int | None) -> str:
+    """The cell at ``index`` of a row; empty when the column or the cell is missing."""
+    return parts[index] if index is not None and index < len(parts) else ""
+
+
+def _read_table(p: Path, table: str, lines: tuple[list[str], bool] | None = None) -> _Table:
+    """Read a table of :data:`~resonant.folder.schema.REQUIRED` by the one rule for errors.
+
+    An empty file is a table without rows. The header must have the table's required
+    columns; a row must have every cell up to the last required column and no more cells
+    than the header. An unterminated last line is left out (``cut_line``): a row cut short
+    by an interrupted write can look valid, so none of its cells is trusted.
+    """
+    text_lines, complete = lines if lines is not None else _read_text(p)
+    if not text_lines or not text_lines[0].strip():
+        return _Table(p, [], [])
+    header = text_lines[0].rstrip("\r").split("\t")
+    if not all(name in header for name in REQUIRED[table]):
+        raise RecordingError(p, required_sentence(table), 1)
+    need = max(header.index(name) for name in REQUIRED[table]) + 1
+    body = text_lines[1:]
+    cut = None
+    if not complete and body and body[-1].strip():
+        cut, body = len(text_lines), body[:-1]
+    rows = []
+    for n, raw in enumerate(body, start=2):
+        if not raw.strip():
+            continue
+        parts = raw.rstrip("\r").split("\t")
+        if not need <= len(parts) <= len(header):
+            raise RecordingError(p, f"expected {len(header)} columns, found {len(parts)}", n)
+        rows.append((n, parts))
+    return _Table(p, header, rows, cut)
 
 
 def _parse_rr(token: str) -> float | None:
@@ -298,7 +390,8 @@ def _read_openhrv(p: Path, lines: list[str], complete: bool) -> Recording:
                 )
                 continue
             raise RecordingError(p, problem, i + 1)
-        values.append(float(v))  # type: ignore[arg-type]
+        assert v is not None  # a value that is not a number is a problem above
+        values.append(v)
         rows.append(data_row)
     if not values:
         raise RecordingError(p, "empty: there are no InterBeatInterval rows in it")
@@ -313,7 +406,8 @@ def read_events(folder: str | Path) -> list[Event]:
     """The events of a session folder (``events.tsv``), in file order.
 
     A folder without ``events.tsv`` has no events; a cut-off last line is skipped.
-    Unknown kinds are read as ``note``.
+    Unknown kinds are read as ``note``; ``duration_s``, ``label`` and ``source`` are
+    optional columns (0, empty, empty).
 
     Raises
     ------
@@ -323,57 +417,27 @@ def read_events(folder: str | Path) -> list[Event]:
     p = Path(folder) / "events.tsv"
     if not p.is_file():
         return []
-    lines, complete = _read_lines(p)
-    header = lines[0].rstrip("\r").split("\t")
-    if "onset_s" not in header or "kind" not in header:
-        raise RecordingError(p, "the header needs the columns onset_s and kind", 1)
-    col = {name: i for i, name in enumerate(header)}
+    table = _read_table(p, "events.tsv")
+    ci_onset, ci_kind = table.index("onset_s"), table.index("kind")
+    ci_dur, ci_label, ci_src = (table.index(c) for c in ("duration_s", "label", "source"))
     out: list[Event] = []
-    for i, raw in enumerate(lines[1:], start=1):
-        if not raw.strip():
-            continue
-        parts = raw.rstrip("\r").split("\t")
-        onset = _parse_rr(parts[col["onset_s"]]) if len(parts) == len(header) else None
+    for n, parts in table.rows:
+        onset = _parse_rr(_cell(parts, ci_onset))
         if onset is None:
-            if _last_line_cut(lines, complete, i):
-                continue
-            raise RecordingError(p, f"expected {len(header)} columns with a numeric onset_s", i + 1)
-
-        def get(name: str, parts: list[str] = parts) -> str:
-            return parts[col[name]] if name in col else ""
-
-        kind = get("kind") if get("kind") in EVENT_KINDS else "note"
-        duration = _parse_rr(get("duration_s")) or 0.0
-        out.append(Event(onset, kind, get("label"), duration, get("source")))
+            raise RecordingError(p, f"onset_s {_cell(parts, ci_onset)[:40]!r} is not a number", n)
+        kind = _cell(parts, ci_kind)
+        duration = _parse_rr(_cell(parts, ci_dur)) or 0.0
+        out.append(Event(onset, kind if kind in EVENT_KINDS else "note",
+                         _cell(parts, ci_label), duration, _cell(parts, ci_src)))  # fmt: skip
     return out
 
 
-def _read_connection_events(p: Path) -> dict[str, list[float]]:
+def _disconnects(folder: Path) -> dict[str, list[float]]:
     """Onsets of ``connection`` events labelled ``disconnected``, per source ('' = all)."""
     out: dict[str, list[float]] = {}
-    if not p.is_file():
-        return out
-    lines, complete = _read_lines(p)
-    if not lines:
-        return out
-    header = lines[0].split("\t")
-    try:
-        ci_onset, ci_kind, ci_label = (header.index(c) for c in ("onset_s", "kind", "label"))
-    except ValueError:
-        raise RecordingError(p, "the header needs the columns onset_s, kind and label", 1) from None
-    ci_source = header.index("source") if "source" in header else None
-    for i, raw in enumerate(lines[1:], start=1):
-        parts = raw.split("\t")
-        if len(parts) < len(header):
-            if _last_line_cut(lines, complete, i):
-                continue
-            raise RecordingError(p, f"expected {len(header)} columns, found {len(parts)}", i + 1)
-        if parts[ci_kind] == "connection" and parts[ci_label] == "disconnected":
-            onset = _parse_rr(parts[ci_onset])
-            if onset is None:
-                raise RecordingError(p, f"onset_s {parts[ci_onset]!r} is not a number", i + 1)
-            src = parts[ci_source] if ci_source is not None else ""
-            out.setdefault(src, []).append(onset)
+    for ev in read_events(folder):
+        if ev.kind == "connection" and ev.label == "disconnected":
+            out.setdefault(ev.source, []).append(ev.onset_s)
     return out
 
 
@@ -384,61 +448,38 @@ def _read_beats_tsv(
     lines: tuple[list[str], bool] | None = None,
 ) -> list[Recording]:
     """A session's ``beats.tsv``: one row per beat with at least ``time_s`` and ``rr_ms``."""
-    text_lines, complete = lines if lines is not None else _read_lines(p)
-    header = text_lines[0].rstrip("\r").split("\t")
-    if "time_s" not in header or "rr_ms" not in header:
-        raise RecordingError(p, "the header needs the columns time_s and rr_ms", 1)
-    ci_t, ci_rr = header.index("time_s"), header.index("rr_ms")
-    ci_src = header.index("source") if "source" in header else None
-    ci_hr = header.index("hr_bpm") if "hr_bpm" in header else None
-    ci_contact = header.index("contact") if "contact" in header else None
+    table = _read_table(p, "beats.tsv", lines)
+    ci_t, ci_rr = table.index("time_s"), table.index("rr_ms")
+    ci_src, ci_hr, ci_contact, ci_art = (
+        table.index(c) for c in ("source", "hr_bpm", "contact", "artifact")
+    )
     per_source: dict[str, tuple[list[float], list[float], list[int]]] = {}
-    extra: dict[str, tuple[list[float], list[int]]] = {}
-    warnings: list[str] = []
-    if not complete and len(text_lines) > 1 and text_lines[-1].strip():
-        # A row cut off by an interrupted write can look valid (a source label "si" for
-        # "sim"): none of its fields can be trusted, so it is left out.
-        warnings.append(
-            f"line {len(text_lines)} is cut off (an interrupted recording?) and was skipped"
-        )
-        text_lines = text_lines[:-1]
-    data_row = -1
-    for i, raw in enumerate(text_lines[1:], start=1):
-        if not raw.strip():
-            continue
-        data_row += 1
-        parts = raw.rstrip("\r").split("\t")
-        need = max(ci_t, ci_rr, ci_src or 0) + 1
-        t = _parse_rr(parts[ci_t]) if len(parts) > ci_t else None
-        rr = _parse_rr(parts[ci_rr]) if len(parts) > ci_rr else None
-        problem = None
-        if len(parts) < need:
-            problem = f"expected at least {need} columns, found {len(parts)}"
-        elif t is None:
-            problem = f"time_s {parts[ci_t][:40]!r} is not a number"
+    extra: dict[str, tuple[list[float], list[int], list[str]]] = {}
+    warnings = table.warnings()
+    for data_row, (n, parts) in enumerate(table.rows):
+        t, rr = _parse_rr(_cell(parts, ci_t)), _parse_rr(_cell(parts, ci_rr))
+        src = _cell(parts, ci_src)
+        problem: str | None
+        if t is None:
+            problem = f"time_s {_cell(parts, ci_t)[:40]!r} is not a number"
         elif rr is None:
-            problem = f"rr_ms {parts[ci_rr][:40]!r} is not a number"
+            problem = f"rr_ms {_cell(parts, ci_rr)[:40]!r} is not a number"
         else:
-            problem = _check_absurd(rr, parts[ci_rr])
-        src = parts[ci_src] if ci_src is not None and len(parts) > ci_src else ""
-        if (
-            problem is None
-            and src in per_source
-            and per_source[src][0]
-            and t <= per_source[src][0][-1]
-        ):  # type: ignore[operator]
-            problem = f"time_s {parts[ci_t]} does not come after the previous beat's"
-        if problem:
-            raise RecordingError(p, problem, i + 1)
+            problem = _check_absurd(rr, _cell(parts, ci_rr))
+            if problem is None and src in per_source and t <= per_source[src][0][-1]:
+                problem = f"time_s {_cell(parts, ci_t)} does not come after the previous beat's"
+        if problem is not None or t is None or rr is None:
+            raise RecordingError(p, problem or "not a beat", n)
         ts, rrs, rows = per_source.setdefault(src, ([], [], []))
-        ts.append(t)  # type: ignore[arg-type]
-        rrs.append(rr)  # type: ignore[arg-type]
+        ts.append(t)
+        rrs.append(rr)
         rows.append(data_row)
-        hrs, contacts = extra.setdefault(src, ([], []))
-        hr = _parse_rr(parts[ci_hr]) if ci_hr is not None and len(parts) > ci_hr else None
+        hrs, contacts, flags = extra.setdefault(src, ([], [], []))
+        hr = _parse_rr(_cell(parts, ci_hr))
         hrs.append(math.nan if hr is None else hr)
-        c = parts[ci_contact].strip() if ci_contact is not None and len(parts) > ci_contact else ""
+        c = _cell(parts, ci_contact).strip()
         contacts.append(1 if c == "1" else 0 if c == "0" else -1)
+        flags.append(_cell(parts, ci_art).strip())
     if not per_source:
         raise RecordingError(p, "empty: there are no beats in it")
     out = []
@@ -454,7 +495,7 @@ def _read_beats_tsv(
             if 0 < k < t_arr.size:
                 breaks[k] = True
         breaks[0] = True
-        hrs, contacts = extra[src]
+        hrs, contacts, flags = extra[src]
         out.append(
             Recording(
                 str(shown),
@@ -467,6 +508,7 @@ def _read_beats_tsv(
                 list(warnings),
                 np.asarray(hrs) if ci_hr is not None else None,
                 np.asarray(contacts, dtype=np.int8) if ci_contact is not None else None,
+                np.asarray(flags, dtype=np.str_) if ci_art is not None else None,
             )  # fmt: skip
         )
     return out
@@ -497,46 +539,45 @@ class PacerRows:
         return np.where(code == 3, 0.0, vol)
 
 
-def read_pacer(folder: str | Path) -> PacerRows:
-    """Read ``pacer.tsv`` of a session folder.
+def read_pacer(folder: str | Path) -> PacerRows | None:
+    """Read ``pacer.tsv`` of a session folder: the breathing guide's phases.
 
-    Required columns are ``time_s``, ``phase`` and ``rate_bpm`` (docs/session-folder.md);
-    ``duration_s`` is derived when the column is absent: a phase lasts until the next
-    onset, and the last one as long as the same phase did last time.
+    Required columns are ``time_s``, ``phase`` and ``rate_bpm``
+    (:data:`~resonant.folder.schema.REQUIRED`); ``duration_s`` is derived when the
+    column (or a cell) is absent: a phase lasts until the next onset, and the last one as
+    long as the same phase did last time. ``breath`` is not needed.
+
+    Returns
+    -------
+    PacerRows or None
+        The phases; None when the session had no breathing guide (no ``pacer.tsv``, or
+        one without phases).
 
     Raises
     ------
     RecordingError
-        When the file is missing or a row is broken (a cut-off last row is skipped).
+        When a row is broken (a cut-off last row is skipped).
     """
     p = Path(folder) / "pacer.tsv"
     if not p.is_file():
-        raise RecordingError(p, "no pacer.tsv: this session had no breathing guide")
-    lines, complete = _read_lines(p)
-    header = lines[0].rstrip("\r").split("\t")
-    try:
-        ci = [header.index(c) for c in ("time_s", "phase", "rate_bpm")]
-    except ValueError:
-        raise RecordingError(p, "the header needs the columns time_s, phase and rate_bpm", 1) from None
-    ci_dur = header.index("duration_s") if "duration_s" in header else None
+        return None
+    table = _read_table(p, "pacer.tsv")
+    ci_t, ci_phase, ci_rate = (table.index(c) for c in ("time_s", "phase", "rate_bpm"))
+    ci_dur = table.index("duration_s")
     rows: list[tuple[float, float, int, float]] = []
-    for n, raw in enumerate(lines[1:], start=2):
-        if not raw.strip():
-            continue
-        parts = raw.rstrip("\r").split("\t")
-        try:
-            t, ph, rate = (parts[i] for i in ci)
-            dur = float(parts[ci_dur]) if ci_dur is not None else math.nan
-            row = (float(t), dur, PHASES.index(ph), float(rate))
-            if not all(math.isfinite(v) for v in (row[0], row[3])):
-                raise ValueError
-            rows.append(row)
-        except (IndexError, ValueError):
-            if not complete and n == len(lines):
-                continue  # a cut-off last row
-            raise RecordingError(p, f"row {raw[:40]!r} is not a breathing phase", n) from None
+    for n, parts in table.rows:
+        t, rate = _parse_rr(_cell(parts, ci_t)), _parse_rr(_cell(parts, ci_rate))
+        phase, dur_text = _cell(parts, ci_phase), _cell(parts, ci_dur).strip()
+        length_s = _parse_rr(dur_text) if dur_text else math.nan  # NaN: derived below
+        if t is None or rate is None or rate <= 0 or phase not in PHASES or length_s is None:
+            text = "\t".join(parts)[:40]
+            raise RecordingError(p, f"row {text!r} is not a breathing phase", n)
+        if rows and t < rows[-1][0]:
+            shown = _cell(parts, ci_t)
+            raise RecordingError(p, f"time_s {shown} comes before the previous phase's", n)
+        rows.append((t, length_s, PHASES.index(phase), rate))
     if not rows:
-        raise RecordingError(p, "empty: no breathing phases")
+        return None
     a = np.array(rows)
     start, dur = a[:, 0], a[:, 1]
     missing = ~np.isfinite(dur)
@@ -556,6 +597,60 @@ def _last_phase_s(code: int, rate_bpm: float, start: NDArray[np.float64], codes:
         k = int(same[-1])
         return float(start[k + 1] - start[k])
     return 60.0 / rate_bpm / 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class EcgTrace:
+    """The raw ECG of one source (``ecg.tsv``), in time order.
+
+    Attributes
+    ----------
+    time_s : ndarray of float
+        Sample times, s on the session clock.
+    ecg_uv : ndarray of float
+        Sample values, µV.
+    """
+
+    time_s: NDArray[np.float64]
+    ecg_uv: NDArray[np.float64]
+
+
+def read_ecg(folder: str | Path) -> dict[str, EcgTrace]:
+    """Read ``ecg.tsv`` of a session folder: the raw ECG of each source.
+
+    Required columns are ``time_s`` and ``ecg_uv``; ``source`` is optional (empty).
+
+    Returns
+    -------
+    dict of str to EcgTrace
+        Per source label, in order of first appearance, samples sorted by time; empty
+        when the folder has no ``ecg.tsv`` (most sessions record no ECG).
+
+    Raises
+    ------
+    RecordingError
+        When a row is broken (a cut-off last row is skipped).
+    """
+    p = Path(folder) / "ecg.tsv"
+    if not p.is_file():
+        return {}
+    table = _read_table(p, "ecg.tsv")
+    ci_t, ci_v, ci_s = (table.index(c) for c in ("time_s", "ecg_uv", "source"))
+    per: dict[str, tuple[list[float], list[float]]] = {}
+    for n, parts in table.rows:
+        t, v = _parse_rr(_cell(parts, ci_t)), _parse_rr(_cell(parts, ci_v))
+        if t is None or v is None:
+            text = "\t".join(parts)[:40]
+            raise RecordingError(p, f"row {text!r} is not an ECG sample", n)
+        ts, vs = per.setdefault(_cell(parts, ci_s), ([], []))
+        ts.append(t)
+        vs.append(v)
+    out = {}
+    for src, (ts, vs) in per.items():
+        t_arr, v_arr = np.asarray(ts), np.asarray(vs)
+        order = np.argsort(t_arr, kind="stable")
+        out[src] = EcgTrace(t_arr[order], v_arr[order])
+    return out
 
 
 def read_session_json(folder: str | Path) -> dict[str, Any]:
@@ -579,7 +674,7 @@ def read_session_json(folder: str | Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise RecordingError(p, "is not UTF-8 text") from None
     except OSError as exc:
-        raise RecordingError(p, f"cannot be read ({exc.strerror or exc})") from None
+        raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
     try:
         meta = json.loads(text)
     except ValueError as exc:

@@ -18,15 +18,16 @@ with the BIDS column keys:
   the value ``""``).
 
 :data:`SIDECARS` is the single source of truth for these descriptions; a test keeps it in
-step with :data:`resonant.folder.write.COLUMNS` and with the README.
+step with :data:`resonant.folder.schema.COLUMNS` and with the README.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
+
+from resonant.model.atomic import write_atomic
 
 __all__ = ["SIDECARS", "sidecar", "sidecar_name", "write_sidecar"]
 
@@ -43,7 +44,7 @@ def _col(long_name: str, description: str, units: str, **extra: Any) -> dict[str
     return {"LongName": long_name, "Description": description, "Units": units, **extra}
 
 
-#: Per table (keyed like :data:`resonant.folder.write.COLUMNS`, ``"beats.tsv"``, ...):
+#: Per table (keyed like :data:`resonant.folder.schema.COLUMNS`, ``"beats.tsv"``, ...):
 #: ``"Description"`` of the table and ``"Columns"``, one BIDS column object per column,
 #: in the order of the file.
 SIDECARS: dict[str, dict[str, Any]] = {
@@ -310,16 +311,5 @@ def write_sidecar(folder: str | Path, table_name: str) -> Path:
     folder = Path(folder)
     name = sidecar_name(table_name)
     content = sidecar(table_name)
-    target = folder / name
-    tmp = folder / f".{name}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            json.dump(content, f, indent=2, ensure_ascii=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    text = json.dumps(content, indent=2, ensure_ascii=False) + "\n"
+    return write_atomic(folder / name, text)

@@ -14,59 +14,45 @@ one sentence through :attr:`Recorder.problem`; the session itself goes on.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
+import re
 import time
+from datetime import datetime
 from pathlib import Path
 from collections.abc import Callable
 from typing import IO, Any
 
 from resonant._version import __version__
+from resonant.errors import BadInputError
+from resonant.folder.schema import COLUMNS, FORMAT_VERSION, LAZY, fmt_number
+from resonant.model.atomic import os_error_reason, write_atomic
 from resonant.model.beats import Beat, EcgSamples, Event
 from resonant.model.source import SourceInfo
 from resonant.model.pacer import PacerPhase
 from resonant.folder.sidecars import write_sidecar
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics
+from resonant.model.sink import SessionSink
 
-__all__ = ["Recorder", "RecorderError", "FORMAT_VERSION", "COLUMNS", "fmt_number"]
-
-FORMAT_VERSION = 1
-
-#: Columns of every table of the session folder, in order.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "beats.tsv": ("time_s", "rr_ms", "hr_bpm", "contact", "artifact", "source"),
-    "pacer.tsv": ("time_s", "phase", "rate_bpm", "ratio", "duration_s", "breath"),
-    "events.tsv": ("onset_s", "duration_s", "kind", "label", "source"),
-    "ecg.tsv": ("time_s", "ecg_uv", "source"),
-    "metrics.tsv": (
-        "time_s", "source", "hr_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct",
-        "coherence_ratio", "coherence_score", "coherence_level", "peak_hz",
-        "lf_ms2", "hf_ms2", "lf_hf", "breathing_rate_bpm", "amplitude_bpm",
-        "pacer_rate_bpm", "adherent", "corrected_pct", "note",
-    ),
-}  # fmt: skip
-
-#: Tables created only when their first row comes (most sessions have no ECG).
-LAZY = ("ecg.tsv",)
+__all__ = ["Recorder", "RecorderError", "session_folder_name", "FORMAT_VERSION", "COLUMNS", "fmt_number"]
 
 #: Shortest wall-clock time between two syncs to the disk, s.
 SYNC_INTERVAL_S = 0.2
 
 
-class RecorderError(Exception):
-    """The session folder cannot be created (one sentence naming the path)."""
+class RecorderError(BadInputError):
+    """The session folder exists already or cannot be created (one sentence naming it)."""
 
 
-def fmt_number(x: float | None, decimals: int = 4) -> str:
-    """A number for a TSV cell: fixed decimals without trailing zeros; empty for None/NaN."""
-    if x is None or x != x:
-        return ""
-    s = f"{x:.{decimals}f}"
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+def session_folder_name(start_utc: datetime, label: str) -> str:
+    """``YYYY-MM-DDTHH-MM-SSZ_<label>``: sortable, and valid on every file system."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", label).strip("-.") or "session"
+    return f"{start_utc:%Y-%m-%dT%H-%M-%SZ}_{safe}"
+
+
+class _FolderExists(RecorderError):
+    """The folder exists already (a session folder is never overwritten)."""
 
 
 def _cell(text: str) -> str:
@@ -74,7 +60,7 @@ def _cell(text: str) -> str:
     return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
-class Recorder:
+class Recorder(SessionSink):
     """The session folder of one running session.
 
     Parameters
@@ -110,16 +96,16 @@ class Recorder:
         try:
             self.folder.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise RecorderError(f"{self.folder} cannot be created ({_reason(exc)})") from None
+            raise RecorderError(f"{self.folder} cannot be created ({os_error_reason(exc)})") from None
         try:
             self.folder.mkdir()
         except FileExistsError:
-            raise RecorderError(
+            raise _FolderExists(
                 f"{self.folder} already exists: a session folder is never overwritten "
                 "(choose another --out)"
             ) from None
         except OSError as exc:
-            raise RecorderError(f"{self.folder} cannot be created ({_reason(exc)})") from None
+            raise RecorderError(f"{self.folder} cannot be created ({os_error_reason(exc)})") from None
         self.metadata: dict[str, Any] = {
             "format_version": FORMAT_VERSION,
             "software_version": __version__,
@@ -133,7 +119,37 @@ class Recorder:
             self._sync(force=True)
         except OSError as exc:
             self.close()
-            raise RecorderError(f"{self.folder} cannot be written ({_reason(exc)})") from None
+            raise RecorderError(f"{self.folder} cannot be written ({os_error_reason(exc)})") from None
+
+    @classmethod
+    def new(
+        cls,
+        parent: str | Path,
+        start_utc: datetime,
+        label: str,
+        metadata: dict[str, Any],
+        on_problem: Callable[[str], None] | None = None,
+    ) -> Recorder:
+        """A recorder in a new folder under ``parent``, named for its start and label.
+
+        The name is ``YYYY-MM-DDTHH-MM-SSZ_<label>`` (:func:`session_folder_name`), with
+        ``-2``, ``-3``... added when a folder of that name exists: the folder is created
+        exclusively, so two sessions started in the same second (two windows, two
+        commands) never collide.
+
+        Raises
+        ------
+        RecorderError
+            When the parent cannot be created or written.
+        """
+        name = session_folder_name(start_utc, label)
+        for n in range(1, 10_000):
+            folder = Path(parent) / (name if n == 1 else f"{name}-{n}")
+            try:
+                return cls(folder, metadata, on_problem)
+            except _FolderExists:
+                continue
+        raise RecorderError(f"{parent} has too many sessions named {name}")
 
     # -- rows ----------------------------------------------------------------------------
 
@@ -305,30 +321,16 @@ class Recorder:
         self._files.clear()
 
     def _write_json(self) -> None:
-        tmp = self.folder / ".session.json.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(self.metadata, f, indent=2, ensure_ascii=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.folder / "session.json")
+        text = json.dumps(self.metadata, indent=2, ensure_ascii=False) + "\n"
+        write_atomic(self.folder / "session.json", text)
 
     def _fail(self, exc: OSError) -> None:
         if self.problem is None:
             self.problem = (
                 f"recording stopped: {self.folder} cannot be written any more "
-                f"({_reason(exc)}). The session goes on; everything recorded until now is "
+                f"({os_error_reason(exc)}). The session goes on; everything recorded until now is "
                 "kept in that folder."
             )
             if self.on_problem is not None:
                 self.on_problem(self.problem)
 
-
-def _reason(exc: OSError) -> str:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full"
-    if exc.errno == errno.EFBIG:
-        return "the file is larger than the system allows"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied"
-    return exc.strerror or str(exc)

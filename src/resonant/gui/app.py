@@ -12,6 +12,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resonant.session.assemble import SessionSpec
 
 __all__ = ["display_available", "run_window", "tone_player"]
 
@@ -61,42 +65,29 @@ def tone_player() -> tuple[Callable[[str], None] | None, str | None]:
 
 
 def run_window(
-    speed: float = 1.0,
+    spec: SessionSpec | None = None,
     demo: bool = False,
-    screenshot: str | None = None,
+    screenshot: Path | None = None,
     after_s: float = 10.0,
-    sim_state: str = "soothing",
-    sim_resonance_bpm: float = 5.5,
-    sim_seed: int | None = None,
     record_dir: Path | None = None,
     save_settings: bool = True,
-    pacer: dict[str, object] | None = None,
-    guide: bool = True,
-    record_folder: Path | None = None,
 ) -> int:
     """Open the trainer window; return the exit status.
 
     Parameters
     ----------
-    speed : float
-        Session clock speed.
+    spec : SessionSpec or None
+        The session to start at once (``resonant demo`` passes the one its options
+        describe, the same the terminal would run); its options are shown in the controls.
+        None: wait for the person to choose and press Start.
     demo : bool
-        Start at once on the simulated strap (else: wait for the person to choose).
-    screenshot, after_s : str or None, float
+        The demo: no welcome, no check-in, no shorter first session.
+    screenshot, after_s : Path or None, float
         Save the window as PNG after ``after_s`` seconds of wall time, then exit.
-    sim_state, sim_resonance_bpm, sim_seed
-        The simulated person of the demo.
     record_dir : Path or None
-        Where sessions are recorded; None: not recorded.
+        Where sessions started from the controls are recorded; None: not recorded.
     save_settings : bool
         Whether setting changes are written to the settings file.
-    pacer : dict or None
-        Pacer settings for this run (``pace_bpm``, ``ratio``, ``hold_in_s``,
-        ``hold_out_s``), over the saved ones.
-    guide : bool
-        Whether the breathing guide runs.
-    record_folder : Path or None
-        The exact session folder of the first recording (``record_dir`` must be set).
     """
     if screenshot and not display_available():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -106,51 +97,50 @@ def run_window(
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
-    from resonant.gui.window import MainWindow, SourceChoice
-    from resonant.gui.qtloop import run_on_qt
     from resonant.config.settings import load_settings
+    from resonant.gui.qtloop import run_on_qt
+    from resonant.gui.window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("resonant")
     app.setQuitOnLastWindowClosed(False)  # the loop ends when main() returns, after cleanup
     settings, warnings = load_settings()
     for w in warnings:
         print(f"resonant: {w}", file=sys.stderr)
-    if pacer:
-        try:
-            settings = settings.with_changes(**pacer)
-        except ValueError as exc:
-            print(f"resonant: {exc}", file=sys.stderr)
-            return 2
-    window = MainWindow(settings, speed=speed, save=save_settings, record_dir=record_dir)
+    if spec is not None and record_dir is None and spec.out is not None:
+        record_dir = spec.out.parent
+    window = MainWindow(
+        settings, speed=spec.speed if spec else 1.0, save=save_settings, record_dir=record_dir
+    )
     player, why = tone_player()
     window.tone_player = player
     if player is None:
         window.tone_check.setEnabled(False)
         window.tone_check.setToolTip(why or "")
-    window.guide_check.setChecked(guide)
     if demo or screenshot:
         # The demo runs at once, for its set length: no check-in, no shorter first session.
         window.settings = window.settings.with_changes(checkin=False, first_session_done=True)
-    window.next_folder = record_folder
+    if spec is not None:
+        window.apply_spec(spec)
+        window.record_check.setChecked(spec.record)
     window.resize(1400, 860)
     window.show()
     status = {"code": 0}
 
     async def main() -> None:
         done = asyncio.Event()
-        app.lastWindowClosed.connect(done.set)  # type: ignore[attr-defined]
+        app.lastWindowClosed.connect(done.set)
         if not demo and not screenshot and window.settings.consent_recording is None:
             window.first_run()
-        if demo:
-            window.with_choice(SourceChoice("sim", None, sim_state, sim_resonance_bpm, sim_seed))
-            window.start()
+        if spec is not None:
+            window.start(spec)
         if screenshot:
 
             def shoot() -> None:
                 path = Path(screenshot)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                window.render()
+                window.redraw()
                 if not window.grab().save(str(path)):
                     print(f"resonant: could not write the screenshot {path}", file=sys.stderr)
                     status["code"] = 1
@@ -163,6 +153,8 @@ def run_window(
         if window.task is not None:
             window.stop()
             await asyncio.wait([window.task], timeout=5.0)
+        if window.last_outcome is not None and window.last_outcome.status:
+            status["code"] = status["code"] or window.last_outcome.status
 
     run_on_qt(main, app)
     return status["code"]

@@ -50,7 +50,9 @@ class FirstRunDialog(QDialog):
         self.participant = QLineEdit(participant or "")
         lay.addWidget(self.participant)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(g["first_run"]["continue"])
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        assert ok is not None  # the box was made with an Ok button
+        ok.setText(g["first_run"]["continue"])
         buttons.accepted.connect(self.accept)
         lay.addWidget(buttons)
         self.resize(620, 560)

@@ -1,6 +1,6 @@
 """The clinician's comparison view: each phase side by side, with plain-language notes.
 
-The values are the analysis' (:func:`resonant.cli.analyze.phase_summaries` on the
+The values are the analysis' (:func:`resonant.analysis.phases.analyze_phases` on the
 recorded folder) and the notes :func:`resonant.analysis.compare.phase_notes`; the heart-rate trace
 is drawn in one colour per phase.
 """
@@ -37,12 +37,16 @@ _COLUMNS = (
 
 
 def load_phases(folder: Path) -> tuple[list[dict[str, Any]], Any]:
-    """Per-phase values and the first source's recording, read from a session folder."""
+    """Per-phase values and the first source's recording, read from a session folder.
+
+    The values are :meth:`PhaseResult.to_json <resonant.analysis.phases.PhaseResult.to_json>`
+    of :func:`~resonant.analysis.phases.analyze_phases`: what ``analyze --json`` prints.
+    """
+    from resonant.analysis.phases import analyze_phases
     from resonant.folder.read import read_events, read_recording
-    from resonant.cli.analyze import phase_summaries
 
     rec = read_recording(folder)[0]
-    return phase_summaries(rec, read_events(folder)), rec
+    return [p.to_json() for p in analyze_phases(rec, read_events(folder))], rec
 
 
 class CompareDialog(QDialog):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
 from PyQt6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
@@ -140,8 +140,8 @@ class PacerView(QWidget):
             )
         p.end()
 
-    def changeEvent(self, event: object) -> None:  # noqa: N802 (Qt naming)
+    def changeEvent(self, event: QEvent | None) -> None:  # noqa: N802 (Qt naming)
         """Follow font changes (the cue is 1.6 times the widget's font)."""
         self._cue_font = QFont(self.font())
         self._cue_font.setPointSizeF(self.font().pointSizeF() * 1.6)
-        super().changeEvent(event)  # type: ignore[arg-type]
+        super().changeEvent(event)

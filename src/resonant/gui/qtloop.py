@@ -6,7 +6,7 @@ CoreBluetooth/WinRT callbacks), the session's tasks, Qt's timers and paint event
 run in turn on the GUI thread. Nothing crosses threads, so no locks and no queues are
 needed, and Qt objects are only ever touched from the thread that owns them. The price
 is that every callback must be short; the core's per-beat cost (about 15 µs) and the
-5-s update (about 1 ms) are far below a 60 Hz frame (16.7 ms). See docs/DESIGN.md.
+5-s update (about 1 ms) are far below a 60 Hz frame (16.7 ms). See docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ class ResultsDialog(QDialog):
         self, result: AssessmentResult, completed: bool, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.result = result
+        self.assessment = result
         self.setWindowTitle("Your resonance rate")
         lay = QVBoxLayout(self)
         self.plot = pg.PlotWidget()
@@ -70,7 +70,7 @@ class ResultsDialog(QDialog):
         self.resize(640, 520)
 
     def _draw(self) -> None:
-        r = self.result
+        r = self.assessment
         if r.protocol == "stepped":
             used = [s for s in r.steps if s.followed and math.isfinite(s.amplitude_bpm)]
             left = [s for s in r.steps if s not in used and math.isfinite(s.amplitude_bpm)]
@@ -97,8 +97,8 @@ class ResultsDialog(QDialog):
             self.plot.addItem(line)
 
     def _accept(self) -> None:
-        if self.result.resonance_bpm is not None:
-            self.accepted_rate.emit(float(self.result.resonance_bpm))
+        if self.assessment.resonance_bpm is not None:
+            self.accepted_rate.emit(float(self.assessment.resonance_bpm))
         self.accept()
 
     def _repeat(self) -> None:

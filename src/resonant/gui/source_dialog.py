@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import asyncio
+from dataclasses import replace
 
 from PyQt6.QtWidgets import (
     QButtonGroup,
@@ -25,43 +23,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from resonant.session.assemble import SourceSpec
+
 
 __all__ = ["SourceDialog"]
-
-
-@dataclass(frozen=True, slots=True)
-class SourceChoice:
-    """Where the beats of the next session come from.
-
-    Attributes
-    ----------
-    kind : str
-        ``sim`` (the simulated strap), ``ble`` (a strap, ``target`` = address or name),
-        or ``replay`` (``target`` = a recording's path).
-    target : str or None
-        Address/name or path.
-    sim_state : str
-        The simulated person's state.
-    sim_resonance_bpm : float
-        The simulated person's resonance rate.
-    sim_seed : int or None
-        Seed of the simulation (None: random).
-    """
-
-    kind: str = "sim"
-    target: str | None = None
-    sim_state: str = "soothing"
-    sim_resonance_bpm: float = 5.5
-    sim_seed: int | None = None
-
-    def describe(self) -> str:
-        """A few words for the source line."""
-        if self.kind == "sim":
-            return f"simulated strap ({self.sim_state})"
-        if self.kind == "ble":
-            return f"strap {self.target}"
-        return f"recording {Path(self.target or '').name}"
-
 
 
 class SourceDialog(QDialog):
@@ -69,14 +34,14 @@ class SourceDialog(QDialog):
 
     Parameters
     ----------
-    current : SourceChoice
+    current : SourceSpec
         The choice shown at first.
     last_strap : str or None
         The strap used last time, offered first.
     """
 
     def __init__(
-        self, current: SourceChoice, last_strap: str | None, parent: QWidget | None = None
+        self, current: SourceSpec, last_strap: str | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Where do the heartbeats come from?")
@@ -92,12 +57,12 @@ class SourceDialog(QDialog):
         sim_row = QHBoxLayout()
         self.sim_state = QComboBox()
         self.sim_state.addItems(["soothing", "rest", "threat"])
-        self.sim_state.setCurrentText(current.sim_state)
+        self.sim_state.setCurrentText(current.sim.state)
         self.sim_resonance = QDoubleSpinBox()
         self.sim_resonance.setRange(4.0, 7.0)
         self.sim_resonance.setSingleStep(0.1)
         self.sim_resonance.setSuffix(" breaths/min")
-        self.sim_resonance.setValue(current.sim_resonance_bpm)
+        self.sim_resonance.setValue(current.sim.resonance_bpm)
         for label, w in (("state", self.sim_state), ("resonance", self.sim_resonance)):
             lab = QLabel(label)
             lab.setBuddy(w)
@@ -108,7 +73,7 @@ class SourceDialog(QDialog):
 
         lay.addWidget(self.ble)
         ble_row = QHBoxLayout()
-        self.strap_edit = QLineEdit(current.target if current.kind == "ble" else (last_strap or ""))
+        self.strap_edit = QLineEdit(", ".join(current.targets) if current.kind == "ble" else (last_strap or ""))
         self.strap_edit.setPlaceholderText(
             "address or part of the name, e.g. H10; several straps: H10, TICKR"
         )
@@ -127,7 +92,7 @@ class SourceDialog(QDialog):
 
         lay.addWidget(self.replay)
         rep_row = QHBoxLayout()
-        self.path_edit = QLineEdit(current.target if current.kind == "replay" else "")
+        self.path_edit = QLineEdit(current.targets[0] if current.kind == "replay" and current.targets else "")
         self.browse = QPushButton("Br&owse...")
         rep_row.addWidget(self.path_edit, 1)
         rep_row.addWidget(self.browse)
@@ -143,17 +108,21 @@ class SourceDialog(QDialog):
         self.scan_button.clicked.connect(self.scan)
         self.browse.clicked.connect(self._browse)
         self.found.itemClicked.connect(self._picked)
-        self._seed = current.sim_seed
+        self._current = current
 
-    def choice(self) -> SourceChoice:
+    def choice(self) -> SourceSpec:
         """What was chosen."""
         if self.ble.isChecked():
-            return SourceChoice("ble", self.strap_edit.text().strip() or None)
+            text = self.strap_edit.text().strip()
+            return SourceSpec("ble", tuple(t.strip() for t in text.split(",") if t.strip()))
         if self.replay.isChecked():
-            return SourceChoice("replay", self.path_edit.text().strip() or None)
-        return SourceChoice(
-            "sim", None, self.sim_state.currentText(), self.sim_resonance.value(), self._seed
+            path = self.path_edit.text().strip()
+            return SourceSpec("replay", (path,) if path else ())
+        sim = replace(
+            self._current.sim, state=self.sim_state.currentText(),
+            resonance_bpm=self.sim_resonance.value(),
         )
+        return SourceSpec("sim", (), sim)
 
     def scan(self) -> None:
         """Look for straps (asynchronously; the dialog stays responsive)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer
@@ -27,26 +26,38 @@ from PyQt6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QSplitter,
+    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
 
+from resonant.errors import ResonantError
 from resonant.model.clock import MonotonicClock, utc_now
-from resonant.model.source import Source
 from resonant.gui.pacer_view import PacerView
 from resonant.gui.plots import PhysiologyPlots
-from resonant.gui.source_dialog import SourceChoice
 from resonant.config.palette import THEMES, Theme
 from resonant.gui.tiles import TilesPanel
 from resonant.model.practices import guidance
 from resonant.model.pacer import RATIO_PRESETS, PacerError, PacerSchedule, PacerSettings, PacerState
-from resonant.model.plans import Plan
+from resonant.model.plans import accepted_rate
 from resonant.session.buffers import History
-from resonant.folder.write import Recorder, RecorderError
+from resonant.folder.write import Recorder
+from resonant.session.assemble import (
+    AssessmentSpec,
+    Assembly,
+    Outcome,
+    SessionSpec,
+    SourceSpec,
+    assemble,
+)
 from resonant.session.core import Session, SessionSummary
+from resonant.session.protocol_runner import ProtocolRunner
 from resonant.config.settings import Settings, save_settings
 
-__all__ = ["MainWindow", "SourceChoice"]
+__all__ = ["MainWindow", "WINDOW_SPEED_MAX"]
+
+#: The fastest session clock the window runs (it draws every frame).
+WINDOW_SPEED_MAX = 1000.0
 
 #: How often plots and tiles are redrawn from the session, ms (10 Hz).
 RENDER_MS = 100
@@ -82,25 +93,22 @@ class MainWindow(QMainWindow):
         self.speed = speed
         self.save = save
         self.record_dir = record_dir
-        self.choice = SourceChoice()
+        self.choice = SourceSpec()
+        self.assembly: Assembly | None = None
+        self.last_outcome: Outcome | None = None
         self.session: Session | None = None
         self.history = History()
         self.recorder: Recorder | None = None
         self.clock: MonotonicClock | None = None
         self.task: asyncio.Task[SessionSummary] | None = None
         self.last_summary: SessionSummary | None = None
-        self.next_folder: Path | None = None  # the exact folder of the next recording, if set
-        self.plan: Plan | None = None
-        self.runner: object = None
+        self.runner: ProtocolRunner | None = None
         self.checkin_before: dict[str, object] | None = None
         self.checkin_dialog: object = None
         self.first_run_dialog: object = None
         self.grounding = False
-        self.extra_sources: list[Source] = []
         self.compare_dialog: object = None
         self.presenter: object = None
-        self.lsl: object = None
-        self.adaptive: object = None
         self.last_assessment: object = None
         self.results_dialog: object = None
         self._renders = 0
@@ -112,7 +120,7 @@ class MainWindow(QMainWindow):
         self.apply_theme()
         self._render_timer = QTimer(self)
         self._render_timer.setInterval(RENDER_MS)
-        self._render_timer.timeout.connect(self.render)
+        self._render_timer.timeout.connect(self.redraw)
         self._render_timer.start()
         self.pacer_view.start()
 
@@ -137,6 +145,7 @@ class MainWindow(QMainWindow):
         self.marker_label.setPlaceholderText("marker label (optional)")
         self.marker_label.setMaximumWidth(220)
         self.marker_button = QPushButton("&Marker (M)")
+        w: QWidget
         for w in (self.source_button, self.source_label_widget):
             bar1.addWidget(w)
         bar1.addStretch(1)
@@ -175,13 +184,14 @@ class MainWindow(QMainWindow):
         self.protocol_combo = QComboBox()
         self.protocol_combo.addItem("free practice", None)
         try:
+            from resonant.config.settings import user_protocols_dir
             from resonant.model.protocols import protocols
 
-            for name, proto in protocols().items():
+            for name, proto in protocols(user_protocols_dir()).items():
                 if proto.assessment is None:
                     self.protocol_combo.addItem(proto.title, name)
         except ValueError as exc:  # a broken protocol file of the user's: say it, go on
-            self.statusBar().showMessage(str(exc))
+            self._status(str(exc))
         self.protocol_combo.setToolTip("A guided protocol: its phases run on their set durations")
         self.auto_check = QCheckBox("A&uto phases")
         self.auto_check.setChecked(True)
@@ -291,7 +301,7 @@ class MainWindow(QMainWindow):
         self.footer = QLabel(guidance()["safety"]["footer"])
         outer.addWidget(self.footer)
         self.setCentralWidget(central)
-        self.statusBar().showMessage("Choose a source and press Start when you are ready.")
+        self._status("Choose a source and press Start when you are ready.")
 
         self.start_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(self.toggle_pause)
@@ -333,6 +343,17 @@ class MainWindow(QMainWindow):
         self.pacer_view.setFocus()
         self._update_buttons()
 
+    def _status_bar(self) -> QStatusBar:
+        bar = self.statusBar()
+        if bar is None:  # a QMainWindow always makes one; this satisfies the type checker
+            bar = QStatusBar(self)
+            self.setStatusBar(bar)
+        return bar
+
+    def _status(self, text: str) -> None:
+        """Say ``text`` in the status line."""
+        self._status_bar().showMessage(text)
+
     # -- settings -----------------------------------------------------------------------------
 
     def _apply_settings_to_controls(self) -> None:
@@ -356,7 +377,7 @@ class MainWindow(QMainWindow):
         try:
             self.settings = self.settings.with_changes(**changes)
         except ValueError as exc:
-            self.statusBar().showMessage(str(exc))
+            self._status(str(exc))
             return
         if self.save:
             with contextlib.suppress(OSError):
@@ -371,7 +392,7 @@ class MainWindow(QMainWindow):
                 hold_in_s=self.hold_in_spin.value(), hold_out_s=self.hold_out_spin.value(),
             )  # fmt: skip
         except PacerError as exc:
-            self.statusBar().showMessage(str(exc))
+            self._status(str(exc))
             return None
 
     def _pacer_controls_changed(self, *_: object) -> None:
@@ -383,7 +404,7 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.session.pacer is not None and self.running:
             at = self.session.change_pacer(ps)
             if at is not None:
-                self.statusBar().showMessage(
+                self._status(
                     f"The guide changes to {ps.rate_bpm:g}/min, {ps.ratio}, at its next turn."
                 )
 
@@ -446,7 +467,7 @@ class MainWindow(QMainWindow):
             self.controls.hide()
             self.right.hide()
             self.footer.hide()
-            self.statusBar().hide()
+            self._status_bar().hide()
             self.showFullScreen()
         else:
             self.leave_focus()
@@ -456,7 +477,7 @@ class MainWindow(QMainWindow):
         self.controls.show()
         self.right.show()
         self.footer.show()
-        self.statusBar().show()
+        self._status_bar().show()
         if self.isFullScreen():
             self.showNormal()
 
@@ -481,43 +502,72 @@ class MainWindow(QMainWindow):
         from resonant.gui.source_dialog import SourceDialog
 
         if self.running:
-            self.statusBar().showMessage("Stop the session before choosing another source.")
+            self._status("Stop the session before choosing another source.")
             return
         dialog = SourceDialog(self.choice, self.settings.last_strap, self)
         if dialog.exec():
             self.choice = dialog.choice()
             self.source_label_widget.setText(self.choice.describe())
-            if self.choice.kind == "ble" and self.choice.target:
-                self._store(last_strap=self.choice.target)
+            if self.choice.kind == "ble" and self.choice.targets:
+                self._store(last_strap=",".join(self.choice.targets))
 
-    def _make_source(self, pacer: PacerSchedule | None) -> Source:
-        c = self.choice
-        if c.kind == "sim":
-            import random
+    def spec_from_controls(self, assessment: AssessmentSpec | None = None) -> SessionSpec | None:
+        """The session the controls describe, or None (with a message) when a value is invalid.
 
-            from resonant.devices.physiology import PersonSpec
-            from resonant.devices.simulated import SimulatedStrap, StrapSpec
+        The same :class:`SessionSpec` the command line makes from its options: the
+        source picked, the guide (or a protocol, or an assessment), recording, LSL, the
+        length (a gentler first session), participant, consent and check-in.
+        """
+        ps = self.pacer_settings()
+        if ps is None:
+            return None
+        protocol = self.protocol_combo.currentData() if assessment is None else None
+        minutes = self.settings.session_min
+        first = guidance()["first_session"]
+        if not self.settings.first_session_done and minutes and minutes > float(first["minutes"]):
+            minutes = float(first["minutes"])  # a gentler start
+            self.instruction.setText(first["note"])
+        record = self.record_dir is not None and self.record_check.isChecked()
+        return SessionSpec(
+            source=self.choice,
+            pacer=ps if (self.guide_check.isChecked() or assessment or protocol) else None,
+            protocol=protocol,
+            assessment=assessment,
+            adaptive=self.adaptive_check.isChecked(),
+            record=record,
+            record_dir=self.record_dir,
+            participant=self.settings.participant,
+            duration_s=minutes * 60.0 if minutes else None,
+            speed=self.speed,
+            lsl=self.lsl_check.isChecked(),
+            resonance_bpm=self.settings.resonance_bpm,
+            auto_phases=self.auto_check.isChecked(),
+            consent={"recording": self.settings.consent_recording,
+                     "given_utc": self.settings.consent_utc},
+            checkin_before=self.checkin_before,
+        )  # fmt: skip
 
-            seed = c.sim_seed if c.sim_seed is not None else random.SystemRandom().randrange(2**31)
-            return SimulatedStrap(
-                PersonSpec(resonance_bpm=c.sim_resonance_bpm, state=c.sim_state, seed=seed),
-                StrapSpec(seed=seed), pacer,
-            )  # fmt: skip
-        if c.kind == "ble":
-            from resonant.devices.ble import BleStrap
+    def apply_spec(self, spec: SessionSpec) -> None:
+        """Show ``spec`` in the controls (the demo's options), for this and later sessions."""
+        self.with_choice(spec.source)
+        if spec.pacer is not None:
+            self._store(pace_bpm=spec.pacer.rate_bpm, ratio=spec.pacer.ratio,
+                        hold_in_s=spec.pacer.hold_in_s, hold_out_s=spec.pacer.hold_out_s)  # fmt: skip
+            self._apply_settings_to_controls()
+        self.guide_check.setChecked(spec.pacer is not None)
+        self.adaptive_check.setChecked(spec.adaptive)
+        self.lsl_check.setChecked(spec.lsl)
+        self.auto_check.setChecked(spec.auto_phases)
+        if spec.protocol is not None:
+            k = self.protocol_combo.findData(spec.protocol)
+            if k < 0:
+                self.protocol_combo.addItem(Path(spec.protocol).stem, spec.protocol)
+                k = self.protocol_combo.count() - 1
+            self.protocol_combo.setCurrentIndex(k)
+        self.speed = spec.speed
 
-            targets = [t.strip() for t in (c.target or "").split(",") if t.strip()]
-            if len(targets) > 1:
-                claimed: set[str] = set()
-                self.extra_sources = [BleStrap(t, t, claimed=claimed) for t in targets[1:]]
-                return BleStrap(targets[0], targets[0], claimed=claimed)
-            return BleStrap(c.target or "", "strap")
-        from resonant.devices.replay import ReplaySource
-
-        return ReplaySource(c.target or "")
-
-    def start(self, plan: Plan | None = None, checked_in: bool = False) -> None:
-        """Start a session with the chosen source and the pacer settings (or a protocol).
+    def start(self, spec: SessionSpec | None = None, checked_in: bool = False) -> None:
+        """Start a session: ``spec``, or the one the controls describe.
 
         With the check-in on, the short check-in comes first (it can be skipped).
         """
@@ -530,169 +580,77 @@ class MainWindow(QMainWindow):
 
             def begin(result: int) -> None:
                 self.checkin_before = dialog.answers() if result else None
-                self.start(plan, checked_in=True)
+                self.start(spec, checked_in=True)
 
             dialog.finished.connect(begin)
             dialog.open()
             self.checkin_dialog = dialog
             return
-        ps = self.pacer_settings()
-        if ps is None:
-            return
-        protocol = None
-        if plan is None and self.protocol_combo.currentData() is not None:
-            from resonant.model.protocols import ProtocolError, load_protocol
-
-            try:
-                protocol = load_protocol(self.protocol_combo.currentData())
-            except ProtocolError as exc:
-                self.statusBar().showMessage(str(exc))
+        if spec is None:
+            spec = self.spec_from_controls()
+            if spec is None:
                 return
-        if plan is not None:
-            pacer: PacerSchedule | None = plan.pacer
-        elif protocol is not None:
-            pacer = None  # the protocol turns the guide on and off
-        else:
-            pacer = PacerSchedule(ps) if self.guide_check.isChecked() else None
-        self.plan = plan
-        try:
-            source = self._make_source(pacer)
-        except Exception as exc:  # a bad recording, a bad option: say it, start nothing
-            self.statusBar().showMessage(f"Cannot start: {exc}")
-            return
         self.history = History()
-        self.clock = MonotonicClock(self.speed)
-        sinks: list[object] = [self.history]
-        self.recorder = None
-        record_dir = self.record_dir if self.record_check.isChecked() else None
-        if (plan is not None or protocol is not None) and record_dir is None:
-            # An assessment or a protocol is always recorded: the answer and the
-            # comparison of phases are read back from the folder.
-            import tempfile
-
-            record_dir = Path(tempfile.mkdtemp(prefix="resonant-assessment-"))
-        if record_dir is not None:
-            from resonant.config.paths import new_session_folder
-
-            start = utc_now()
-            folder = self.next_folder or new_session_folder(
-                record_dir, start, "assessment" if plan else source.info.label
-            )
-            self.next_folder = None
-            try:
-                self.recorder = Recorder(folder, {
-                    "start_utc": start.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                    "sources": [source.info.to_json()],
-                    "settings": {"pacer": None if pacer is None else {
-                                     "rate_bpm": ps.rate_bpm, "ratio": ps.ratio,
-                                     "hold_in_s": ps.hold_in_s, "hold_out_s": ps.hold_out_s},
-                                 "speed": self.speed},
-                    "protocol": plan.metadata if plan else None,
-                    "participant": self.settings.participant,
-                    "consent": {"recording": self.settings.consent_recording,
-                                "given_utc": self.settings.consent_utc},
-                    "checkin": {"before": self.checkin_before},
-                    "notes": "",
-                }, on_problem=self.statusBar().showMessage)  # fmt: skip
-                sinks.append(self.recorder)
-            except RecorderError as exc:
-                self.statusBar().showMessage(str(exc))
-        minutes = self.settings.session_min
-        first = guidance()["first_session"]
-        if not self.settings.first_session_done and minutes and minutes > float(first["minutes"]):
-            minutes = float(first["minutes"])  # a gentler start
-            self.instruction.setText(first["note"])
-        duration = plan.end_s + 1.0 if plan else (minutes * 60.0 if minutes else None)
-        self.runner = None
-        if protocol is not None:
-            from resonant.session.protocol_runner import ProtocolRunner
-
-            duration = protocol.duration_s + 1.0
-            self.runner = ProtocolRunner(
-                protocol, ps, self.settings.resonance_bpm, self.auto_check.isChecked(),
-                on_phase=self._on_phase,
+        try:
+            assembly = assemble(
+                spec, sinks=[self.history], on_problem=self._status,
+                on_phase=self._on_phase, max_speed=WINDOW_SPEED_MAX,
             )  # fmt: skip
-            sinks.append(self.runner)
-        self.adaptive = None
-        if plan is None and pacer is not None and self.adaptive_check.isChecked():
-            from resonant.session.adaptive import AdaptivePacer
-
-            self.adaptive = AdaptivePacer(
-                lambda _s, _r: None, ps, prior_bpm=self.settings.resonance_bpm or 5.5
-            )
-            sinks.append(self.adaptive)
-        self.lsl = None
-        if self.lsl_check.isChecked():
-            from resonant.session.lsl import LslError, LslOutlet
-
-            try:
-                self.lsl = LslOutlet(
-                    self.recorder.folder.name if self.recorder else "resonant",
-                    utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"), [source.info], self.clock,
-                    on_problem=self.statusBar().showMessage,
-                )  # fmt: skip
-                sinks.append(self.lsl)
-            except LslError as exc:
-                self.statusBar().showMessage(str(exc))
-        sources = [source, *self.extra_sources]
-        self.extra_sources = []
-        self.session = Session(sources, self.clock, pacer, sinks,  # type: ignore[arg-type]
-                               duration_s=duration)  # fmt: skip
-        if self.adaptive is not None:
-            self.adaptive.change = self.session.change_pacer
-        if plan is not None:
-            self.session.schedule_events(plan.events)
-        if self.runner is not None:
-            self.runner.attach(self.session)
+        except ResonantError as exc:  # a bad recording, option or folder: say it, start nothing
+            self._status(f"Cannot start: {exc}")
+            return
+        self.assembly = assembly
+        self.session = assembly.session
+        self.clock = assembly.clock
+        self.recorder = assembly.recorder
+        self.runner = assembly.runner
         self.source_label = None
+        if self.runner is not None:
+            self._on_phase(0, self.runner.protocol.phases[0])
         self.task = asyncio.ensure_future(self.session.run())
         self.task.add_done_callback(self._finished)
-        where = f" Recording to {self.recorder.folder}." if self.recorder else ""
+        where = f" Recording to {self.recorder.folder}." if self.recorder and spec.record else ""
         invitation = (
             "Breathe gently with the guide, if it feels right for you."
-            if pacer is not None
+            if self.session.pacer is not None or self.runner is not None
             else "Breathe at your own pace; there is nothing to get right."
         )
-        self.statusBar().showMessage(
-            f"Session started with the {self.choice.describe()}.{where} {invitation}"
+        notes = " ".join(assembly.notes)
+        self._status(
+            f"Session started with the {spec.source.describe()}.{where} {invitation} {notes}".strip()
         )
         self._update_buttons()
 
     def _finished(self, task: asyncio.Task[SessionSummary]) -> None:
-        if self.lsl is not None:
-            self.lsl.close()
         summary = None
         with contextlib.suppress(asyncio.CancelledError, Exception):
             summary = task.result()
         self.last_summary = summary
-        if self.recorder is not None and summary is not None:
-            self.recorder.close(
-                end_utc=utc_now().strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                duration_s=round(summary.elapsed_s, 3), end_reason=summary.reason,
-                beats=summary.beats,
-                sources=[s.info.to_json() for s in (self.session.sources if self.session else [])],
-            )  # fmt: skip
-        if self.plan is not None and self.recorder is not None and summary is not None:
-            self._show_assessment(self.recorder.folder, summary.reason == "completed")
-        if self.runner is not None and self.recorder is not None and summary is not None:
+        outcome = None
+        if self.assembly is not None and summary is not None:
+            outcome = self.assembly.close(summary)
+        self.last_outcome = outcome
+        if outcome is not None and self.assembly is not None and self.assembly.plan is not None:
+            self._show_assessment(outcome)
+        if self.runner is not None and outcome is not None and outcome.folder is not None:
             self.instruction.setText(guidance()["closing"]["thanks"])
             self.compare()
         if summary is not None and not self.settings.first_session_done:
             self._store(first_session_done=True)
-        if self.settings.checkin and self.recorder is not None and summary is not None:
+        if self.settings.checkin and self.recorder is not None and outcome is not None:
             self._checkin_after(self.recorder)
-        if summary is not None and summary.problems:
-            self.statusBar().showMessage(" ".join(summary.problems))
-        elif summary is not None:
-            saved = f" Saved in {self.recorder.folder}." if self.recorder else ""
-            self.statusBar().showMessage(guidance()["closing"]["thanks"] + saved)
+        if outcome is not None and outcome.problems:
+            self._status(" ".join(outcome.problems))
+        elif outcome is not None:
+            saved = f" Saved in {outcome.folder}." if outcome.folder and self.recorder else ""
+            self._status(guidance()["closing"]["thanks"] + saved)
         self.pacer_view.message = ""
         self._update_buttons()
 
     def assess(self, protocol_name: str | None = None) -> None:
         """Run a resonance assessment with the chosen source (stepped or sliding)."""
         if self.running:
-            self.statusBar().showMessage("Stop the session before starting an assessment.")
+            self._status("Stop the session before starting an assessment.")
             return
         if protocol_name is None:
             from PyQt6.QtWidgets import QInputDialog
@@ -705,35 +663,30 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
             protocol_name = item.split(":")[0]
-        from resonant.model.plans import SlidingProtocol, SteppedProtocol
+        spec = self.spec_from_controls(AssessmentSpec(protocol_name))
+        if spec is not None:
+            self.start(spec)
 
-        ps = self.pacer_settings()
-        if ps is None:
-            return
-        proto = SlidingProtocol() if protocol_name == "sliding" else SteppedProtocol()
-        self.start(proto.plan(ps))
-
-    def _show_assessment(self, folder: Path, completed: bool) -> None:
+    def _show_assessment(self, outcome: Outcome) -> None:
         from resonant.gui.results import ResultsDialog
-        from resonant.analysis.assessment import analyze_folder
 
-        try:
-            result = analyze_folder(folder)
-        except Exception as exc:  # a cut-short assessment: say so, keep the window
-            self.statusBar().showMessage(f"The assessment could not be scored: {exc}")
+        result = outcome.assessment
+        if result is None:  # a cut-short assessment: say so, keep the window
+            why = outcome.assessment_problem or "too little was recorded"
+            self._status(f"The assessment could not be scored: {why}")
             return
         self.last_assessment = result
-        dialog = ResultsDialog(result, completed, self)
+        dialog = ResultsDialog(result, outcome.summary.reason == "completed", self)
         dialog.accepted_rate.connect(self._accept_rate)
         dialog.repeat.connect(lambda: self.assess(result.protocol))
         dialog.open()
         self.results_dialog = dialog
 
     def _accept_rate(self, rate: float) -> None:
-        rounded = round(min(7.0, max(4.0, rate)), 1)
+        rounded = accepted_rate(rate)
         self._store(resonance_bpm=rounded, pace_bpm=rounded)
         self._apply_settings_to_controls()
-        self.statusBar().showMessage(
+        self._status(
             f"Your resonance rate {rounded:g}/min is saved; the guide uses it."
         )
 
@@ -742,7 +695,7 @@ class MainWindow(QMainWindow):
         self.instruction.setText(
             f"<b>Phase {k + 1} of {n}: {phase.name}</b><br>{phase.instruction}"  # type: ignore[attr-defined]
         )
-        self.statusBar().showMessage(f"Phase {k + 1} of {n}: {phase.name}.")  # type: ignore[attr-defined]
+        self._status(f"Phase {k + 1} of {n}: {phase.name}.")  # type: ignore[attr-defined]
 
     def first_run(self) -> None:
         """The welcome: what resonant is and is not, recording and consent, going gently."""
@@ -825,12 +778,12 @@ class MainWindow(QMainWindow):
         from resonant.gui.compare_view import CompareDialog
 
         if self.recorder is None:
-            self.statusBar().showMessage("Phases can be compared for a recorded session.")
+            self._status("Phases can be compared for a recorded session.")
             return
         try:
             dialog = CompareDialog(self.recorder.folder, self)
         except Exception as exc:  # too little recorded yet: say so
-            self.statusBar().showMessage(f"Nothing to compare yet ({exc}).")
+            self._status(f"Nothing to compare yet ({exc}).")
             return
         dialog.open()
         self.compare_dialog = dialog
@@ -864,11 +817,11 @@ class MainWindow(QMainWindow):
         if self.clock.paused:
             self.clock.resume()
             self.pacer_view.message = ""
-            self.statusBar().showMessage("Resumed.")
+            self._status("Resumed.")
         else:
             self.clock.pause()
             self.pacer_view.message = guidance()["cues"]["paused"]
-            self.statusBar().showMessage("Paused. Press Space or Pause to go on.")
+            self._status("Paused. Press Space or Pause to go on.")
         self._update_buttons()
 
     def stop(self) -> None:
@@ -886,7 +839,7 @@ class MainWindow(QMainWindow):
         ev = self.session.mark(label)
         self.marker_label.clear()
         self.pacer_view.setFocus()
-        self.statusBar().showMessage(
+        self._status(
             f"Marker at {ev.onset_s:.0f} s" + (f": {label}" if label else "")
         )
 
@@ -905,7 +858,7 @@ class MainWindow(QMainWindow):
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def render(self) -> None:
+    def redraw(self) -> None:
         """Redraw tiles and plots from the session (10 Hz)."""
         s = self.session
         if s is None:
@@ -973,7 +926,7 @@ class MainWindow(QMainWindow):
         self.stop()
         super().closeEvent(event)  # type: ignore[arg-type]
 
-    def with_choice(self, choice: SourceChoice) -> MainWindow:
+    def with_choice(self, choice: SourceSpec) -> MainWindow:
         """Use ``choice`` for the next session."""
         self.choice = choice
         self.source_label_widget.setText(choice.describe())

@@ -69,7 +69,7 @@ class MonotonicClock:
     def restart(self) -> None:
         """Make now the session's time 0."""
         self._t0 = time.monotonic()
-        self._paused_at: float | None = None
+        self._paused_at = None
 
     @property
     def paused(self) -> bool:

@@ -21,9 +21,12 @@ from bisect import bisect_left, bisect_right
 from collections import deque
 from dataclasses import dataclass, replace
 from itertools import islice
+from typing import TypedDict, Unpack
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from resonant.errors import BadInputError
 
 __all__ = [
     "PHASES",
@@ -62,7 +65,7 @@ _NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
 _RATIO_RE = re.compile(rf"^\s*{_NUMBER}\s*:\s*{_NUMBER}\s*$")
 
 
-class PacerError(ValueError):
+class PacerError(BadInputError, ValueError):
     """Invalid pacer settings, or a query the schedule cannot answer."""
 
 
@@ -74,6 +77,17 @@ def _number(name: str, value: object) -> float:
     if not math.isfinite(x):
         raise PacerError(f"{name} must be a finite number, got {x!r}.")
     return x
+
+
+class _PacerChanges(TypedDict, total=False):
+    """The fields :meth:`PacerSettings.with_changes` may replace, with their types."""
+
+    rate_bpm: float
+    inhale: float
+    exhale: float
+    hold_in_s: float
+    hold_out_s: float
+    on_grid: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,12 +231,12 @@ class PacerSettings:
             raise PacerError(f"Ratio {text!r} has a part that is not greater than 0.")
         return inhale, exhale
 
-    def with_changes(self, **kw: float) -> PacerSettings:
+    def with_changes(self, **kw: Unpack[_PacerChanges]) -> PacerSettings:
         """Return a copy with some fields replaced, validated like a new instance.
 
         Parameters
         ----------
-        **kw : float
+        **kw : float or bool
             Field names and their new values.
 
         Returns
@@ -423,16 +437,16 @@ class PacerSchedule:
             raise PacerError(
                 f"Pacer history {history!r} is not allowed: it must be an integer >= 1."
             )
-        self._start_s = _number("Pacer start time", start_s)
-        self._history = int(history)
+        self._start_s: float = _number("Pacer start time", start_s)
+        self._history: int = int(history)
         self._phases: deque[PacerPhase] = deque(maxlen=self._history)
         self._before: PacerPhase | None = None  # the newest phase dropped from the deque
         self._first: PacerPhase | None = None  # the phase that starts at start_s
-        self._settings = settings
-        self._segment = _Segment(settings, self._start_s, None)
-        self._next_start = self._start_s  # onset of the next phase to generate
-        self._breath = -1  # breath index of the newest generated phase
-        self._version = 0  # bumped whenever the deque changes (cache key)
+        self._settings: PacerSettings = settings
+        self._segment: _Segment = _Segment(settings, self._start_s, None)
+        self._next_start: float = self._start_s  # onset of the next phase to generate
+        self._breath: int = -1  # breath index of the newest generated phase
+        self._version: int = 0  # bumped whenever the deque changes (cache key)
         self._cache: tuple[int, NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]
         self._cache = (-1, np.empty(0), np.empty(0), np.empty(0, dtype=np.intp))
         self._append_next()

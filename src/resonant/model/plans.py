@@ -13,7 +13,20 @@ from typing import Any
 from resonant.model.beats import Event
 from resonant.model.pacer import PacerSchedule, PacerSettings
 
-__all__ = ["SteppedProtocol", "SlidingProtocol", "Plan"]
+__all__ = ["SteppedProtocol", "SlidingProtocol", "Plan", "accepted_rate", "ACCEPT_RANGE_BPM"]
+
+#: An assessed resonance rate is used within this range, breaths/min (hrv-spec §7.5).
+ACCEPT_RANGE_BPM = (4.0, 7.0)
+
+
+def accepted_rate(rate_bpm: float) -> float:
+    """An assessed resonance rate as the guide will use it: within 4-7, on the 0.1 grid.
+
+    The one place the clamp is written: the window's and the command line's "accept",
+    and a protocol's ``resonance`` phases, all use it.
+    """
+    lo, hi = ACCEPT_RANGE_BPM
+    return round(min(hi, max(lo, rate_bpm)), 1)
 
 
 @dataclass(frozen=True, slots=True)

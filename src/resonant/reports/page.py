@@ -6,9 +6,10 @@ RMSSD and coherence trends, the spectrum of that minute, a table per protocol ph
 artifacts, the device and settings, and the resonance assessment when there was one.
 
 Every number comes from the core: :func:`~resonant.signal.offline.analyze_rr` (the whole
-session and each phase), :func:`~resonant.signal.resonance.nn_series` (the corrected NN
-series), :func:`~resonant.signal.timedomain.time_domain` (RMSSD over the live 60-s window
-every 5 s) and :func:`~resonant.signal.coherence.window_psd` (the 64-s spectrum). This
+session, and each phase through :func:`~resonant.analysis.phases.analyze_phases`, the
+same slicing as ``resonant analyze``), :func:`~resonant.signal.resonance.nn_series`
+(the corrected NN series), :func:`~resonant.signal.timedomain.time_domain` (RMSSD over
+the live 60-s window every 5 s) and :func:`~resonant.signal.coherence.window_psd` (the 64-s spectrum). This
 module only chooses, arranges and draws them.
 
 The HTML file is self-contained (inline CSS, plots as PNG data URIs); the PDF has the
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import math
 import os
 import sys
@@ -35,10 +35,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from resonant._version import __version__
+from resonant.analysis.phases import PhaseResult, analyze_phases
 from resonant.model.beats import Event
+from resonant.model.protocols import STRESSOR_MARK
 from resonant.folder.read import PacerRows, read_pacer
 from resonant.config.palette import THEMES
-from resonant.folder.read import Recording, RecordingError, read_events, read_recording
+from resonant.folder.read import (
+    Recording,
+    RecordingError,
+    read_events,
+    read_recording,
+    read_session_json,
+)
+from resonant.errors import EXIT_OK, BadInputError
+from resonant.model.atomic import os_error_reason, write_atomic
 from resonant.signal.coherence import (
     CHALLENGE_LEVELS,
     COHERENCE_WINDOW_S,
@@ -59,11 +69,9 @@ from resonant.signal.timedomain import time_domain
 
 __all__ = [
     "ReportError",
-    "PhaseResult",
     "SessionFacts",
     "ChartSeries",
     "load_session",
-    "phase_results",
     "report_html",
     "make_report",
     "run_report",
@@ -71,7 +79,6 @@ __all__ = [
     "png_data_uri",
     "ensure_qt_app",
     "parse_utc",
-    "read_meta",
     "DISCLAIMER",
 ]
 
@@ -100,42 +107,11 @@ _END_WORDS = {
 }
 
 
-class ReportError(Exception):
+class ReportError(BadInputError):
     """A report that cannot be made or saved, with one plain sentence."""
 
 
 # -- reading the session ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PhaseResult:
-    """One row of the per-phase table.
-
-    Attributes
-    ----------
-    number : int
-        1-based row number, also shown on the heart-rate plot.
-    label : str
-        The phase's label (``whole session`` when there are no phases).
-    onset_s : float
-        Start on the session clock, s.
-    duration_s : float
-        Planned length, s.
-    recorded_s : float
-        Part of it that was recorded (shorter when the session ended inside it), s.
-    beats : int
-        Raw beats in it.
-    analysis : RecordingAnalysis or None
-        :func:`analyze_rr` on the phase's beats; None with fewer than 2 beats.
-    """
-
-    number: int
-    label: str
-    onset_s: float
-    duration_s: float
-    recorded_s: float
-    beats: int
-    analysis: RecordingAnalysis | None
 
 
 @dataclass(frozen=True)
@@ -163,7 +139,8 @@ class SessionFacts:
     nn_corrected : ndarray of bool
         Whether each NN value was made or changed by correction.
     phases : list of PhaseResult
-        One per ``phase`` event, or one for the whole session.
+        :func:`~resonant.analysis.phases.analyze_phases`: one per ``phase`` event, or
+        one for the whole session.
     notes : list of str
         Sentences on what was read, assumed or skipped.
     """
@@ -203,75 +180,6 @@ def parse_utc(value: object) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def read_meta(folder: Path) -> dict[str, Any]:
-    """``session.json`` of a folder; empty when it is missing.
-
-    Raises
-    ------
-    RecordingError
-        When it exists but cannot be read as a JSON object.
-    """
-    p = folder / "session.json"
-    try:
-        meta = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise RecordingError(p, f"cannot be read ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise RecordingError(p, f"is not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise RecordingError(p, "is not a JSON object")
-    return meta
-
-
-def phase_results(rec: Recording, events: Sequence[Event]) -> list[PhaseResult]:
-    """Analyse the beats of each ``phase`` event, or of the whole session when there are none.
-
-    A phase holds the beats with ``onset_s <= time_s < onset_s + duration_s`` (a phase
-    of no duration lasts until the next one, or the end), analysed on their own with
-    :func:`analyze_rr`, gaps inside kept as segment breaks.
-
-    Parameters
-    ----------
-    rec : Recording
-        The beats of one source.
-    events : sequence of Event
-        The session's events.
-
-    Returns
-    -------
-    list of PhaseResult
-        In the order of their onsets.
-    """
-    t = rec.time_s
-    end_s = float(t[-1]) if t.size else 0.0
-    phases = sorted((e for e in events if e.kind == "phase"), key=lambda e: e.onset_s)
-    spans: list[tuple[str, float, float]] = []
-    for i, e in enumerate(phases):
-        dur = e.duration_s
-        if dur <= 0:
-            nxt = phases[i + 1].onset_s if i + 1 < len(phases) else end_s
-            dur = max(0.0, nxt - e.onset_s)
-        spans.append((e.label or f"phase {i + 1}", e.onset_s, dur))
-    if not spans:
-        first = float(t[0] - rec.rr_ms[0] / 1000.0) if t.size else 0.0
-        spans.append(("whole session", max(0.0, first), end_s - max(0.0, first)))
-    out = []
-    for n, (label, onset, dur) in enumerate(spans, start=1):
-        i0 = int(np.searchsorted(t, onset, side="left"))
-        i1 = int(np.searchsorted(t, onset + dur, side="left"))
-        if n == 1 and not phases:
-            i1 = t.size
-        starts = rec.segment_starts
-        inner = starts[(starts > i0) & (starts < i1)] - i0
-        seg = np.concatenate([[0], inner]).astype(np.intp)
-        res = analyze_rr(t[i0:i1], rec.rr_ms[i0:i1], seg) if i1 - i0 >= 2 else None
-        recorded = min(dur, max(0.0, end_s - onset))
-        out.append(PhaseResult(n, label, onset, dur, recorded, i1 - i0, res))
-    return out
-
-
 def load_session(folder: str | Path) -> SessionFacts:
     """Read and analyse a session folder (``beats.tsv`` and ``session.json`` suffice).
 
@@ -285,7 +193,7 @@ def load_session(folder: str | Path) -> SessionFacts:
         raise RecordingError(p, "no such session folder")
     if not p.is_dir():
         raise RecordingError(p, "is not a session folder (expected a folder with beats.tsv)")
-    meta = read_meta(p)
+    meta = read_session_json(p)
     recs = read_recording(p)
     rec = recs[0]
     notes = list(rec.warnings)
@@ -301,8 +209,10 @@ def load_session(folder: str | Path) -> SessionFacts:
         pacer = read_pacer(p)
     except RecordingError:
         pacer = None
-        settings = meta.get("settings") if isinstance(meta.get("settings"), dict) else {}
-        if isinstance(settings.get("pacer"), dict):  # there was a guide, but no readable record
+    if pacer is None:
+        settings = meta.get("settings")
+        if isinstance(settings, dict) and isinstance(settings.get("pacer"), dict):
+            # There was a guide, but no readable record of it.
             notes.append(
                 "The guide's breathing curve is not shown: this folder has no readable pacer.tsv."
             )
@@ -310,7 +220,7 @@ def load_session(folder: str | Path) -> SessionFacts:
     t_nn, nn, corr = nn_series(rec.time_s, rec.rr_ms, rec.segment_starts)
     return SessionFacts(
         p, meta, rec, [r.source for r in recs[1:]], events, pacer, res, t_nn, nn, corr,
-        phase_results(rec, events), notes + res.notes,
+        analyze_phases(rec, events), notes + res.notes,
     )  # fmt: skip
 
 
@@ -591,7 +501,7 @@ def render_chart(
     p.save()
     p.setClipRect(plot.adjusted(-4, -4, 4, 4))
     for s in series:
-        colour = QColor(s.colour)
+        ink = QColor(s.colour)
         xx, yy = np.asarray(s.x, dtype=float), np.asarray(s.y, dtype=float)
         ok = np.isfinite(xx) & np.isfinite(yy)
         qx, qy = px(xx), py(yy, s.right)
@@ -608,18 +518,18 @@ def render_chart(
                     area.lineTo(float(qx[run[-1]]), plot.bottom())
                     area.lineTo(float(qx[run[0]]), plot.bottom())
                     area.closeSubpath()
-                    fill = QColor(colour)
+                    fill = QColor(ink)
                     fill.setAlpha(55)
                     p.fillPath(area, QBrush(fill))
-                p.setPen(QPen(colour, s.width_px, Qt.PenStyle.SolidLine,
+                p.setPen(QPen(ink, s.width_px, Qt.PenStyle.SolidLine,
                               Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))  # fmt: skip
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawPath(path)
         if s.points:
             for k in np.flatnonzero(ok):
                 hollow = s.hollow is not None and bool(s.hollow[k])
-                p.setPen(QPen(colour, 1.3))
-                p.setBrush(QColor("#FFFFFF") if hollow else colour)
+                p.setPen(QPen(ink, 1.3))
+                p.setBrush(QColor("#FFFFFF") if hollow else ink)
                 p.drawEllipse(QPointF(float(qx[k]), float(qy[k])), 2.6, 2.6)
     p.setFont(font)
     for i, (xv, colour, label) in enumerate(vlines):
@@ -664,7 +574,7 @@ def png_data_uri(image: Any) -> str:
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buf, "PNG")
-    return "data:image/png;base64," + base64.b64encode(bytes(buf.data())).decode("ascii")
+    return "data:image/png;base64," + base64.b64encode(buf.data().data()).decode("ascii")
 
 
 # -- arranging values ----------------------------------------------------------------------------
@@ -758,7 +668,7 @@ def _phase_bands(facts: SessionFacts, scale: float) -> list[tuple[float, float, 
         return []
     shades = ("#5F6B761A", "#5F6B7608")
     return [
-        (ph.onset_s / scale, (ph.onset_s + ph.duration_s) / scale, shades[i % 2], str(ph.number))
+        (ph.span.onset_s / scale, ph.span.end_s / scale, shades[i % 2], str(ph.span.number))
         for i, ph in enumerate(facts.phases)
     ]
 
@@ -952,12 +862,15 @@ def _phase_table(facts: SessionFacts) -> str:
     )
     rows = []
     for ph in facts.phases:
-        r = ph.analysis
-        dur = _clock(ph.duration_s)
-        if ph.recorded_s <= 0:
+        r, span = ph.analysis, ph.span
+        planned_s = span.planned_s if span.planned_s > 0 else span.duration_s
+        dur = _clock(planned_s)
+        if span.recorded_s <= 0:
             dur += " (after the recording ended)"
-        elif ph.recorded_s + 0.5 < ph.duration_s:
-            dur += f" (recorded {_clock(ph.recorded_s)})"
+        elif span.ended_early:
+            dur += f" (ended early at {_clock(span.duration_s)})"
+        elif span.recorded_s + 0.5 < planned_s:
+            dur += f" (recorded {_clock(span.recorded_s)})"
         vals = (
             [r.time.hr_mean_bpm, r.time.rmssd_ms, r.coherence_mean, r.lf_hf, r.breathing_rate_bpm]
             if r is not None
@@ -967,8 +880,9 @@ def _phase_table(facts: SessionFacts) -> str:
             f"<td class='num'>{_fmt(v, d)}</td>" for v, d in zip(vals, (1, 1, 2, 2, 1), strict=True)
         )
         rows.append(
-            f"<tr class='phase'><td>{ph.number}</td><td>{_e(ph.label)}</td>"
-            f"<td class='num'>{_clock(ph.onset_s)}</td><td class='num'>{_e(dur)}</td>{cells}</tr>"
+            f"<tr class='phase'><td>{span.number}</td>"
+            f"<td>{_e(span.label + (STRESSOR_MARK if span.stressor else ''))}</td>"
+            f"<td class='num'>{_clock(span.onset_s)}</td><td class='num'>{_e(dur)}</td>{cells}</tr>"
         )
     return f"<table class='data' width='100%'>{head}{''.join(rows)}</table>"
 
@@ -1053,13 +967,13 @@ def _protocol_text(protocol: object) -> str:
 def _settings_html(facts: SessionFacts) -> str:
     meta = facts.meta
     rows: list[tuple[str, str]] = []
-    sources = meta.get("sources") if isinstance(meta.get("sources"), list) else []
+    sources = listed if isinstance(listed := meta.get("sources"), list) else []
     for src in sources:
         if isinstance(src, dict):
             rows.append(("strap", _describe_source(src)))
     if not sources:
         rows.append(("strap", "not recorded in session.json"))
-    settings = meta.get("settings") if isinstance(meta.get("settings"), dict) else {}
+    settings = given if isinstance(given := meta.get("settings"), dict) else {}
     pacer = settings.get("pacer")
     if isinstance(pacer, dict) and pacer.get("rate_bpm") is not None:
         holds = [f"hold after in-breath {pacer['hold_in_s']:g} s" if pacer.get("hold_in_s") else "",
@@ -1282,7 +1196,7 @@ def _pdf_bytes(page_html: str, title: str) -> tuple[bytes, int]:
         painter.restore()
     painter.end()
     buf.close()
-    return bytes(buf.data()), pages
+    return buf.data().data(), pages
 
 
 def make_report(folder: str | Path, out: str | Path) -> Path:
@@ -1321,12 +1235,15 @@ def make_report(folder: str | Path, out: str | Path) -> Path:
     data = page.encode("utf-8") if kind == "html" else _pdf_bytes(page, _when(facts)[0])[0]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "xb") as fh:
-            fh.write(data)
+    except OSError as exc:  # FileExistsError too: a file where the folder should be
+        reason = "not a folder" if isinstance(exc, FileExistsError) else os_error_reason(exc)
+        raise ReportError(f"{out} cannot be written ({reason})") from None
+    try:
+        write_atomic(out, data, exclusive=True)  # whole, or not at all
     except FileExistsError:
         raise ReportError(f"{out} already exists; a report never overwrites a file") from None
     except OSError as exc:
-        raise ReportError(f"{out} cannot be written ({exc.strerror or exc})") from None
+        raise ReportError(f"{out} cannot be written ({os_error_reason(exc)})") from None
     return out
 
 
@@ -1336,6 +1253,6 @@ def run_report(session: str, out: str) -> int:
         path = make_report(session, out)
     except (ReportError, RecordingError) as err:
         print(f"resonant: {err}", file=sys.stderr)
-        return 2
+        return err.exit_status
     print(f"resonant: report saved in {path}")
-    return 0
+    return EXIT_OK

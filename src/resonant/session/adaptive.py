@@ -18,12 +18,13 @@ from resonant.model.beats import Beat
 from resonant.model.pacer import PacerPhase, PacerSettings
 from resonant.signal.metrics import BeatMetrics
 from resonant.signal.resonance import breath_amplitudes
+from resonant.model.sink import SessionSink
 
 __all__ = ["AdaptivePacer"]
 
 
 @dataclass
-class AdaptivePacer:
+class AdaptivePacer(SessionSink):
     """Move the guide toward the rate with the largest heart-rate oscillation (hrv-spec §8).
 
     A session sink. Every ``block_s`` (2 min) it scores the block just ended: the mean

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from resonant.model.beats import Beat, Gap
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics
 from resonant.signal.ring import Ring
+from resonant.model.sink import SessionSink
 
 __all__ = ["History", "BeatRows", "TrendRows"]
 
@@ -61,7 +62,7 @@ def _f(x: float | None) -> float:
     return math.nan if x is None else float(x)
 
 
-class History:
+class History(SessionSink):
     """Session sink keeping recent beats and all trend points for displays.
 
     Parameters

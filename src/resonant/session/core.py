@@ -16,11 +16,12 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from resonant.model.beats import Beat, EcgSamples, Event, Gap
 from resonant.model.clock import Clock
 from resonant.model.source import Source, SourceInfo, SourceItem
+from resonant.model.sink import SessionSink
 from resonant.model.pacer import PacerPhase, PacerSchedule, PacerSettings, PacerState
 from resonant.signal.adherence import is_adherent
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics, StreamConfig
@@ -34,40 +35,6 @@ TICK_S = 0.25
 END_GRACE_S = 3.0
 #: ... and at least this long in wall time (a source running behind a fast clock is not silent).
 END_GRACE_WALL_S = 0.5
-
-
-class SessionSink(Protocol):
-    """What a sink may receive. Every method is optional: the session calls those it has."""
-
-    def on_beat(self, beat: Beat, metrics: BeatMetrics) -> None:
-        """A beat as received, with the core's per-beat metrics."""
-
-    def on_spectral(
-        self, metrics: SpectralMetrics, beat: BeatMetrics | None,
-        pacer_rate_bpm: float | None, adherent: bool | None,
-    ) -> None:  # fmt: skip
-        """A 5-s update, the latest per-beat metrics, the pacer rate and adherence."""
-
-    def on_gap(self, gap: Gap) -> None:
-        """A break in one source's beats."""
-
-    def on_event(self, event: Event) -> None:
-        """A marker, phase, connection, pacer or note event."""
-
-    def on_pacer(self, phase: PacerPhase) -> None:
-        """A breathing-phase onset."""
-
-    def on_batch_end(self) -> None:
-        """The end of a batch of calls (a notification, a tick): a moment to sync."""
-
-    def on_sources(self, sources: list[SourceInfo]) -> None:
-        """The sources' descriptions changed (a strap connected and said who it is)."""
-
-    def on_ecg(self, samples: EcgSamples) -> None:
-        """Raw ECG samples from a strap that streams them."""
-
-    def on_tick(self, time_s: float) -> None:
-        """The session has reached ``time_s`` (about 4 times a second of session time)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,14 +215,22 @@ class Session:
     def view_time(self) -> float:
         """The session time that displays and the pacer log have reached.
 
-        On a real-time clock, or while the sources are silent, it is the clock's time.
-        On an accelerated clock the sources may run behind it (the machine sets the pace);
-        then it is the time of the latest item, so the pacer is never asked about times
-        far ahead of the simulated person who breathes with it.
+        On a real-time clock it is the clock's time (never past the session's end). On
+        an accelerated clock the sources may run behind it (the machine sets the pace);
+        then it is the time of the latest item (a few seconds more once they are
+        silent), so the pacer is never asked about times far ahead of the simulated
+        person who breathes with it.
         """
         now = self.clock.now()
-        if self.clock.speed <= 1.0 or self._silent():
+        if self.end_s is not None:
+            now = min(now, self.end_s + END_GRACE_S)
+        if self.clock.speed <= 1.0:
             return now
+        if self._silent():
+            # A fast clock whose sources went quiet (ended, or starved of the processor):
+            # the displays move on a little, never far ahead of the data, so the pacer is
+            # not asked about times it would then have to forget.
+            return min(now, self._last_item_s + END_GRACE_S)
         return min(now, self._last_item_s)
 
     def _silent(self) -> bool:

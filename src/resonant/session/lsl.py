@@ -52,12 +52,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from resonant._version import __version__
+from resonant.errors import ResonantError
 from resonant.model.beats import Beat, Event, Gap
 from resonant.model.clock import Clock
 from resonant.model.source import SourceInfo
 from resonant.model.pacer import PacerPhase
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics
+from resonant.model.sink import SessionSink
 
 __all__ = [
     "LslOutlet",
@@ -103,7 +105,7 @@ PAUSE_TOLERANCE_S = 0.05
 _MAX_BUFFERED = 360
 
 
-class LslError(Exception):
+class LslError(ResonantError):
     """The LSL outlets cannot be made (one sentence)."""
 
 
@@ -118,7 +120,7 @@ def lsl_available() -> tuple[bool, str | None]:
         Why not, as one sentence; None when available.
     """
     try:
-        import pylsl  # type: ignore[import-untyped]  # noqa: F401
+        import pylsl  # noqa: F401
     except ImportError:
         return False, (
             "LSL output needs the pylsl package, which is not installed "
@@ -141,7 +143,7 @@ def _num(x: float) -> str:
     return s + "0" if s.endswith(".") else s
 
 
-class LslOutlet:
+class LslOutlet(SessionSink):
     """Publish a session on the Lab Streaming Layer (a session sink).
 
     Parameters
@@ -367,7 +369,7 @@ class LslOutlet:
     def _fail(self, exc: Exception) -> None:
         if self.problem is None:
             self.problem = (
-                f"LSL output stopped ({exc or type(exc).__name__}). The session goes on; "
+                f"LSL output stopped ({str(exc) or type(exc).__name__}). The session goes on; "
                 "the streams published until now are unchanged."
             )
             if self.on_problem is not None:

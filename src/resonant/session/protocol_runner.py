@@ -15,7 +15,9 @@ from typing import Any
 
 from resonant.model.beats import Beat, Event
 from resonant.model.pacer import PacerSchedule, PacerSettings
+from resonant.model.plans import accepted_rate
 from resonant.model.protocols import STRESSOR_MARK, Phase, Protocol
+from resonant.model.sink import SessionSink
 
 __all__ = ["ProtocolRunner", "DEFAULT_RESONANCE_BPM"]
 
@@ -23,7 +25,7 @@ __all__ = ["ProtocolRunner", "DEFAULT_RESONANCE_BPM"]
 DEFAULT_RESONANCE_BPM = 5.5
 
 
-class ProtocolRunner:
+class ProtocolRunner(SessionSink):
     """Drive a session through a protocol's phases.
 
     Parameters
@@ -85,7 +87,7 @@ class ProtocolRunner:
                 if note not in self.notes:
                     self.notes.append(note)
                 return DEFAULT_RESONANCE_BPM
-            return round(min(7.0, max(4.0, self.resonance_bpm)), 1)
+            return accepted_rate(self.resonance_bpm)
         return float(phase.pacer)
 
     def _start(self, k: int, at_s: float) -> None:

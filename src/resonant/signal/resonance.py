@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from resonant.signal.artifacts import classify_artifacts, correct_rr
 from resonant.signal.offline import segment_axis
@@ -214,8 +214,7 @@ class AssessmentResult:
 
 def _rounded(d: dict[str, Any]) -> dict[str, Any]:
     return {
-        k: (None if isinstance(v, float) and math.isnan(v) else round(v, 4))
-        if isinstance(v, float) else v
+        k: (None if math.isnan(v) else round(v, 4)) if isinstance(v, float) else v
         for k, v in d.items()
     }  # fmt: skip
 
@@ -237,7 +236,9 @@ def nn_series(
         Whether each NN value was made or changed by correction.
     """
     bounds = np.append(segment_starts, rr_ms.size)
-    ts, nns, corr = [], [], []
+    ts: list[ArrayLike] = []
+    nns: list[ArrayLike] = []
+    corr: list[ArrayLike] = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         if b - a < 2:
             continue

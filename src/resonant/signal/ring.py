@@ -74,8 +74,11 @@ class Ring:
         stop = (end - 1) % self.capacity + self.capacity + 1 if end > 0 else self.capacity
         return self._buf[stop - (end - start) : stop]
 
-    def write_column(self, start: int, col: int, values: NDArray[np.float64]) -> None:
-        """Overwrite column ``col`` of rows ``start`` (absolute) onwards with ``values``."""
+    def write_column(self, start: int, col: int, values: NDArray[np.number]) -> None:
+        """Overwrite column ``col`` of rows ``start`` (absolute) onwards with ``values``.
+
+        Integer values (artifact codes) are stored as floats, like every cell.
+        """
         if not self.start <= start <= self.end - len(values):
             raise IndexError(f"Ring: rows {start}.. are not held ({self.start}..{self.end})")
         p = (start + np.arange(len(values))) % self.capacity

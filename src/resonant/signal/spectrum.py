@@ -133,7 +133,7 @@ def periodogram(
         psd[..., 1:-1] *= 2.0
     else:
         psd[..., 1:] *= 2.0
-    return np.fft.rfftfreq(nfft, 1.0 / fs_hz), psd
+    return np.fft.rfftfreq(nfft, 1.0 / fs_hz).astype(np.float64, copy=False), psd
 
 
 def band_power(

@@ -17,7 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["STRESSOR_MARK", "Phase", "Protocol", "ProtocolError", "protocols", "load_protocol", "user_protocols_dir"]
+from resonant.errors import BadInputError
+
+__all__ = ["STRESSOR_MARK", "Phase", "Protocol", "ProtocolError", "protocols", "load_protocol"]
 
 #: A phase event whose label ends with this is a stressor phase (protocols write it).
 STRESSOR_MARK = " (stressor)"
@@ -25,7 +27,7 @@ STRESSOR_MARK = " (stressor)"
 _STATES = ("rest", "threat", "soothing")
 
 
-class ProtocolError(ValueError):
+class ProtocolError(BadInputError, ValueError):
     """A protocol file that cannot be used (one sentence naming the file and the field)."""
 
 
@@ -86,13 +88,6 @@ class Protocol:
         return sum(p.duration_s for p in self.phases)
 
 
-def user_protocols_dir() -> Path:
-    """Where a clinician's own protocols go: ``<config folder>/protocols``."""
-    from resonant.config.settings import user_config_dir
-
-    return user_config_dir() / "protocols"
-
-
 def _phase(d: dict[str, Any], where: str, k: int) -> Phase:
     def need(key: str) -> Any:
         if key not in d:
@@ -145,8 +140,15 @@ def _read(path: Path, text: str) -> Protocol:
     )  # fmt: skip
 
 
-def protocols() -> dict[str, Protocol]:
+def protocols(user_dir: Path | None) -> dict[str, Protocol]:
     """Every protocol: the shipped ones, then the user's (which replace same-named ones).
+
+    Parameters
+    ----------
+    user_dir : Path or None
+        The folder of the user's own ``*.toml`` protocols
+        (:func:`resonant.config.settings.user_protocols_dir`; it need not exist), or
+        None for the shipped protocols only.
 
     Raises
     ------
@@ -158,16 +160,15 @@ def protocols() -> dict[str, Protocol]:
         if entry.name.endswith(".toml"):
             p = _read(Path(entry.name), entry.read_text(encoding="utf-8"))
             out[p.name] = p
-    user = user_protocols_dir()
-    if user.is_dir():
-        for path in sorted(user.glob("*.toml")):
+    if user_dir is not None and user_dir.is_dir():
+        for path in sorted(user_dir.glob("*.toml")):
             p = _read(path, path.read_text(encoding="utf-8"))
             out[p.name] = p
     return out
 
 
-def load_protocol(name_or_path: str) -> Protocol:
-    """A protocol by name, or from a TOML file path.
+def load_protocol(name_or_path: str, user_dir: Path | None) -> Protocol:
+    """A protocol by name (among :func:`protocols` of ``user_dir``), or from a TOML file path.
 
     Raises
     ------
@@ -177,7 +178,7 @@ def load_protocol(name_or_path: str) -> Protocol:
     path = Path(name_or_path)
     if path.suffix == ".toml" and path.is_file():
         return _read(path, path.read_text(encoding="utf-8"))
-    known = protocols()
+    known = protocols(user_dir)
     if name_or_path not in known:
         raise ProtocolError(
             f"there is no protocol {name_or_path!r} (known: {', '.join(sorted(known))})"

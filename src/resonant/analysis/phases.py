@@ -1,0 +1,233 @@
+"""The phases of a session: where each one begins and ends, and its beats analysed alone.
+
+This is the one place that slices a recording into phases; ``resonant analyze`` (its
+``phases`` in JSON and the batch table's phase rows), ``resonant report``, the window's
+comparison view and :func:`resonant.analysis.compare.phase_notes` all use it.
+
+A protocol writes a ``phase`` event at each phase's onset with its PLANNED duration
+(``0``: until the next phase). A phase actually ends at the earliest of
+
+* its planned end (``onset + planned``, when it has a planned length),
+* the next phase's onset (a clinician's "Next phase" ends a phase early), and
+* the end of the data (the last beat).
+
+A phase holds the beats with ``onset_s <= time_s < end_s``; the phase that reaches the
+end of the data also holds the beat at its very end (the last beat), so every beat inside
+a phase is counted exactly once. Each phase is analysed on its own beats with
+:func:`~resonant.signal.offline.analyze_rr`, gaps inside it kept as segment breaks. A
+phase with fewer than :data:`MIN_PHASE_BEATS` beats is not analysed (its values are
+None): too few intervals for even the time-domain figures to mean anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from resonant.analysis.numbers import rounded
+from resonant.folder.read import Recording
+from resonant.model.beats import Event
+from resonant.model.protocols import STRESSOR_MARK
+from resonant.signal.offline import RecordingAnalysis, analyze_rr
+
+__all__ = ["MIN_PHASE_BEATS", "WHOLE_SESSION", "PhaseSpan", "PhaseResult", "phase_spans",
+           "analyze_phases"]  # fmt: skip
+
+#: Fewest beats a phase needs to be analysed (fewer: its values are None).
+MIN_PHASE_BEATS = 10
+#: Label of the one span of a session without phase events.
+WHOLE_SESSION = "whole session"
+#: How much earlier than planned the next phase must begin to count as ending this one
+#: early, s (onsets are written to 0.1 ms; this absorbs their rounding).
+_EARLY_TOLERANCE_S = 1e-3
+#: The note the protocol runner writes when a clinician ends a phase early.
+_ENDED_EARLY = re.compile(r"^phase '(?P<name>.*)' ended early\b")
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    """Where one phase lies on the session clock.
+
+    Attributes
+    ----------
+    number : int
+        1-based, in order of onset.
+    label : str
+        The phase's label without the stressor mark (``phase N`` when it has none,
+        :data:`WHOLE_SESSION` for the one span of a session without phases).
+    stressor : bool
+        Whether the label carried :data:`~resonant.model.protocols.STRESSOR_MARK`.
+    onset_s : float
+        Start on the session clock, s.
+    planned_s : float
+        The event's (planned) duration, s; 0 means "until the next phase".
+    end_s : float
+        Actual end, s: the earliest of the planned end, the next phase's onset and the
+        end of the data (never before ``onset_s``).
+    ended_early : bool
+        The next phase began before the planned end, or a note says the phase was ended
+        early.
+    recorded_s : float
+        Part of the span that has data (from the start of the data, or the onset when
+        later, to ``end_s``), s; 0 for a phase that began after the recording ended.
+    """
+
+    number: int
+    label: str
+    stressor: bool
+    onset_s: float
+    planned_s: float
+    end_s: float
+    ended_early: bool
+    recorded_s: float
+
+    @property
+    def duration_s(self) -> float:
+        """Actual length, s (``end_s - onset_s``)."""
+        return self.end_s - self.onset_s
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """One phase's beats analysed alone.
+
+    Attributes
+    ----------
+    span : PhaseSpan
+        Where the phase lies.
+    beats : int
+        Raw beats in it.
+    analysis : RecordingAnalysis or None
+        :func:`~resonant.signal.offline.analyze_rr` on those beats; None with fewer
+        than :data:`MIN_PHASE_BEATS`.
+    """
+
+    span: PhaseSpan
+    beats: int
+    analysis: RecordingAnalysis | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The phase as ``resonant analyze --json`` prints it under ``phases``.
+
+        Fields: ``label``, ``onset_s``, ``duration_s`` (actual), ``stressor``, ``beats``,
+        ``hr_mean_bpm``, ``rmssd_ms``, ``coherence_mean``, ``lf_hf``,
+        ``breathing_rate_bpm`` (None where the phase is too short for it).
+        """
+        s, r = self.span, self.analysis
+        return {
+            "label": s.label, "onset_s": rounded(s.onset_s, 3),
+            "duration_s": rounded(s.duration_s, 3), "stressor": s.stressor,
+            "beats": self.beats,
+            "hr_mean_bpm": rounded(r.time.hr_mean_bpm) if r else None,
+            "rmssd_ms": rounded(r.time.rmssd_ms) if r else None,
+            "coherence_mean": rounded(r.coherence_mean) if r else None,
+            "lf_hf": rounded(r.lf_hf) if r else None,
+            "breathing_rate_bpm": rounded(r.breathing_rate_bpm, 3) if r else None,
+        }  # fmt: skip
+
+
+def _ended_early_notes(events: Sequence[Event]) -> list[tuple[float, str]]:
+    out = []
+    for e in events:
+        m = _ENDED_EARLY.match(e.label) if e.kind == "note" else None
+        if m:
+            out.append((e.onset_s, m["name"]))
+    return out
+
+
+def phase_spans(
+    events: Sequence[Event], end_s: float, first_s: float | None = None
+) -> list[PhaseSpan]:
+    """Where each ``phase`` event's phase lies, actual ends included.
+
+    Parameters
+    ----------
+    events : sequence of Event
+        The session's events (only ``phase`` events and the runner's "ended early"
+        notes are used).
+    end_s : float
+        End of the data (or of the session), s: no phase runs past it.
+    first_s : float or None
+        Start of the data, s (the onset of the whole-session span, and where recorded
+        parts begin); None: the data starts with each phase (and at 0 s).
+
+    Returns
+    -------
+    list of PhaseSpan
+        In order of onset, never overlapping; one span :data:`WHOLE_SESSION` from
+        ``first_s`` to ``end_s`` when there are no phase events.
+    """
+    phases = sorted((e for e in events if e.kind == "phase"), key=lambda e: e.onset_s)
+    if not phases:
+        start = 0.0 if first_s is None else float(first_s)
+        stop = max(start, float(end_s))
+        return [PhaseSpan(1, WHOLE_SESSION, False, start, 0.0, stop, False, stop - start)]
+    notes = _ended_early_notes(events)
+    out: list[PhaseSpan] = []
+    for i, ev in enumerate(phases):
+        onset = float(ev.onset_s)
+        planned = max(0.0, float(ev.duration_s))
+        nxt = float(phases[i + 1].onset_s) if i + 1 < len(phases) else None
+        ends = [float(end_s)]
+        if planned > 0:
+            ends.append(onset + planned)
+        if nxt is not None:
+            ends.append(nxt)
+        end = max(onset, min(ends))
+        stressor = ev.label.endswith(STRESSOR_MARK)
+        label = ev.label[: -len(STRESSOR_MARK)] if stressor else ev.label
+        label = label or f"phase {i + 1}"
+        early = (
+            planned > 0 and nxt is not None and nxt < onset + planned - _EARLY_TOLERANCE_S
+        ) or any(
+            name == label and onset < at <= end + _EARLY_TOLERANCE_S for at, name in notes
+        )
+        data_from = onset if first_s is None else max(onset, float(first_s))
+        recorded = max(0.0, end - data_from)
+        out.append(PhaseSpan(i + 1, label, stressor, onset, planned, end, early, recorded))
+    return out
+
+
+def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseResult]:
+    """Analyse the beats of each phase of a recording on their own.
+
+    Parameters
+    ----------
+    recording : Recording
+        The beats of one source.
+    events : sequence of Event
+        The session's events; those of another source are ignored.
+
+    Returns
+    -------
+    list of PhaseResult
+        One per :func:`phase_spans` span (one for the whole session when there are no
+        phase events), in order.
+    """
+    t = recording.time_s
+    n = int(t.size)
+    data_end = float(t[-1]) if n else 0.0
+    first = max(0.0, float(t[0] - recording.rr_ms[0] / 1000.0)) if n else 0.0
+    mine = [e for e in events if not e.source or e.source == recording.source]
+    spans = phase_spans(mine, data_end, first)
+    starts = recording.segment_starts
+    out: list[PhaseResult] = []
+    for k, span in enumerate(spans):
+        i0 = int(np.searchsorted(t, span.onset_s, side="left"))
+        later = spans[k + 1].onset_s if k + 1 < len(spans) else np.inf
+        if span.end_s >= data_end and later > data_end:
+            i1 = n  # the span reaching the end of the data holds the last beat
+        else:
+            i1 = int(np.searchsorted(t, span.end_s, side="left"))
+        i1 = max(i0, i1)
+        res = None
+        if i1 - i0 >= MIN_PHASE_BEATS:
+            inner = starts[(starts > i0) & (starts < i1)] - i0
+            seg = np.concatenate([[0], inner]).astype(np.intp)
+            res = analyze_rr(t[i0:i1], recording.rr_ms[i0:i1], seg)
+        out.append(PhaseResult(span, i1 - i0, res))
+    return out
