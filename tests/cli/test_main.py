@@ -85,3 +85,31 @@ def test_no_command_prints_help_and_version_works():
     assert p.returncode == 0 and "analyze" in p.stdout
     assert resonant("--version").stdout.startswith("resonant ")
     assert resonant("analyze").returncode == 2
+
+
+def test_building_the_parser_loads_no_heavy_module():
+    # every command module is imported to build the parser: none may load numpy, Qt,
+    # bleak or scipy at import time (they are imported when a command runs)
+    code = (
+        "import sys; from resonant.cli import build_parser; build_parser(); "
+        "bad=[m for m in ('numpy','PyQt6','bleak','scipy') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+
+
+def test_every_command_is_a_module_with_add_parser_and_run():
+    import importlib
+
+    from resonant.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    for name in COMMANDS:
+        module = importlib.import_module(f"resonant.cli.{name}")
+        assert callable(module.add_parser) and callable(module.run), name
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert tuple(sub.choices) == COMMANDS
+    for name, sample in [("history", []), ("scan", []), ("analyze", ["x.txt"])]:
+        args = parser.parse_args([name, *sample])
+        assert args.func is importlib.import_module(f"resonant.cli.{name}").run

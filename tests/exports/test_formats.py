@@ -19,6 +19,7 @@ import pytest
 
 from resonant.model.beats import Beat, EcgSamples, Event
 from resonant.cli import main
+from resonant.cli.export import run_export
 from resonant.model.pacer import PacerSchedule
 from resonant.exports.formats import (
     CSV_COLUMNS,
@@ -27,7 +28,6 @@ from resonant.exports.formats import (
     export_csv,
     export_edf,
     export_kubios,
-    run_export,
 )
 from resonant.folder.write import Recorder, fmt_number
 from resonant.folder.read import read_events, read_recording

@@ -82,3 +82,68 @@ def test_analyze_reads_the_same_facts_from_both(
     a, b = _analyze(terminal, capsys), _analyze(window, capsys)
     assert a == b
     assert [p["label"] for p in a["phases"]][1] == "mild stressor" and a["phases"][1]["stressor"]
+
+
+def _three_views(folder: Path, capsys: pytest.CaptureFixture[str]) -> list[list[dict]]:
+    """Per-phase values as ``analyze --json``, the report and the comparison view show them."""
+    from resonant.gui.compare_view import load_phases
+    from resonant.reports.page import load_session
+
+    analyzed = _analyze(folder, capsys)["phases"]
+    reported = [p.to_json() for p in load_session(folder).phases]
+    compared, _ = load_phases(folder)
+    return [analyzed, reported, compared]
+
+
+def test_analyze_report_and_comparison_agree_on_every_phase(
+    two_faces: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    terminal, window = two_faces
+    views = _three_views(terminal, capsys) + _three_views(window, capsys)
+    assert len(views[0]) == 4 and all(p["beats"] > 50 for p in views[0])
+    for other in views[1:]:
+        assert other == views[0]
+
+
+def test_a_phase_ended_early_in_the_window_reads_the_same_everywhere(
+    qapp, tmp_path: Path, capsys: pytest.CaptureFixture[str]  # noqa: ANN001
+) -> None:
+    """A clinician's "Next phase": every view ends the phase where the next one began."""
+    import asyncio
+
+    from resonant.config.settings import Settings
+    from resonant.gui.qtloop import run_on_qt
+    from resonant.gui.window import MainWindow
+    from resonant.session.assemble import SimSpec, SourceSpec
+
+    window = MainWindow(
+        Settings(session_min=None, checkin=False, consent_recording=True),
+        speed=400.0, save=False, record_dir=tmp_path,
+    )  # fmt: skip
+    window.with_choice(SourceSpec("sim", (), SimSpec(state="rest", seed=5)))
+    window.protocol_combo.setCurrentIndex(window.protocol_combo.findData("threat-soothing"))
+
+    async def main() -> None:
+        window.start()
+        assert window.session is not None and window.runner is not None
+        while window.session.view_time() < 60.0:  # a minute into the 2-minute baseline
+            await asyncio.sleep(0.01)
+        window.next_phase()
+        assert window.task is not None
+        await asyncio.wait([window.task], timeout=60.0)
+        await asyncio.sleep(0.1)  # _finished runs as the task's done callback
+
+    run_on_qt(main, qapp)
+    window.close()
+    outcome = window.last_outcome
+    assert outcome is not None and outcome.folder is not None
+    folder = outcome.folder
+    assert read_session_json(folder)["protocol"]["name"] == "threat-soothing"
+    views = _three_views(folder, capsys)
+    first = views[0][0]
+    assert first["label"] == "baseline" and 60.0 <= first["duration_s"] < 70.0
+    assert views[0][1]["onset_s"] == pytest.approx(first["onset_s"] + first["duration_s"])
+    for other in views[1:]:
+        assert other == views[0]
+    notes = [e.label for e in read_events(folder) if e.kind == "note"]
+    assert any("ended early" in n for n in notes)

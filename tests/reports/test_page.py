@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from resonant.cli import main
-from resonant.reports.page import DISCLAIMER, make_report, run_report
+from resonant.cli.report import run_report
+from resonant.reports.page import DISCLAIMER, make_report
 from resonant.folder.read import read_events, read_recording
 from resonant.signal.offline import analyze_rr
 

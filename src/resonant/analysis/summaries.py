@@ -24,7 +24,7 @@ _num = rounded
 
 
 def summary(rec: Recording, res: RecordingAnalysis) -> dict[str, Any]:
-    """The JSON object of one analysed recording (every field documented in the README)."""
+    """The JSON object of one analysed recording (every field documented in docs/research-guide.md)."""
     td = res.time
     flagged = rec.rows[res.artifact_codes != 0]
     out: dict[str, Any] = {"path": rec.path}

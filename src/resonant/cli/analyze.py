@@ -1,18 +1,66 @@
-"""``resonant analyze``: read recordings, analyse each, print a table or JSON Lines."""
+"""``resonant analyze``: read recordings, analyse each, print a table or JSON Lines.
+
+Importing this module loads the standard library only (the parser is built on every
+start); the analysis is imported when the command runs.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from resonant.folder.read import RecordingError
-from resonant.analysis.summaries import analyze_path
 from resonant.cli.texttable import cell, print_table
-from resonant.errors import EXIT_OK
+from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
 
-__all__ = ["run_analyze"]
+if TYPE_CHECKING:
+    from resonant.cli.options import Subparsers
+
+__all__ = ["add_parser", "run", "run_analyze"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add ``resonant analyze`` and its options to the sub-commands ``sub``."""
+    analyze = sub.add_parser(
+        "analyze",
+        help="analyse recorded beats: HRV, coherence, breathing rate, artifacts",
+        description=(
+            "Analyse recordings: RR text files (one interval per line, in ms, or in s when "
+            "every value is below 10), OpenHRV CSV recordings, and resonant session folders. "
+            "Bad files are reported on stderr and skipped; the others are still analysed."
+        ),
+    )
+    analyze.add_argument("paths", nargs="+", metavar="PATH", help="file or session folder")
+    analyze.add_argument(
+        "--json", action="store_true", help="print one JSON object per recording (JSON Lines)"
+    )
+    analyze.add_argument(
+        "--recursive", action="store_true",
+        help="find every session folder and RR file under the folders given (batch mode)",
+    )  # fmt: skip
+    analyze.add_argument(
+        "--out", metavar="FILE",
+        help="batch mode: write one row per recording and per phase to this TSV file",
+    )  # fmt: skip
+    analyze.add_argument(
+        "--jobs", type=int, default=None, metavar="N",
+        help="batch mode: worker processes (default: one per core)",
+    )  # fmt: skip
+    analyze.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``resonant analyze``: the batch mode with ``--recursive`` or ``--out``, else a table."""
+    if args.recursive or args.out:
+        from resonant.analysis.batch import run_batch
+
+        if args.jobs is not None and args.jobs < 1:
+            print(f"resonant: --jobs {args.jobs} must be at least 1", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return run_batch(args.paths, args.recursive, args.out, args.jobs)
+    return run_analyze(args.paths, as_json=args.json)
 
 
 _cell = cell
@@ -60,6 +108,9 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
     int
         0 when every input was read, 2 when any was not.
     """
+    from resonant.analysis.summaries import analyze_path
+    from resonant.folder.read import RecordingError
+
     out = out or sys.stdout
     status = EXIT_OK
     table: list[tuple[dict[str, Any], list[str]]] = []

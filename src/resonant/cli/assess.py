@@ -3,7 +3,8 @@
 A live assessment (simulated strap or a strap) is recorded into a session folder like
 any session, with the protocol in ``session.json`` and its steps as ``phase`` events;
 the answer is then computed from that folder alone, so ``--replay`` of it gives the
-same answer. ``--replay`` analyses a recorded assessment as fast as it can.
+same answer. ``--replay`` analyses a recorded assessment as fast as it can. Importing
+this module loads the standard library only; the analysis is imported when it runs.
 """
 
 from __future__ import annotations
@@ -14,14 +15,49 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from resonant.cli.options import add_source_arguments
 from resonant.errors import EXIT_BAD_INPUT, EXIT_OK, ResonantError
-from resonant.model.pacer import PacerSettings
-from resonant.model.plans import accepted_rate
-from resonant.signal.resonance import AssessmentResult
 
-__all__ = ["run_assess", "print_result"]
+if TYPE_CHECKING:
+    from resonant.cli.options import Subparsers
+    from resonant.signal.resonance import AssessmentResult
+
+__all__ = ["add_parser", "run", "run_assess", "print_result"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add ``resonant assess`` and its options to the sub-commands ``sub``."""
+    assess = sub.add_parser(
+        "assess",
+        help="find your resonance breathing rate (stepped or sliding protocol)",
+        description=(
+            "Find the breathing rate at which your heart rhythm resonates: paced breathing "
+            "at 6.5, 6.0, 5.5, 5.0 and 4.5 breaths/min for 2 minutes each (stepped), or one "
+            "slow sweep from 6.75 to 4.25 (sliding). The session is recorded; --replay "
+            "analyses a recorded assessment. A training aid, not a medical measurement."
+        ),
+    )
+    src = assess.add_mutually_exclusive_group(required=True)
+    src.add_argument("--simulate", action="store_true", help="use the simulated strap")
+    src.add_argument("--replay", metavar="PATH", help="analyse a recorded assessment folder")
+    src.add_argument("--device", action="append", metavar="NAME|ADDR", help="a Bluetooth strap")
+    assess.add_argument("--protocol", choices=("stepped", "sliding"), default="stepped")
+    assess.add_argument("--step-s", type=float, default=120.0, metavar="S",
+                        help="stepped: seconds per rate (default 120)")  # fmt: skip
+    assess.add_argument("--rest-s", type=float, default=0.0, metavar="S",
+                        help="stepped: a rest between steps, s (default none)")  # fmt: skip
+    assess.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    assess.add_argument("--accept", action="store_true",
+                        help="save a reliable answer as your rate and pace")  # fmt: skip
+    add_source_arguments(assess, demo=True, protocol=False)
+    assess.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``resonant assess``: :func:`run_assess`."""
+    return run_assess(args)
 
 
 def print_result(result: AssessmentResult, as_json: bool, out: TextIO | None = None) -> None:
@@ -61,6 +97,7 @@ def run_assess(args: argparse.Namespace) -> int:
     from resonant.analysis.assessment import analyze_folder
     from resonant.cli.options import session_spec
     from resonant.cli.record import run_in_terminal
+    from resonant.model.pacer import PacerSettings
     from resonant.session.assemble import AssessmentSpec, Outcome
 
     if args.replay:
@@ -117,6 +154,7 @@ def _answer(result: AssessmentResult, args: argparse.Namespace) -> int:
 
 def _accept(rate_bpm: float) -> None:
     from resonant.config.settings import load_settings, save_settings
+    from resonant.model.plans import accepted_rate
 
     settings, _ = load_settings()
     rounded = accepted_rate(rate_bpm)

@@ -19,6 +19,7 @@ plot).
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -27,13 +28,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, UTC
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from resonant.analysis.numbers import rounded
 from resonant.cli.texttable import cell
 from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
 
-__all__ = ["SessionSummary", "collect", "summarise", "run_history", "plot_history"]
+if TYPE_CHECKING:
+    from resonant.cli.options import Subparsers
+
+__all__ = [
+    "SessionSummary", "add_parser", "collect", "summarise", "run", "run_history", "plot_history",
+]  # fmt: skip
 
 #: Files that make a folder a session folder.
 SESSION_FILES = ("session.json", "beats.tsv")
@@ -520,3 +526,21 @@ def run_history(folder: str | None, as_json: bool, plot: str | None) -> int:
             return EXIT_BAD_INPUT
         print(f"resonant: plot saved in {path}", file=sys.stderr if as_json else sys.stdout)
     return EXIT_OK
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add ``resonant history`` and its options to the sub-commands ``sub``."""
+    history = sub.add_parser(
+        "history",
+        help="your sessions in a folder: a table and a trend plot",
+        description="List the sessions in a folder (default: your data folder) with their values.",
+    )
+    history.add_argument("folder", nargs="?", metavar="DIR", help="default: your data folder")
+    history.add_argument("--json", action="store_true", help="one JSON object per session")
+    history.add_argument("--plot", metavar="PNG", help="save a trend plot")
+    history.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``resonant history``: :func:`run_history` with the parsed options."""
+    return run_history(args.folder, args.json, args.plot)

@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from resonant.session.assemble import AssessmentSpec, SessionSpec
+
+    #: What ``add_subparsers`` returns: each command module's ``add_parser`` adds to it.
+    Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 __all__ = ["add_source_arguments", "session_spec"]
 

@@ -1,8 +1,10 @@
-"""``resonant record`` and ``resonant demo``: one session, in the terminal or the window.
+"""``resonant record``: one session in the terminal, through the face ``demo`` and ``assess`` share.
 
-Both turn their options into a :class:`~resonant.session.assemble.SessionSpec`
-(:func:`resonant.cli.options.session_spec`) and run it through the one assembly the
-window uses too; the terminal face adds its dashboard and its closing lines.
+``record``, ``demo`` (:mod:`resonant.cli.demo`) and ``assess`` turn their options into a
+:class:`~resonant.session.assemble.SessionSpec` (:func:`resonant.cli.options.session_spec`)
+and run it through the one assembly the window uses too; the terminal face
+(:func:`run_in_terminal`) adds its dashboard and its closing lines. Importing this module
+loads the standard library only; the session is imported when the command runs.
 """
 
 from __future__ import annotations
@@ -13,19 +15,32 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from resonant.cli.options import session_spec
-from resonant.errors import EXIT_BAD_INPUT, EXIT_OK, ResonantError
-from resonant.model.clock import fmt_clock
-from resonant.session.assemble import Assembly, Outcome, SessionSpec, assemble
-from resonant.session.core import Session, SessionSummary
+from resonant.cli.options import add_source_arguments, session_spec
+from resonant.errors import EXIT_OK, ResonantError
 
-__all__ = ["run_record", "run_demo", "run_in_terminal"]
+if TYPE_CHECKING:
+    from resonant.cli.options import Subparsers
+    from resonant.session.assemble import Assembly, Outcome, SessionSpec
+    from resonant.session.core import Session, SessionSummary
 
-#: The fastest clock the window runs at (it draws every frame).
-WINDOW_SPEED_MAX = 1000.0
+__all__ = ["add_parser", "run", "run_record", "run_in_terminal"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add ``resonant record`` and its options to the sub-commands ``sub``."""
+    record = sub.add_parser(
+        "record",
+        help="record a session from the simulated strap or a replayed recording",
+        description=(
+            "Record a session into a session folder: every beat, the pacer's breathing "
+            "phases, events and metric updates, each row written as it happens. Ctrl-C "
+            "ends the session cleanly and says where it was saved."
+        ),
+    )
+    add_source_arguments(record)
+    record.set_defaults(func=run)
 
 
 def _say(text: str) -> None:
@@ -61,6 +76,8 @@ def run_in_terminal(
     after : callable or None
         Called with the outcome of a session that ended well; gives the exit status.
     """
+    from resonant.session.assemble import assemble
+
     try:
         assembly = assemble(spec, on_problem=lambda m: print(f"\nresonant: {m}", file=sys.stderr,
                                                               flush=True))  # fmt: skip
@@ -93,6 +110,8 @@ def run_in_terminal(
 
 
 def _print_summary(outcome: Outcome, assembly: Assembly) -> None:
+    from resonant.model.clock import fmt_clock
+
     summary = outcome.summary
     how = {
         "stopped": "ended",
@@ -130,35 +149,6 @@ def run_record(args: argparse.Namespace) -> int:
     return run_in_terminal(spec)
 
 
-def run_demo(args: argparse.Namespace) -> int:
-    """``resonant demo``: the trainer on the simulated strap, in the window or the terminal.
-
-    The window opens where a display is available (or with ``--screenshot``, which also
-    works without one); ``--headless`` or no display runs the same session in the
-    terminal. Every option means the same in both: the same :class:`SessionSpec` runs.
-    """
-    from resonant.gui.app import display_available
-
-    try:
-        spec = session_spec(args, kind="sim", record=bool(args.out))
-    except ResonantError as exc:
-        _say(str(exc))
-        return exc.exit_status
-    if not args.headless and (args.screenshot or display_available()):
-        if args.after <= 0:
-            _say(f"--after {args.after:g} is not a positive number of seconds")
-            return EXIT_BAD_INPUT
-        try:
-            spec.check(WINDOW_SPEED_MAX)
-        except ResonantError as exc:
-            _say(f"{exc} for the window")
-            return exc.exit_status
-        from resonant.gui.app import run_window
-
-        return run_window(
-            spec=spec, demo=True, screenshot=Path(args.screenshot) if args.screenshot else None,
-            after_s=args.after, save_settings=False,
-        )  # fmt: skip
-    if not args.headless:
-        _say("no display here: running the trainer in this terminal.")
-    return run_in_terminal(spec, dashboard=True)
+def run(args: argparse.Namespace) -> int:
+    """``resonant record``: :func:`run_record`."""
+    return run_record(args)

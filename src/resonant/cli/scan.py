@@ -1,15 +1,45 @@
-"""``resonant scan``: the heart-rate straps in range."""
+"""``resonant scan``: the heart-rate straps in range.
+
+Importing this module loads the standard library only; bleak is imported when the
+command runs.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from resonant.devices.ble import BleError, scan
 from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
 
-__all__ = ["run_scan"]
+if TYPE_CHECKING:
+    from resonant.cli.options import Subparsers
+
+__all__ = ["add_parser", "run", "run_scan"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add ``resonant scan`` and its options to the sub-commands ``sub``."""
+    scan = sub.add_parser(
+        "scan",
+        help="list the Bluetooth heart-rate straps in range",
+        description=(
+            "Scan for Bluetooth LE devices advertising the Heart Rate Service (0x180D): "
+            "name, address and signal strength, strongest first. A strap shows up when it "
+            "is worn (moistened electrodes) and not connected to another phone or app."
+        ),
+    )
+    scan.add_argument("--timeout", type=float, default=5.0, metavar="S",
+                      help="how long to listen, s (default 5)")  # fmt: skip
+    scan.add_argument("--json", action="store_true", help="print one JSON object per strap")
+    scan.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``resonant scan``: :func:`run_scan` with the parsed options."""
+    return run_scan(args.timeout, as_json=args.json)
 
 
 def run_scan(timeout_s: float, as_json: bool = False) -> int:
@@ -21,6 +51,8 @@ def run_scan(timeout_s: float, as_json: bool = False) -> int:
         0 when the scan ran (whether or not straps were found); 2 for a bad
         ``--timeout``; 1 when Bluetooth cannot be used (:class:`BleError`).
     """
+    from resonant.devices.ble import BleError, scan
+
     if not 0.0 < timeout_s <= 600.0:
         print(f"resonant: --timeout {timeout_s:g} is outside 0-600 s", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,1 +1,1 @@
-"""Sources of beats: the simulated strap, replay, and (to come) Bluetooth straps."""
+"""Sources of beats: Bluetooth chest straps (bleak), the simulated strap, and replay of a recording."""

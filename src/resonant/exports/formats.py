@@ -19,7 +19,7 @@ Kubios (``--format kubios``)
     with several sources, ``out`` gets the label before the suffix (``x.txt`` gives
     ``x_client.txt``, ``x_therapist.txt``). **Gaps cannot be shown**: a plain RR list has
     no times, so the segments of a session with disconnects are written end to end and
-    Kubios sees one continuous series (:func:`run_export` says so on stderr). Use the CSV
+    Kubios sees one continuous series (``resonant export`` says so on stderr). Use the CSV
     or EDF export to keep the gaps.
 
 EDF+ (``--format edf``)
@@ -88,7 +88,6 @@ import io
 import math
 import os
 import re
-import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,7 +99,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from resonant._version import __version__
-from resonant.errors import EXIT_BAD_INPUT, EXIT_OK, BadInputError
+from resonant.errors import BadInputError
 from resonant.folder.read import (
     PacerRows,
     Recording,
@@ -126,7 +125,6 @@ __all__ = [
     "export_csv",
     "export_edf",
     "export_kubios",
-    "run_export",
 ]
 
 #: Sample rate of the RR and HR signals of the EDF export, Hz.
@@ -663,58 +661,12 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
     )
 
 
-# -- the command ------------------------------------------------------------------------------
+# -- the table ---------------------------------------------------------------------------------
 
-#: The export of each ``--format``.
+#: The export of each ``--format`` (the command is :mod:`resonant.cli.export`).
 EXPORTERS: dict[str, Callable[[str | Path, str | Path], ExportResult]] = {
     "kubios": export_kubios,
     "edf": export_edf,
     "csv": export_csv,
 }
 
-
-def _sentence(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def run_export(session: str, fmt: str, out: str) -> int:
-    """``resonant export SESSION --format kubios|edf|csv --out FILE``.
-
-    Prints one line on stdout saying what was written where, and notes on stderr (gaps a
-    plain RR list cannot show, lines the readers skipped).
-
-    Parameters
-    ----------
-    session : str
-        The session folder.
-    fmt : str
-        ``"kubios"``, ``"edf"`` or ``"csv"``.
-    out : str
-        The file to create (never overwritten).
-
-    Returns
-    -------
-    int
-        0 when written; 2 for bad input (a missing or unreadable session, an unknown
-        format, an existing ``--out``, a destination that cannot be written), with one
-        sentence on stderr.
-    """
-    exporter = EXPORTERS.get(fmt)
-    if exporter is None:
-        known = ", ".join(EXPORTERS)
-        print(f"resonant: unknown export format {fmt!r} (choose one of {known}).", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        result = exporter(session, out)
-    except (RecordingError, ExportError) as exc:
-        print(f"resonant: {_sentence(str(exc))}", file=sys.stderr)
-        return exc.exit_status
-    except OSError as exc:
-        message = _sentence(f"{out} cannot be written ({os_error_reason(exc)})")
-        print(f"resonant: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    for note in result.notes:
-        print(f"resonant: {note}", file=sys.stderr)
-    print(f"resonant: {result.summary}")
-    return EXIT_OK

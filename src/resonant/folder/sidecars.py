@@ -10,7 +10,7 @@ Each sidecar holds a top-level ``"Description"`` of the table and one object per
 with the BIDS column keys:
 
 - ``"LongName"``: a short name;
-- ``"Description"``: what the column holds (the README's wording, "Session folder");
+- ``"Description"``: what the column holds (the wording of docs/session-folder.md);
 - ``"Units"``: the unit (``s``, ``ms``, ``beats/min``, ``breaths/min``, ``Hz``, ``ms^2``,
   ``%``, ``µV``); ``1`` for a dimensionless number (a ratio, a score, a count); ``n/a``
   for text and categorical columns;
@@ -18,7 +18,7 @@ with the BIDS column keys:
   the value ``""``).
 
 :data:`SIDECARS` is the single source of truth for these descriptions; a test keeps it in
-step with :data:`resonant.folder.schema.COLUMNS` and with the README.
+step with :data:`resonant.folder.schema.COLUMNS` and with docs/session-folder.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Write a session folder as the session runs, one flushed row at a time.
 
-The folder format is documented in the README ("The session folder"). Every row is
+The folder format is documented in docs/session-folder.md. Every row is
 written and flushed to the operating system as it happens, so a killed process loses
 at most the row in flight; the files are also synced to the disk (``fsync``) after each
 batch, at most a few times a second of wall time, so a power cut loses at most the last

@@ -3,7 +3,8 @@
 The window builds a :class:`~resonant.session.core.Session` from the chosen source
 and the pacer settings, and runs it as an asyncio task on Qt's event loop (qasync,
 :mod:`resonant.gui.qtloop`). It draws what the session, its :class:`History` sink and the
-pacer schedule hold; it computes nothing itself.
+pacer schedule hold; it computes nothing itself. The widgets and their arrangement are
+:mod:`resonant.gui.layout`'s; this module wires them to the session and the settings.
 """
 
 from __future__ import annotations
@@ -13,32 +14,17 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QColor, QFont, QKeySequence, QPalette, QShortcut
-from PyQt6.QtWidgets import (
-    QApplication,
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QPushButton,
-    QSplitter,
-    QStatusBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PyQt6.QtWidgets import QApplication, QMainWindow, QStatusBar
 
 from resonant.errors import ResonantError
 from resonant.model.clock import MonotonicClock, utc_now
+from resonant.gui.layout import SHORTCUTS, WindowLayout
 from resonant.gui.pacer_view import PacerView
-from resonant.gui.plots import PhysiologyPlots
 from resonant.config.palette import THEMES, Theme
-from resonant.gui.tiles import TilesPanel
 from resonant.model.practices import guidance
-from resonant.model.pacer import RATIO_PRESETS, PacerError, PacerSchedule, PacerSettings, PacerState
+from resonant.model.pacer import PacerError, PacerSchedule, PacerSettings, PacerState
 from resonant.model.plans import accepted_rate
 from resonant.session.buffers import History
 from resonant.folder.write import Recorder
@@ -124,185 +110,77 @@ class MainWindow(QMainWindow):
         self._render_timer.start()
         self.pacer_view.start()
 
-    # -- layout -------------------------------------------------------------------------------
+    # -- widgets and wiring -------------------------------------------------------------------
 
     def _build(self) -> None:
-        central = QWidget()
-        outer = QVBoxLayout(central)
-        outer.setContentsMargins(8, 8, 8, 4)
-
-        self.controls = QWidget()
-        bar1 = QHBoxLayout()
-        self.source_button = QPushButton("&Source...")
-        self.source_button.setToolTip(
-            "Choose the simulated strap, a strap, or a recording (Ctrl+O)"
-        )
-        self.source_label_widget = QLabel(self.choice.describe())
-        self.start_button = QPushButton("S&tart")
-        self.pause_button = QPushButton("&Pause")
-        self.stop_button = QPushButton("St&op")
-        self.marker_label = QLineEdit()
-        self.marker_label.setPlaceholderText("marker label (optional)")
-        self.marker_label.setMaximumWidth(220)
-        self.marker_button = QPushButton("&Marker (M)")
-        w: QWidget
-        for w in (self.source_button, self.source_label_widget):
-            bar1.addWidget(w)
-        bar1.addStretch(1)
-        for w in (self.start_button, self.pause_button, self.stop_button,
-                  self.marker_label, self.marker_button):  # fmt: skip
-            bar1.addWidget(w)
-
-        bar2 = QHBoxLayout()
-        self.pace_spin = QDoubleSpinBox()
-        self.pace_spin.setRange(3.0, 10.0)
-        self.pace_spin.setSingleStep(0.1)
-        self.pace_spin.setDecimals(1)
-        self.pace_spin.setSuffix(" /min")
-        self.ratio_combo = QComboBox()
-        self.ratio_combo.setEditable(True)
-        self.ratio_combo.addItems(list(RATIO_PRESETS))
-        self.hold_in_spin = QDoubleSpinBox()
-        self.hold_out_spin = QDoubleSpinBox()
-        for sp in (self.hold_in_spin, self.hold_out_spin):
-            sp.setRange(0.0, 2.0)
-            sp.setSingleStep(0.5)
-            sp.setDecimals(1)
-            sp.setSuffix(" s")
-        self.length_spin = QDoubleSpinBox()
-        self.length_spin.setRange(0.0, 240.0)
-        self.length_spin.setDecimals(0)
-        self.length_spin.setSpecialValueText("no set length")
-        self.length_spin.setSuffix(" min")
-        self.level_combo = QComboBox()
-        self.level_combo.addItems([f"level {k}" for k in (1, 2, 3, 4)])
-        self.adaptive_check = QCheckBox("Follo&w me")
-        self.adaptive_check.setToolTip(
-            "Let the guide follow you: 0.1 breaths/min at most every 2 minutes, toward the "
-            "rate with the largest heart-rate swing, only while you follow it"
-        )
-        self.protocol_combo = QComboBox()
-        self.protocol_combo.addItem("free practice", None)
+        """Make the widgets (:class:`WindowLayout`), keep them as attributes, wire them."""
+        protocol_items: list[tuple[str, str]] = []
         try:
             from resonant.config.settings import user_protocols_dir
             from resonant.model.protocols import protocols
 
             for name, proto in protocols(user_protocols_dir()).items():
                 if proto.assessment is None:
-                    self.protocol_combo.addItem(proto.title, name)
+                    protocol_items.append((proto.title, name))
         except ValueError as exc:  # a broken protocol file of the user's: say it, go on
             self._status(str(exc))
-        self.protocol_combo.setToolTip("A guided protocol: its phases run on their set durations")
-        self.auto_check = QCheckBox("A&uto phases")
-        self.auto_check.setChecked(True)
-        self.auto_check.setToolTip("Start each phase when the previous one's time is up")
-        self.next_button = QPushButton("&Next phase (N)")
-        self.compare_button = QPushButton("Compare p&hases")
-        self.presenter_button = QPushButton("Pr&esenter")
-        self.presenter_button.setToolTip(
-            "The guide alone in a second window, full screen on a second display"
-        )
-        self.practice_combo = QComboBox()
-        self.practice_combo.addItem("no guided practice", None)
         from resonant.model.practices import practices
 
-        for name, practice in practices().items():
-            self.practice_combo.addItem(practice.title, name)
-        self.eyes_closed_check = QCheckBox("Eyes c&losed")
-        self.eyes_closed_check.setToolTip(guidance()["eyes_closed"]["text"])
-        self.grounding_button = QPushButton(guidance()["grounding"]["label"] + " (G)")
-        self.safety_button = QPushButton(guidance()["safety"]["title"])
-        self.lsl_check = QCheckBox("&LSL")
-        self.lsl_check.setToolTip(
-            "Publish beats, metrics, guide phases and markers as Lab Streaming Layer streams "
-            "(for LabRecorder), from the next session"
+        practice_items = [(practice.title, name) for name, practice in practices().items()]
+        ui = WindowLayout(
+            self._pacer_now, self._on_turn, self.choice.describe(), protocol_items, practice_items
         )
-        self.assess_button = QPushButton("&Assess...")
-        self.assess_button.setToolTip("Find your resonance rate (about 10 or 15 minutes)")
-        self.guide_check = QCheckBox("&Guide")
-        self.guide_check.setChecked(True)
-        self.guide_check.setToolTip(
-            "The breathing guide, from the next session (off: free breathing)"
-        )
-        self.tone_check = QCheckBox("&Tone at each turn")
-        self.focus_button = QPushButton("&Focus (F)")
-        self.theme_button = QPushButton("&Dark")
-        self.record_check = QCheckBox("&Record")
-        self.record_check.setChecked(
-            self.record_dir is not None and self.settings.consent_recording is True
-        )
-        self.record_check.setEnabled(
-            self.record_dir is not None and self.settings.consent_recording is True
-        )
-        for label, w in (("Pace", self.pace_spin), ("In:out", self.ratio_combo),
-                         ("Hold in", self.hold_in_spin), ("Hold out", self.hold_out_spin),
-                         ("Length", self.length_spin),
-                         ("Coherence challenge", self.level_combo)):  # fmt: skip
-            lab = QLabel(label)
-            lab.setBuddy(w)
-            bar2.addWidget(lab)
-            bar2.addWidget(w)
-        bar2.addStretch(1)
-        for w in (self.guide_check, self.adaptive_check, self.tone_check, self.record_check,
-                  self.lsl_check, self.assess_button, self.presenter_button,
-                  self.focus_button, self.theme_button):  # fmt: skip
-            bar2.addWidget(w)
-        cl = QVBoxLayout(self.controls)
-        cl.setContentsMargins(0, 0, 0, 0)
-        bar3 = QHBoxLayout()
-        lab = QLabel("Protocol")
-        lab.setBuddy(self.protocol_combo)
-        plab = QLabel("Practice")
-        plab.setBuddy(self.practice_combo)
-        for w in (lab, self.protocol_combo, self.auto_check, self.next_button, self.compare_button,
-                  plab, self.practice_combo, self.eyes_closed_check, self.grounding_button,
-                  self.safety_button):  # fmt: skip
-            bar3.addWidget(w)
-        bar3.addStretch(1)
-        cl.addLayout(bar1)
-        cl.addLayout(bar2)
-        cl.addLayout(bar3)
-        outer.addWidget(self.controls)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.pacer_view = PacerView(self._pacer_now, self._on_turn)
-        self.right = QWidget()
-        rl = QVBoxLayout(self.right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        self.tiles = TilesPanel()
-        self.plots = PhysiologyPlots()
-        rl.addWidget(self.tiles)
-        from PyQt6.QtWidgets import QTableWidget
-
-        self.group = QTableWidget(0, 6)
-        self.group.setHorizontalHeaderLabels(
-            ["person", "state", "HR (bpm)", "RMSSD (ms)", "coherence", "breathing (/min)"]
-        )
-        self.group.setMaximumHeight(130)
-        self.group.hide()
-        rl.addWidget(self.group)
-        rl.addWidget(self.plots, 1)
-        self.left = QWidget()
-        ll = QVBoxLayout(self.left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(self.pacer_view, 1)
-        self.instruction = QLabel("")
-        self.instruction.setWordWrap(True)
-        self.instruction.setStyleSheet("font-size: 12pt; padding: 6px;")
-        ll.addWidget(self.instruction)
-        self.splitter.addWidget(self.left)
-        self.splitter.addWidget(self.right)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        # The guide is what a person follows: give it two fifths of the width from the start
-        # (the stretch factors alone leave it only what the wide control rows spare).
-        self.splitter.setSizes([2 * 1400 // 5, 3 * 1400 // 5])
-        outer.addWidget(self.splitter, 1)
-        self.footer = QLabel(guidance()["safety"]["footer"])
-        outer.addWidget(self.footer)
-        self.setCentralWidget(central)
+        self.ui = ui
+        # Every widget stays an attribute of the window (tests, the benchmark, app.py use them).
+        self.controls = ui.controls
+        self.source_button = ui.source_button
+        self.source_label_widget = ui.source_label_widget
+        self.start_button = ui.start_button
+        self.pause_button = ui.pause_button
+        self.stop_button = ui.stop_button
+        self.marker_label = ui.marker_label
+        self.marker_button = ui.marker_button
+        self.pace_spin = ui.pace_spin
+        self.ratio_combo = ui.ratio_combo
+        self.hold_in_spin = ui.hold_in_spin
+        self.hold_out_spin = ui.hold_out_spin
+        self.length_spin = ui.length_spin
+        self.level_combo = ui.level_combo
+        self.guide_check = ui.guide_check
+        self.adaptive_check = ui.adaptive_check
+        self.tone_check = ui.tone_check
+        self.record_check = ui.record_check
+        self.lsl_check = ui.lsl_check
+        self.assess_button = ui.assess_button
+        self.presenter_button = ui.presenter_button
+        self.focus_button = ui.focus_button
+        self.theme_button = ui.theme_button
+        self.protocol_combo = ui.protocol_combo
+        self.auto_check = ui.auto_check
+        self.next_button = ui.next_button
+        self.compare_button = ui.compare_button
+        self.practice_combo = ui.practice_combo
+        self.eyes_closed_check = ui.eyes_closed_check
+        self.grounding_button = ui.grounding_button
+        self.safety_button = ui.safety_button
+        self.splitter = ui.splitter
+        self.left = ui.left
+        self.pacer_view = ui.pacer_view
+        self.instruction = ui.instruction
+        self.right = ui.right
+        self.tiles = ui.tiles
+        self.group = ui.group
+        self.plots = ui.plots
+        self.footer = ui.footer
+        recording_allowed = self.record_dir is not None and self.settings.consent_recording is True
+        self.record_check.setChecked(recording_allowed)
+        self.record_check.setEnabled(recording_allowed)
+        self.setCentralWidget(ui.central)
         self._status("Choose a source and press Start when you are ready.")
+        self._wire()
 
+    def _wire(self) -> None:
+        """Connect the widgets' signals and the keyboard shortcuts to the window's slots."""
         self.start_button.clicked.connect(lambda: self.start())
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
@@ -324,22 +202,21 @@ class MainWindow(QMainWindow):
         self.length_spin.valueChanged.connect(self._length_changed)
         self.level_combo.currentIndexChanged.connect(self._level_changed)
         self.tone_check.toggled.connect(self._tone_changed)
-        for keys, slot in (
-            ("M", self.mark), ("F", self.toggle_focus), ("Escape", self.leave_focus),
-            ("Space", self.toggle_pause), ("Ctrl+O", self.choose_source),
-            ("Ctrl+Return", lambda: self.start()), ("Ctrl+.", self.stop),
-            ("Ctrl+=", lambda: self.scale_fonts(1.1)), ("Ctrl++", lambda: self.scale_fonts(1.1)),
-            ("Ctrl+-", lambda: self.scale_fonts(1 / 1.1)),
-            ("Ctrl+0", lambda: self.scale_fonts(None)),
-            ("Ctrl+Q", self.close), ("N", self.next_phase), ("S", self.stop),
-            ("G", self.grounding_pause),
-        ):  # fmt: skip
+        actions: dict[str, Callable[[], object]] = {
+            "mark": self.mark, "toggle_focus": self.toggle_focus,
+            "leave_focus": self.leave_focus, "toggle_pause": self.toggle_pause,
+            "choose_source": self.choose_source, "start": lambda: self.start(),
+            "stop": self.stop, "larger_text": lambda: self.scale_fonts(1.1),
+            "smaller_text": lambda: self.scale_fonts(1 / 1.1),
+            "normal_text": lambda: self.scale_fonts(None), "close": self.close,
+            "next_phase": self.next_phase, "grounding_pause": self.grounding_pause,
+        }  # fmt: skip
+        for keys, action in SHORTCUTS:
             sc = QShortcut(QKeySequence(keys), self)
-            sc.activated.connect(slot)
+            sc.activated.connect(actions[action])
         self.marker_label.returnPressed.connect(self.mark)
         # Single-key shortcuts (M, F, Space) reach the window while the pacer has the focus;
         # a text field keeps its letters, and Enter in the marker field puts the marker.
-        self.pacer_view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.pacer_view.setFocus()
         self._update_buttons()
 

@@ -24,7 +24,6 @@ import base64
 import html
 import math
 import os
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, UTC
@@ -47,7 +46,7 @@ from resonant.folder.read import (
     read_recording,
     read_session_json,
 )
-from resonant.errors import EXIT_OK, BadInputError
+from resonant.errors import BadInputError
 from resonant.model.atomic import os_error_reason, write_atomic
 from resonant.signal.coherence import (
     CHALLENGE_LEVELS,
@@ -74,7 +73,6 @@ __all__ = [
     "load_session",
     "report_html",
     "make_report",
-    "run_report",
     "render_chart",
     "png_data_uri",
     "ensure_qt_app",
@@ -1246,13 +1244,3 @@ def make_report(folder: str | Path, out: str | Path) -> Path:
         raise ReportError(f"{out} cannot be written ({os_error_reason(exc)})") from None
     return out
 
-
-def run_report(session: str, out: str) -> int:
-    """``resonant report SESSION --out FILE``: 0 when written, 2 with one sentence otherwise."""
-    try:
-        path = make_report(session, out)
-    except (ReportError, RecordingError) as err:
-        print(f"resonant: {err}", file=sys.stderr)
-        return err.exit_status
-    print(f"resonant: report saved in {path}")
-    return EXIT_OK

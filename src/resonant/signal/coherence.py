@@ -37,7 +37,7 @@ COHERENCE_NFFT = 1024
 PEAK_LO_HZ, PEAK_HI_HZ = 0.04, 0.26
 #: Half-width of the peak's integration window (McCraty et al. 2009: 0.030 Hz wide).
 PEAK_HALF_WIDTH_HZ = 0.015
-#: Search band for the breathing rate: 2.4-24 breaths/min (decision, see the README).
+#: Search band for the breathing rate: 2.4-24 breaths/min (decision, see docs/research-guide.md).
 BREATH_LO_HZ, BREATH_HI_HZ = 0.04, 0.40
 #: Upper end of the 0-16 coherence score scale (HeartMath glossary; vendor-described).
 SCORE_MAX = 16.0

@@ -1,0 +1,99 @@
+"""``resonant demo``: the trainer on the simulated strap, in the window or the terminal.
+
+Importing this module loads the standard library only; Qt and the session are imported
+when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from resonant.cli.options import add_source_arguments, session_spec
+from resonant.errors import EXIT_BAD_INPUT, ResonantError
+
+if TYPE_CHECKING:
+    from resonant.cli.options import Subparsers
+
+__all__ = ["add_parser", "run", "run_demo", "WINDOW_SPEED_MAX"]
+
+#: The fastest clock the window runs at (it draws every frame).
+WINDOW_SPEED_MAX = 1000.0
+
+
+def _say(text: str) -> None:
+    print(f"resonant: {text}", file=sys.stderr, flush=True)
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add ``resonant demo`` and its options to the sub-commands ``sub``."""
+    demo = sub.add_parser(
+        "demo",
+        help="the trainer on the simulated strap (the window, or this terminal without a display)",
+        description=(
+            "Run the trainer on the simulated strap: a simulated person breathing with the "
+            "pacer. The window opens where a display is available; otherwise (or with "
+            "--headless) the session is shown in this terminal. With --out it is recorded."
+        ),
+    )
+    demo.add_argument(
+        "--headless",
+        action="store_true",
+        help="use the terminal dashboard even where a display is available",
+    )
+    demo.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="save the window as PNG after --after seconds, then exit (works without a screen)",
+    )
+    demo.add_argument(
+        "--after",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds of wall time before the screenshot (default 10)",
+    )
+    add_source_arguments(demo, demo=True)
+    demo.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``resonant demo``: :func:`run_demo`."""
+    return run_demo(args)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``resonant demo``: the trainer on the simulated strap, in the window or the terminal.
+
+    The window opens where a display is available (or with ``--screenshot``, which also
+    works without one); ``--headless`` or no display runs the same session in the
+    terminal. Every option means the same in both: the same :class:`SessionSpec` runs.
+    """
+    from resonant.cli.record import run_in_terminal
+    from resonant.gui.app import display_available
+
+    try:
+        spec = session_spec(args, kind="sim", record=bool(args.out))
+    except ResonantError as exc:
+        _say(str(exc))
+        return exc.exit_status
+    if not args.headless and (args.screenshot or display_available()):
+        if args.after <= 0:
+            _say(f"--after {args.after:g} is not a positive number of seconds")
+            return EXIT_BAD_INPUT
+        try:
+            spec.check(WINDOW_SPEED_MAX)
+        except ResonantError as exc:
+            _say(f"{exc} for the window")
+            return exc.exit_status
+        from resonant.gui.app import run_window
+
+        return run_window(
+            spec=spec, demo=True, screenshot=Path(args.screenshot) if args.screenshot else None,
+            after_s=args.after, save_settings=False,
+        )  # fmt: skip
+    if not args.headless:
+        _say("no display here: running the trainer in this terminal.")
+    return run_in_terminal(spec, dashboard=True)

@@ -1,0 +1,50 @@
+"""``resonant report``: a one-page report of a session, HTML or PDF.
+
+The report itself is :mod:`resonant.reports.page`; this module is the command. Importing
+it loads the standard library only; the report (numpy, Qt for charts and PDF) is
+imported when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from resonant.errors import EXIT_OK
+
+if TYPE_CHECKING:
+    from resonant.cli.options import Subparsers
+
+__all__ = ["add_parser", "run", "run_report"]
+
+
+def add_parser(sub: Subparsers) -> None:
+    """Add ``resonant report`` and its options to the sub-commands ``sub``."""
+    report = sub.add_parser(
+        "report",
+        help="a one-page report of a session (HTML or PDF)",
+        description="Make a one-page session report from the session folder alone.",
+    )
+    report.add_argument("session", metavar="SESSION", help="a session folder")
+    report.add_argument("--out", required=True, metavar="FILE.html|FILE.pdf")
+    report.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``resonant report``: :func:`run_report` with the parsed options."""
+    return run_report(args.session, args.out)
+
+
+def run_report(session: str, out: str) -> int:
+    """``resonant report SESSION --out FILE``: 0 when written, 2 with one sentence otherwise."""
+    from resonant.folder.read import RecordingError
+    from resonant.reports.page import ReportError, make_report
+
+    try:
+        path = make_report(session, out)
+    except (ReportError, RecordingError) as err:
+        print(f"resonant: {err}", file=sys.stderr)
+        return err.exit_status
+    print(f"resonant: report saved in {path}")
+    return EXIT_OK
