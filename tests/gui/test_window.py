@@ -64,7 +64,7 @@ def test_tiles_and_plots_show_the_cores_values(qapp) -> None:
             "coh_note": window.tiles.coherence.note.text(),
             "breath": window.tiles.breathing.value.text(),
         }
-        window.tiles.show(snap, window.source_label)
+        window.tiles.fill(snap, window.source_label)
         shown_now = {
             "hr": window.tiles.hr.value.text(), "rmssd": window.tiles.rmssd.value.text(),
             "coh": window.tiles.coherence.value.text(),
@@ -262,7 +262,7 @@ def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> Non
             if snap.sources and snap.sources[0].beats > 100 and snap.sources[0].spectral:
                 break
         window.redraw()
-        window.tiles.show(window.session.snapshot(), window.source_label)
+        window.tiles.fill(window.session.snapshot(), window.source_label)
         snap = window.session.snapshot()
         window.stop()
         await asyncio.wait([window.task], timeout=5)

@@ -17,10 +17,7 @@ from resonant.errors import EXIT_BAD_INPUT, ResonantError
 if TYPE_CHECKING:
     from resonant.cli.options import Subparsers
 
-__all__ = ["add_parser", "run", "run_demo", "WINDOW_SPEED_MAX"]
-
-#: The fastest clock the window runs at (it draws every frame).
-WINDOW_SPEED_MAX = 1000.0
+__all__ = ["add_parser", "run", "run_demo"]
 
 
 def _say(text: str) -> None:
@@ -72,6 +69,7 @@ def run_demo(args: argparse.Namespace) -> int:
     terminal. Every option means the same in both: the same :class:`SessionSpec` runs.
     """
     from resonant.cli.record import run_in_terminal
+    from resonant.gui import WINDOW_SPEED_MAX
     from resonant.gui.app import display_available
 
     try:

@@ -91,7 +91,7 @@ class TilesPanel(QWidget):
         for t in (self.hr, self.rmssd, self.coherence, self.breathing, self.quality, self.timer):
             t.apply_theme(theme, scale)
 
-    def show(self, snap: SessionSnapshot, source: str | None) -> None:  # type: ignore[override]
+    def fill(self, snap: SessionSnapshot, source: str | None) -> None:
         """Fill the tiles from a session snapshot (the chosen source's values)."""
         src = next((s for s in snap.sources if s.label == source), None)
         if src is None and snap.sources:

@@ -15,17 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PyQt6.QtCore import QTimer
-from PyQt6.QtGui import QColor, QFont, QKeySequence, QPalette, QShortcut
+from PyQt6.QtGui import QCloseEvent, QColor, QFont, QKeySequence, QPalette, QShortcut
 from PyQt6.QtWidgets import QApplication, QMainWindow, QStatusBar
 
 from resonant.errors import ResonantError
+from resonant.gui import WINDOW_SPEED_MAX
 from resonant.model.clock import MonotonicClock, utc_now
 from resonant.gui.layout import SHORTCUTS, WindowLayout
 from resonant.gui.pacer_view import PacerView
 from resonant.config.palette import THEMES, Theme
 from resonant.model.practices import guidance
-from resonant.model.pacer import PacerError, PacerSchedule, PacerSettings, PacerState
+from resonant.model.pacer import PacerError, PacerSettings, PacerState
 from resonant.model.plans import accepted_rate
+from resonant.model.protocols import Phase
 from resonant.session.buffers import History
 from resonant.folder.write import Recorder
 from resonant.session.assemble import (
@@ -36,14 +38,11 @@ from resonant.session.assemble import (
     SourceSpec,
     assemble,
 )
-from resonant.session.core import Session, SessionSummary
+from resonant.session.core import Session, SessionSnapshot, SessionSummary
 from resonant.session.protocol_runner import ProtocolRunner
 from resonant.config.settings import Settings, save_settings
 
-__all__ = ["MainWindow", "WINDOW_SPEED_MAX"]
-
-#: The fastest session clock the window runs (it draws every frame).
-WINDOW_SPEED_MAX = 1000.0
+__all__ = ["MainWindow"]
 
 #: How often plots and tiles are redrawn from the session, ms (10 Hz).
 RENDER_MS = 100
@@ -94,7 +93,7 @@ class MainWindow(QMainWindow):
         self.first_run_dialog: object = None
         self.grounding = False
         self.compare_dialog: object = None
-        self.presenter: object = None
+        self.presenter: PacerView | None = None
         self.last_assessment: object = None
         self.results_dialog: object = None
         self._renders = 0
@@ -567,12 +566,10 @@ class MainWindow(QMainWindow):
             f"Your resonance rate {rounded:g}/min is saved; the guide uses it."
         )
 
-    def _on_phase(self, k: int, phase: object) -> None:
+    def _on_phase(self, k: int, phase: Phase) -> None:
         n = len(self.runner.protocol.phases) if self.runner is not None else 0
-        self.instruction.setText(
-            f"<b>Phase {k + 1} of {n}: {phase.name}</b><br>{phase.instruction}"  # type: ignore[attr-defined]
-        )
-        self._status(f"Phase {k + 1} of {n}: {phase.name}.")  # type: ignore[attr-defined]
+        self.instruction.setText(f"<b>Phase {k + 1} of {n}: {phase.name}</b><br>{phase.instruction}")
+        self._status(f"Phase {k + 1} of {n}: {phase.name}.")
 
     def first_run(self) -> None:
         """The welcome: what resonant is and is not, recording and consent, going gently."""
@@ -668,7 +665,7 @@ class MainWindow(QMainWindow):
     def toggle_presenter(self) -> None:
         """The guide alone in its own window, full screen on a second display if there is one."""
         if self.presenter is not None:
-            self.presenter.close()  # type: ignore[attr-defined]
+            self.presenter.close()
             self.presenter = None
             return
         from PyQt6.QtGui import QGuiApplication
@@ -745,7 +742,7 @@ class MainWindow(QMainWindow):
             self.source_label = snap.sources[0].label
         self._renders += 1
         if self._renders % TILE_EVERY == 0 or not s.sources:
-            self.tiles.show(snap, self.source_label)
+            self.tiles.fill(snap, self.source_label)
         psd = s.spectrum(self.source_label) if self.source_label else None
         self.plots.refresh(self.history, self.source_label, snap.time_s, s.pacer, psd)
         self._show_group(snap)
@@ -762,7 +759,7 @@ class MainWindow(QMainWindow):
             if prompt and self.instruction.text() != prompt:
                 self.instruction.setText(prompt)
         if self.presenter is not None:
-            self.presenter.message = self.pacer_view.message  # type: ignore[attr-defined]
+            self.presenter.message = self.pacer_view.message
         if snap.sources:
             state = snap.sources[0].state
             if state in ("reconnecting", "lost"):
@@ -772,9 +769,9 @@ class MainWindow(QMainWindow):
                                              guidance()["cues"]["lost"]):  # fmt: skip
                 self.pacer_view.message = ""
 
-    def _show_group(self, snap: object) -> None:
+    def _show_group(self, snap: SessionSnapshot) -> None:
         """Every person's values, when several straps are in the session."""
-        sources = snap.sources  # type: ignore[attr-defined]
+        sources = snap.sources
         if len(sources) < 2:
             self.group.hide()
             return
@@ -798,10 +795,10 @@ class MainWindow(QMainWindow):
                 elif item.text() != text:
                     item.setText(text)
 
-    def closeEvent(self, event: object) -> None:  # noqa: N802 (Qt naming)
+    def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802 (Qt naming)
         """Stop a running session before closing."""
         self.stop()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)
 
     def with_choice(self, choice: SourceSpec) -> MainWindow:
         """Use ``choice`` for the next session."""
