@@ -147,3 +147,16 @@ def test_a_phase_ended_early_in_the_window_reads_the_same_everywhere(
         assert other == views[0]
     notes = [e.label for e in read_events(folder) if e.kind == "note"]
     assert any("ended early" in n for n in notes)
+
+
+@pytest.mark.parametrize("bad", [["--protocol", "resonance-assessment"], ["--protocol", "nope"]])
+def test_a_bad_option_is_refused_the_same_way_by_both_faces(
+    bad: list[str], tmp_path: Path, qapp, capsys: pytest.CaptureFixture[str]  # noqa: ANN001
+) -> None:
+    shot = tmp_path / "x.png"
+    assert main(["demo", "--headless", *bad]) == 2
+    terminal = capsys.readouterr().err
+    assert main(["demo", *bad, "--screenshot", str(shot), "--after", "1"]) == 2
+    window = capsys.readouterr().err
+    assert terminal.strip().splitlines()[-1] == window.strip().splitlines()[-1]
+    assert not shot.exists()

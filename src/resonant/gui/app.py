@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from resonant.errors import EXIT_FAILED, EXIT_OK
+
 if TYPE_CHECKING:
     from resonant.session.assemble import SessionSpec
 
@@ -126,7 +128,7 @@ def run_window(
         window.record_check.setChecked(spec.record)
     window.resize(1400, 860)
     window.show()
-    status = {"code": 0}
+    status = {"code": EXIT_OK}
 
     async def main() -> None:
         done = asyncio.Event()
@@ -135,6 +137,11 @@ def run_window(
             window.first_run()
         if spec is not None:
             window.start(spec)
+            if window.start_error is not None:  # the command line's options: its sentence, exit 2
+                print(f"resonant: {window.start_error}", file=sys.stderr)
+                status["code"] = window.start_error.exit_status
+                window.close()
+                return
         if screenshot:
 
             def shoot() -> None:
@@ -143,7 +150,7 @@ def run_window(
                 window.redraw()
                 if not window.grab().save(str(path)):
                     print(f"resonant: could not write the screenshot {path}", file=sys.stderr)
-                    status["code"] = 1
+                    status["code"] = EXIT_FAILED
                 else:
                     print(f"resonant: screenshot saved in {path}")
                 window.close()

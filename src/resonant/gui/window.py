@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.choice = SourceSpec()
         self.assembly: Assembly | None = None
         self.last_outcome: Outcome | None = None
+        self.start_error: ResonantError | None = None  # why the last Start did not start
         self.session: Session | None = None
         self.history = History()
         self.recorder: Recorder | None = None
@@ -473,8 +474,10 @@ class MainWindow(QMainWindow):
                 on_phase=self._on_phase, max_speed=WINDOW_SPEED_MAX,
             )  # fmt: skip
         except ResonantError as exc:  # a bad recording, option or folder: say it, start nothing
+            self.start_error = exc
             self._status(f"Cannot start: {exc}")
             return
+        self.start_error = None
         self.assembly = assembly
         self.session = assembly.session
         self.clock = assembly.clock

@@ -22,7 +22,7 @@ from typing import Any
 from resonant.analysis.assessment import analyze_folder
 from resonant.config.paths import sessions_dir
 from resonant.config.settings import user_protocols_dir
-from resonant.errors import BadInputError, ResonantError
+from resonant.errors import EXIT_FAILED, EXIT_OK, BadInputError, ResonantError
 from resonant.folder.write import Recorder
 from resonant.model.clock import SPEED_MAX, Clock, MonotonicClock, utc_now
 from resonant.model.pacer import PacerError, PacerSchedule, PacerSettings
@@ -292,11 +292,11 @@ class Assembly:
             self.lsl.close()
         rec = self.recorder
         problems = list(summary.problems)
-        status = 1 if problems else 0
+        status = EXIT_FAILED if problems else EXIT_OK
         if rec is not None and not summary.beats and summary.reason == "source failed":
             rec.close()
             _remove_empty(rec.folder)
-            return Outcome(summary, None, 1, problems, removed_empty=True)
+            return Outcome(summary, None, EXIT_FAILED, problems, removed_empty=True)
         if rec is None:
             return Outcome(summary, None, status, problems)
         rec.close(
@@ -315,7 +315,7 @@ class Assembly:
             else:
                 rec.update_metadata(assessment=result.to_json())
         if rec.problem:
-            status = 1
+            status = EXIT_FAILED
             if rec.problem not in problems:
                 problems.append(rec.problem)
         return Outcome(summary, rec.folder, status, problems, result, why)
