@@ -161,8 +161,8 @@ def test_adaptive_guide_moves_toward_the_resonance_without_jumping(
     assert all(abs(x["new_rate_bpm"] - x["rate_bpm"]) <= 0.1 + 1e-9 for x in adaptive.log)
     rows = read_pacer(folder)
     np.testing.assert_allclose(rows.start_s[1:], (rows.start_s + rows.duration_s)[:-1], atol=1e-3)
-    onsets = {round(t, 3) for t in rows.start_s}
-    assert all(round(e.onset_s, 3) in onsets for e in changes)
+    # (compared within 1 ms: numpy's and Python's round() differ on ties such as 730.4365)
+    assert all(np.min(np.abs(rows.start_s - e.onset_s)) < 1e-3 for e in changes)
     t = np.arange(0.0, rows.start_s[-1], 0.05)
     assert np.max(np.abs(np.diff(rows.volume(t)))) < 0.05
 

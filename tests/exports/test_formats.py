@@ -7,10 +7,7 @@ module, and compared with the tables of the session folder.
 from __future__ import annotations
 
 import csv
-import json
-import math
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +21,11 @@ from resonant.model.pacer import PacerSchedule
 from resonant.exports.formats import (
     CSV_COLUMNS,
     ECG_RATE_HZ,
-    EDF_GRID_HZ,
     export_csv,
     export_edf,
     export_kubios,
 )
-from resonant.folder.write import Recorder, fmt_number
+from resonant.folder.write import Recorder
 from resonant.folder.read import read_events, read_recording
 
 START_UTC = "2026-11-22T10:00:00.654321Z"
@@ -137,137 +133,7 @@ def test_kubios_writes_one_file_per_source(two_straps: Path, tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x_client.txt", "x_therapist.txt"]
 
 
-# -- EDF+ --------------------------------------------------------------------------------------
-
-
-def _expected_rr(time_s: np.ndarray, rr_ms: np.ndarray, starts: list[int], at_s: float) -> float:
-    """The RR interval in progress at a time (the first beat at or after it), NaN in a gap."""
-    bounds = [*starts, len(time_s)]
-    for i0, i1 in zip(bounds[:-1], bounds[1:], strict=True):
-        if time_s[i0] - rr_ms[i0] / 1000.0 < at_s <= time_s[i1 - 1]:
-            return float(next(rr_ms[i] for i in range(i0, i1) if time_s[i] >= at_s))
-    return math.nan
-
-
-def _check_signal(reader: pyedflib.EdfReader, ch: int, expected: np.ndarray) -> None:
-    """Equal within the EDF quantisation; gaps exactly at the digital minimum."""
-    pmin, pmax = reader.getPhysicalMinimum(ch), reader.getPhysicalMaximum(ch)
-    dmin, dmax = reader.getDigitalMinimum(ch), reader.getDigitalMaximum(ch)
-    step = (pmax - pmin) / (dmax - dmin)
-    got = reader.readSignal(ch)[: expected.size]
-    digital = reader.readSignal(ch, digital=True)[: expected.size]
-    gap = np.isnan(expected)
-    assert (digital[gap] == dmin).all()
-    assert (digital[~gap] > dmin).all()
-    assert np.nanmax(expected) <= pmax and np.nanmin(expected) > pmin  # nothing clipped
-    err = np.abs(got[~gap] - expected[~gap])
-    assert err.max() <= step / 2 + 1e-9 * pmax
-
-
-def _check_edf(folder: Path, path: Path) -> None:
-    recs = read_recording(folder)
-    start = datetime.fromisoformat(_json(folder)["start_utc"])
-    shift = start.microsecond / 1e6
-    with pyedflib.EdfReader(str(path)) as r:
-        assert r.filetype == pyedflib.FILETYPE_EDFPLUS  # EDF+C
-        assert r.getStartdatetime() == start.replace(microsecond=0, tzinfo=None)
-        labels = r.getSignalLabels()
-        n_records = int(r.datarecords_in_file)
-        assert r.datarecord_duration == 1.0
-        for rec in recs:
-            suffix = f" {rec.source}" if rec.source else ""
-            rr_ch, hr_ch = labels.index(f"RR{suffix}"), labels.index(f"HR{suffix}")
-            assert r.getPhysicalDimension(rr_ch) == "ms" and r.getPhysicalDimension(hr_ch) == "bpm"
-            assert r.getSampleFrequency(rr_ch) == EDF_GRID_HZ == r.getSampleFrequency(hr_ch)
-            grid = np.arange(n_records * EDF_GRID_HZ) / EDF_GRID_HZ - shift
-            starts = rec.segment_starts.tolist()
-            rr = np.array([_expected_rr(rec.time_s, rec.rr_ms, starts, s) for s in grid])
-            assert np.isfinite(rr).sum() > 0.5 * rr.size
-            _check_signal(r, rr_ch, rr)
-            _check_signal(r, hr_ch, 60000.0 / rr)
-        onsets, durations, texts = r.readAnnotations()
-    several = len(recs) > 1
-    for ev in read_events(folder):
-        text = f"{ev.kind}: {ev.label}" if ev.label else ev.kind
-        if several and ev.source:
-            text += f" ({ev.source})"
-        text = text.encode()[:40].decode("utf-8", "ignore")  # the writer's limit
-        i = [k for k, tx in enumerate(texts)
-             if tx == text and abs(onsets[k] - shift - ev.onset_s) <= 1e-4]  # fmt: skip
-        assert len(i) == 1, text
-        assert durations[i[0]] == (ev.duration_s if ev.duration_s > 0 else -1)
-    pacer = _tsv(folder / "pacer.tsv")
-    assert pacer
-    for row in pacer:
-        text = f"{row['phase']} {fmt_number(float(row['rate_bpm']), 2)}/min"
-        i = [k for k, tx in enumerate(texts)
-             if tx == text and abs(onsets[k] - shift - float(row["time_s"])) <= 1e-4]  # fmt: skip
-        assert len(i) == 1
-        assert durations[i[0]] == pytest.approx(float(row["duration_s"]), abs=1e-4)
-    assert len(texts) == len(pacer) + len(read_events(folder))
-
-
-def _json(folder: Path) -> dict:
-    return json.loads((folder / "session.json").read_text())
-
-
-def test_edf_of_a_simulated_session(
-    sim_session: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "s.edf"
-    assert run_export(str(sim_session), "edf", str(out)) == 0
-    assert str(out) in capsys.readouterr().out
-    _check_edf(sim_session, out)
-    with pyedflib.EdfReader(str(out)) as r:
-        assert r.getSignalLabels() == ["RR sim", "HR sim"]
-        assert r.getPatientCode() == ""  # no participant
-        assert r.getTransducer(0) == "Simulated strap"
-
-
-def test_edf_of_two_straps_with_ecg(two_straps: Path, tmp_path: Path) -> None:
-    out = tmp_path / "s.edf"
-    result = export_edf(two_straps, out)
-    assert any("cut to 40 bytes" in n for n in result.notes)
-    _check_edf(two_straps, out)
-    ecg = _tsv(two_straps / "ecg.tsv")
-    with pyedflib.EdfReader(str(out)) as r:
-        labels = r.getSignalLabels()
-        assert labels == ["RR client", "HR client", "RR therapist", "HR therapist", "ECG client"]
-        assert r.getPatientCode() == "P 07"  # written P_07: EDF+ spells spaces "_"
-        assert r.getTransducer(4) == "Polar H10 A1B2C3D4"
-        assert r.getPhysicalDimension(4) == "uV" and r.getSampleFrequency(4) == ECG_RATE_HZ
-        # ECG: every sample, in order, exactly (digital = uV), the marker in the gap.
-        step = (r.getPhysicalMaximum(4) - r.getPhysicalMinimum(4)) / 65535
-        assert step == 1.0
-        digital = r.readSignal(4, digital=True)
-        got = r.readSignal(4)
-    samples = np.array([float(row["ecg_uv"]) for row in ecg])
-    data = digital > -32768
-    assert data.sum() == samples.size
-    assert np.abs(got[data] - samples).max() <= step / 2
-    shift = 0.654321
-    grid = np.arange(digital.size) / ECG_RATE_HZ - shift
-    assert not data[(grid > 30.01) & (grid < 44.99)].any()  # disconnected: no ECG
-    times = np.array([float(row["time_s"]) for row in ecg])
-    assert np.abs(grid[data] - times).max() <= 0.5 / ECG_RATE_HZ
-
-
-def test_edf_scales_ecg_beyond_16_bits_without_clipping(two_straps: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "s"
-    shutil.copytree(two_straps, folder)
-    lines = (folder / "ecg.tsv").read_text().splitlines(keepends=True)
-    t, _, src = lines[5].rstrip("\n").split("\t")
-    lines[5] = f"{t}\t-70000\t{src}\n"
-    lines[6] = lines[6].split("\t")[0] + f"\t90000\t{src}\n"
-    (folder / "ecg.tsv").write_text("".join(lines))
-    export_edf(folder, tmp_path / "s.edf")
-    samples = np.array([float(row["ecg_uv"]) for row in _tsv(folder / "ecg.tsv")])
-    with pyedflib.EdfReader(str(tmp_path / "s.edf")) as r:
-        step = (r.getPhysicalMaximum(4) - r.getPhysicalMinimum(4)) / 65535
-        digital = r.readSignal(4, digital=True)
-        got = r.readSignal(4)[digital > -32768]
-    assert got.size == samples.size
-    assert np.abs(got - samples).max() <= step / 2 + 1e-6
+# -- EDF+: tests/exports/test_edf.py ---------------------------------------------------------
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -306,6 +172,8 @@ def test_csv_holds_every_beat_event_and_phase(
             assert float(a["time_s"]) == float(b["time_s"])
             assert float(a["rr_ms"]) == float(b["rr_ms"])
             assert a["hr_bpm"] == b["hr_bpm"] or float(a["hr_bpm"]) == float(b["hr_bpm"])
+            # The strap's value and the beat-derived rate are two columns, never mixed.
+            assert float(a["rr_hr_bpm"]) == 60000.0 / float(b["rr_ms"])
             assert a["contact"] == ("" if b["contact"] == "n/a" else b["contact"])
             assert a["artifact"] == b["artifact"]
     if which == "sim_session":
@@ -373,9 +241,9 @@ def test_a_cut_off_last_line_is_skipped_as_the_readers_do(
     export_csv(folder, tmp_path / "s.csv")
     rows = _csv_rows(tmp_path / "s.csv")
     assert [r["kind"] for r in rows] == ["beat"] * rec.rr_ms.size
-    export_edf(folder, tmp_path / "s.edf")
-    with pyedflib.EdfReader(str(tmp_path / "s.edf")) as r:
-        assert r.readAnnotations()[2].size == 0
+    for path in export_edf(folder, tmp_path / "s.edf").files:
+        with pyedflib.EdfReader(str(path)) as r:
+            assert r.readAnnotations()[2].size == 0
 
 
 # -- run_export's refusals -----------------------------------------------------------------
@@ -405,9 +273,11 @@ def test_an_existing_out_is_never_overwritten(
 ) -> None:
     for fmt in ("kubios", "edf", "csv"):
         out = tmp_path / f"out.{fmt}"
-        out.write_text("precious")
+        # The session has disconnects: its EDF is one file per part, the first refused.
+        taken = tmp_path / "out_part1.edf" if fmt == "edf" else out
+        taken.write_text("precious")
         _refused(capsys, run_export(str(sim_session), fmt, str(out)), "already exists")
-        assert out.read_text() == "precious"
+        assert taken.read_text() == "precious"
     assert len(list(tmp_path.iterdir())) == 3  # no temporary file left
 
 

@@ -121,3 +121,24 @@ def test_os_error_reason_in_plain_words(code: int, words: str) -> None:
 
 def test_os_error_reason_without_an_errno() -> None:
     assert os_error_reason(OSError("the image could not be saved")) == "the image could not be saved"
+
+
+def test_files_are_private_whoever_made_them(tmp_path: Path) -> None:
+    """Owner-only by default, also when a library's writer recreates the file world-readable."""
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "a.json", "{}")
+
+        def loose(tmp: Path) -> None:
+            tmp.unlink()
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o666)
+            os.close(fd)
+
+        write_atomic(tmp_path / "b.edf", loose, exclusive=True)
+        write_atomic(tmp_path / "c.txt", "shared", mode=0o644)
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == {"a.json": 0o600, "b.edf": 0o600, "c.txt": 0o644}

@@ -116,3 +116,68 @@ def test_ecg_table_is_made_with_its_first_samples(tmp_path: Path) -> None:
     assert lines == ["time_s\tecg_uv\tsource", "1\t-12\th10", "1.00769\t1034\th10"]
     assert rec.rows["ecg.tsv"] == 2
     rec.close()
+
+
+# -- private by default ----------------------------------------------------------------------
+
+
+def _modes(root: Path) -> dict[str, int]:
+    """Permission bits of ``root`` and everything under it."""
+    import stat
+
+    return {
+        str(p): stat.S_IMODE(p.stat().st_mode)
+        for p in [root, *root.rglob("*")]
+    }
+
+
+def test_everything_resonant_writes_is_private(
+    tmp_path: Path, capsys: "pytest.CaptureFixture[str]"
+) -> None:
+    """A recorded session, its exports, a report, the settings and their backup: owner only."""
+    import os
+
+    from resonant.cli import main
+    from resonant.config.settings import Settings, save_settings
+
+    old = os.umask(0o022)  # the usual umask; a stricter one only removes more bits
+    try:
+        data = tmp_path / "data"
+        session = data / "s"
+        assert main(["record", "--simulate", "--duration", "20", "--speed", "1000",
+                     "--sim-disconnects", "8", "--out", str(session)]) == 0  # fmt: skip
+        exports = tmp_path / "exports"
+        exports.mkdir(mode=0o700)
+        for fmt, name in (("csv", "s.csv"), ("kubios", "s.txt"), ("edf", "s.edf")):
+            assert main(["export", str(session), "--format", fmt,
+                         "--out", str(exports / name)]) == 0  # fmt: skip
+        assert main(["report", str(session), "--out", str(exports / "r.html")]) == 0
+        config = tmp_path / "config" / "resonant" / "settings.toml"
+        save_settings(Settings(), config)
+        with open(config, "a", encoding="utf-8") as f:
+            f.write("a_key_from_a_newer_version = 1\n")
+        save_settings(Settings(), config)  # keeps what it would lose in a backup
+        capsys.readouterr()
+    finally:
+        os.umask(old)
+    files = {**_modes(data), **_modes(exports), **_modes(config.parent)}
+    assert any(p.endswith("beats.tsv") for p in files)
+    assert any(p.endswith(".edf") for p in files) and any(p.endswith(".bak") for p in files)
+    assert any(p.endswith("r.html") for p in files)
+    for path, mode in files.items():
+        is_dir = Path(path).is_dir()
+        assert mode == (0o700 if is_dir else 0o600), f"{path}: {oct(mode)}"
+
+
+def test_a_stricter_umask_is_kept(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o077 | 0o200)  # not even writable by the owner
+    try:
+        rec = Recorder(tmp_path / "s", {"start_utc": "2026-01-01T00:00:00Z"})
+        rec.close()
+    finally:
+        os.umask(old)
+    for p in (tmp_path / "s").iterdir():
+        assert stat.S_IMODE(p.stat().st_mode) == 0o400

@@ -66,6 +66,23 @@ def phase_rows(page: str) -> list[list[str]]:
     return [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)] for r in rows]
 
 
+def phase_table(page: str) -> list[dict[str, str]]:
+    """The phase rows keyed by their column headers (``<br>`` read as a space)."""
+    table = page.split("<p class=\"h2\">Phases</p>", 1)[-1].split("<p class=\"h2\">The session</p>")[-1]
+    head = re.search(r"<tr>(<th.*?)</tr>", table, flags=re.S)
+    assert head is not None
+    names = [html.unescape(re.sub(r"<br>", " ", h)) for h in re.findall(r"<th[^>]*>(.*?)</th>", head[1])]
+    return [dict(zip(names, row, strict=True)) for row in phase_rows(page)]
+
+
+VALUES = ("mean HR (bpm)", "RMSSD (ms)", "coherence (mean ratio)", "LF/HF (ratio)",
+          "breathing (breaths/min)")
+
+
+def values(row: dict[str, str]) -> list[str]:
+    return [row[k] for k in VALUES]
+
+
 def shown(x: float | None, digits: int) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
 
@@ -94,11 +111,13 @@ def test_html_has_each_phase_computed_from_its_own_beats(
     rows = phase_rows(page)
     expected = expected_rows(folders["phased"])
     assert len(rows) == len(PHASES) == len(expected)
-    for row, (label, values), (onset, dur, _) in zip(rows, expected, PHASES, strict=True):
+    for row, named, (label, expected_values), (onset, dur, _) in zip(
+        rows, phase_table(page), expected, PHASES, strict=True
+    ):
         assert row[1] == label  # escaped in the file, the same text once read
         assert row[2] == f"{int(onset) // 60}:{int(onset) % 60:02d}"
         assert row[3] == f"{int(dur) // 60}:{int(dur) % 60:02d}"
-        assert row[4:] == values
+        assert values(named) == expected_values
     assert "&lt;in&gt;" in page and "<in>" not in page
     # The whole-session figures equal analyze_rr's on every beat.
     [rec] = read_recording(folders["phased"])
@@ -119,18 +138,18 @@ def test_html_is_one_self_contained_page(folders: dict[str, Path], tmp_path: Pat
     assert DISCLAIMER in text
     for unit in ("bpm", "ms", "breaths/min", "ratio", "min:s", "Hz"):
         assert unit in text
-    assert "Simulated strap" in text and "6 breaths/min at the start" in text
+    assert "Simulated strap" in text and "6 breaths/min throughout; in:out 4:6" in text
 
 
 def test_assessment_report_shows_steps_and_the_answer(
     folders: dict[str, Path], tmp_path: Path
 ) -> None:
     page = make_report(folders["assess"], tmp_path / "a.html").read_text(encoding="utf-8")
-    rows = phase_rows(page)
+    rows = phase_table(page)
     expected = expected_rows(folders["assess"])
     assert len(rows) == 5
-    for row, (label, values) in zip(rows, expected, strict=True):
-        assert row[1] == label and row[4:] == values
+    for row, (label, expected_values) in zip(rows, expected, strict=True):
+        assert row["phase"] == label and values(row) == expected_values
     meta = json.loads((folders["assess"] / "session.json").read_text())
     text = visible_text(page)
     assert f"about {meta['assessment']['resonance_bpm']:.1f} breaths/min" in text
@@ -166,14 +185,15 @@ def test_a_folder_with_only_session_json_and_beats(
     folders: dict[str, Path], tmp_path: Path
 ) -> None:
     page = make_report(folders["minimal"], tmp_path / "m.html").read_text(encoding="utf-8")
-    [row] = phase_rows(page)
+    [row] = phase_table(page)
     [rec] = read_recording(folders["minimal"])
     res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
-    assert row[1] == "whole session"
-    assert row[4:] == [shown(res.time.hr_mean_bpm, 1), shown(res.time.rmssd_ms, 1),
+    assert row["phase"] == "whole session"
+    assert values(row) == [shown(res.time.hr_mean_bpm, 1), shown(res.time.rmssd_ms, 1),
                        shown(res.coherence_mean, 2), shown(res.lf_hf, 2),
                        shown(res.breathing_rate_bpm, 1)]  # fmt: skip
     assert "no readable pacer.tsv" in visible_text(page)
+    assert "6 breaths/min as set at the start (pacer.tsv" in visible_text(page)
     assert make_report(folders["minimal"], tmp_path / "m.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -181,10 +201,11 @@ def test_a_cut_off_session(folders: dict[str, Path], tmp_path: Path) -> None:
     page = make_report(folders["cut"], tmp_path / "c.html").read_text(encoding="utf-8")
     text = visible_text(page)
     assert "perhaps interrupted" in text and "is cut off" in text
-    rows = phase_rows(page)
+    rows = phase_table(page)
     assert len(rows) == 5
-    assert "recorded" in rows[2][3]  # the step the recording stopped in
-    assert rows[4][3].endswith("(after the recording ended)") and rows[4][4:] == ["–"] * 5
+    assert "recorded" in rows[2]["duration (min:s)"]  # the step the recording stopped in
+    assert rows[4]["duration (min:s)"].endswith("(after the recording ended)")
+    assert values(rows[4]) == ["–"] * 5
     assert make_report(folders["cut"], tmp_path / "c.pdf").read_bytes().startswith(b"%PDF")
 
 
@@ -228,3 +249,103 @@ def test_unreadable_session_json(folders: dict[str, Path], tmp_path: Path,
     (broken / "session.json").write_text('{"start_utc": ')
     assert run_report(str(broken), str(tmp_path / "b.html")) == 2
     assert "session.json: is not valid JSON" in capsys.readouterr().err
+
+
+# -- facts as they were: a threat-soothing run, for a clinician and for a client -----------------
+
+
+@pytest.fixture(scope="module")
+def threat_soothing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("ts") / "ts"
+    assert main(["demo", "--headless", "--protocol", "threat-soothing", "--speed", FAST,
+                 "--sim-seed", "4", "--out", str(folder)]) == 0  # fmt: skip
+    return folder
+
+
+def minute_caption(page: str) -> tuple[float, float]:
+    m = re.search(r"A typical minute, close up</p><p class='cap'>(\d+):(\d\d)–(\d+):(\d\d)", page)
+    assert m is not None
+    a, b, c, d = map(int, m.groups())
+    return 60.0 * a + b, 60.0 * c + d
+
+
+def test_clinician_report_states_the_guide_protocol_and_person(
+    threat_soothing: Path, tmp_path: Path
+) -> None:
+    page = make_report(threat_soothing, tmp_path / "c.html").read_text(encoding="utf-8")
+    text = visible_text(page)
+    meta = json.loads((threat_soothing / "session.json").read_text())
+    # The guide as it ran (pacer.tsv): off, 5.5/min in the soothing phase, off again.
+    assert "off 0:00–4:30, then 5.5 breaths/min 4:30–9:30, then off 9:30–11:31" in text
+    assert "none" not in text.split("breathing guide", 1)[1][:20]
+    rows = phase_table(page)
+    assert [r["guide (/min)"] for r in rows] == ["off", "off", "5.5", "off"]
+    # The simulated person from session.json's simulation object and the protocol's states.
+    states = [p["state"] for p in meta["protocol"]["phases"]]
+    assert [r["simulated state"] for r in rows] == states == ["rest", "threat", "soothing", "rest"]
+    assert "state by phase rest → threat → soothing → rest" in text
+    assert f"resonance {meta['simulation']['resonance_bpm']:g} breaths/min" in text
+    assert f"seed {meta['simulation']['seed']}" in text
+    # The protocol by its title and phases, never a raw Python list.
+    assert meta["protocol"]["title"] in text
+    assert "soothing rhythm breathing (5:00, guide at the resonance rate)" in text
+    assert "[{" not in text and "{'" not in text
+    # The full table, with the whole session and the corrected share.
+    assert "LF/HF (ratio)" in rows[0] and "SDNN (ms)" in rows[0] and "corrected (% NN)" in rows[0]
+    assert "whole session" in text
+
+
+def test_typical_minute_lies_inside_one_phase(threat_soothing: Path, tmp_path: Path) -> None:
+    page = make_report(threat_soothing, tmp_path / "c.html").read_text(encoding="utf-8")
+    a, b = minute_caption(page)
+    spans = [(0, 120), (120, 270), (270, 570), (570, 691)]
+    assert any(lo - 1 <= a and b <= hi + 1 for lo, hi in spans), (a, b)
+    assert "in phase" in visible_text(page)
+
+
+def test_client_report_is_plain_and_gentle(threat_soothing: Path, tmp_path: Path) -> None:
+    from resonant.model.practices import judging_words_in
+
+    out = tmp_path / "client.html"
+    assert main(["report", str(threat_soothing), "--out", str(out), "--audience", "client"]) == 0
+    page = out.read_text(encoding="utf-8")
+    text = visible_text(page)
+    for jargon in ("LF/HF", "LF", "HF", "RMSSD", "SDNN", "NN", "Hz", "spectrum", "ms²"):
+        assert not re.search(rf"(?<![\w-]){re.escape(jargon)}(?![\w-])", text), jargon
+    assert judging_words_in(text) == []
+    assert text.startswith("Your session on") and DISCLAIMER in text
+    assert "off 0:00–4:30, then 5.5 breaths/min 4:30–9:30" in text
+    assert "demonstration" in text and "simulated person" in text
+    assert len(re.findall(r'<img src="data:image/png', page)) == 3  # no spectrum
+    rows = phase_table(page)
+    assert [r["breathing guide (/min)"] for r in rows] == ["off", "off", "5.5", "off"]
+    assert all(r["coherence"] in ("settling", "building", "smooth and steady", "–") for r in rows)
+
+
+def test_unknown_audience_is_one_sentence(threat_soothing: Path, tmp_path: Path) -> None:
+    from resonant.reports.page import ReportError
+
+    with pytest.raises(ReportError, match="for a client or a clinician"):
+        make_report(threat_soothing, tmp_path / "x.html", audience="public")
+    assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize("audience", ["clinician", "client"])
+def test_heavily_corrected_session_carries_the_note(
+    tmp_path: Path, audience: str
+) -> None:
+    from resonant.model.practices import judging_words_in
+
+    folder = tmp_path / "noisy"
+    assert main(["record", "--simulate", "--out", str(folder), "--duration", "300",
+                 "--speed", FAST, "--sim-seed", "2", "--sim-artifacts", "0.12"]) == 0  # fmt: skip
+    [rec] = read_recording(folder)
+    res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
+    assert res.corrected_pct > 5.0
+    text = visible_text(make_report(folder, tmp_path / "n.html", audience).read_text("utf-8"))
+    if audience == "clinician":
+        assert "rest on heavily corrected data" in text
+        assert f"{res.time.rmssd_ms:.1f}* ms" in text  # the number is shown, marked
+    else:
+        assert "lean heavily on corrections" in text and "rough picture" in text
+        assert judging_words_in(text) == []

@@ -1,4 +1,5 @@
-"""LSL outlets, on loopback only: every beat, metric, pacer onset and event arrives.
+"""LSL outlets, on loopback only: every beat, metric, pacer onset and event arrives,
+time-stamped at its own session time mapped onto LSL's clock, with XDF-style metadata.
 
 LSL discovery leaves the machine by default (multicast to the site, broadcast), and
 tests must never send traffic beyond loopback. So pylsl is never imported by the pytest
@@ -11,6 +12,14 @@ loopback interface up, so nothing could leave even if the configuration were ign
 In the child a short accelerated simulated session with two straps runs with an
 :class:`~resonant.session.lsl.LslOutlet` and a collecting sink, while one inlet per
 stream (resolved by name, opened before the session starts) receives every sample.
+
+Time stamps are checked against the items' session times (a beat's ``time_s``, a
+metrics update's ``time_s``, a phase's ``start_s``, an event's ``onset_s``) mapped with
+a reading of both clocks taken by the child itself when the session clock starts (the
+session clock and ``pylsl.local_clock`` run on the same monotonic clock), plus the
+inlet's ``time_correction()`` (zero on one machine, but what a recorder adds): each
+within 1 ms. The metadata is checked in the stream's XML as an inlet receives it,
+parsed here with the standard library rather than through pylsl.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -89,24 +99,51 @@ def _child(tmp_path: Path, prefix: list[str]) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _channels(xml: str) -> list[tuple[str, str, str]]:
+    """(label, unit, type) of each ``desc/channels/channel`` of a stream's XML."""
+    desc = ElementTree.fromstring(xml).find("desc")
+    assert desc is not None
+    return [
+        (c.findtext("label", ""), c.findtext("unit", ""), c.findtext("type", ""))
+        for c in desc.findall("channels/channel")
+    ]
+
+
+def _check_stamps(r: dict[str, Any], name: str, times: list[float]) -> None:
+    """Each time stamp is its item's session time on LSL's clock, within 1 ms."""
+    got = r["received"][name]
+    stamps, correction = got["stamps"], got["time_correction"]
+    assert len(stamps) == len(times) > 0
+    # One machine: the inlet's clock correction is (close to) zero; a recorder adds it.
+    assert abs(correction) < 1e-3
+    # The child's own reading of both clocks when the session clock started.
+    anchor = r["anchor"]
+    errors = [abs(stamp + correction - (anchor + t / SPEED))
+              for stamp, t in zip(stamps, times, strict=True)]  # fmt: skip
+    assert max(errors) <= 1e-3, f"{name}: a time stamp is {max(errors) * 1e3:.3f} ms off"
+    # Closed form: the stamps keep the spacing of the session times exactly (one anchor).
+    steps = [(b - a) - (d - c) / SPEED for a, b, c, d in
+             zip(stamps, stamps[1:], times, times[1:], strict=False)]  # fmt: skip
+    assert max((abs(s) for s in steps), default=0.0) < 1e-6
+    assert stamps[-1] < r["lsl_ended"]
+
+
 def _check(r: dict[str, Any]) -> None:
     assert r["lslapicfg"].endswith("lsl_api.cfg")
     assert r["available"] == [True, None]
     expected = r["expected"]
     got = r["received"]
-    # Every beat of every source, with its RR (exact: double64), HR, artifact and contact.
+    # Every beat of every source: RR (exact: double64), the strap's own HR (None where
+    # it sends none), the HR of this interval (60000 / rr_ms), artifact and contact.
     for label in LABELS:
         name = f"resonant-rr-{label}"
         beats = expected["beats"][label]
         assert len(beats) > 100
         assert got[name]["samples"] == beats
         assert r["pushed"][name] == len(beats)
-        # Time stamps: the session times on LSL's clock, compressed by the speed.
-        ts, times = got[name]["stamps"], expected["beat_times"][label]
-        steps = [(b - a) - (d - c) / SPEED for a, b, c, d in
-                 zip(ts, ts[1:], times, times[1:], strict=False)]  # fmt: skip
-        assert max(abs(s) for s in steps) < 1e-6
-        assert r["lsl_started"] < ts[0] and ts[-1] < r["lsl_ended"]
+        assert all(b[2] == 60000.0 / b[0] for b in beats)
+        assert all(b[1] is None or 20 <= b[1] <= 250 for b in beats)
+        _check_stamps(r, name, expected["beat_times"][label])
         # The 5-s metrics, NaN where missing (float32; JSON null for NaN).
         metrics = expected["metrics"][label]
         assert len(metrics) >= 20
@@ -114,32 +151,59 @@ def _check(r: dict[str, Any]) -> None:
         for sent, came in zip(metrics, got[f"resonant-metrics-{label}"]["samples"], strict=True):
             for x, y in zip(sent, came, strict=True):
                 assert (x is None and y is None) or abs(x - y) <= 1e-6 * max(1.0, abs(x))
-    # Every pacer onset and every event (and gap), in order.
+        _check_stamps(r, f"resonant-metrics-{label}", expected["metric_times"][label])
+    # Every pacer onset and every event (and gap), in order, each at its own time.
     assert len(expected["pacer"]) > 20
     assert got["resonant-pacer"]["samples"] == [[m] for m in expected["pacer"]]
     assert got["resonant-pacer"]["samples"][0][0].startswith("inhale 5.5/min 4:6 ")
+    _check_stamps(r, "resonant-pacer", expected["pacer_times"])
     assert got["resonant-markers"]["samples"] == [[m] for m in expected["markers"]]
+    _check_stamps(r, "resonant-markers", expected["marker_times"])
     assert "phase: baseline" in expected["markers"]
     assert "marker: felt calmer" in expected["markers"]
     assert "gap: disconnected [spare]" in expected["markers"]
     assert any(m[0].startswith("inhale 6.0/min") for m in got["resonant-pacer"]["samples"])
     assert any(m.startswith("pacer: rate 5.5 -> 6 breaths/min") for m in expected["markers"])
-    # Metadata, as an inlet reads it.
+    # Metadata, as an inlet receives it: XDF meta-data conventions (channels/channel with
+    # label, unit, type; acquisition; synchronization), read from the stream's XML.
     rr = r["info"]["resonant-rr-chest"]
     assert rr["type"] == "RR" and rr["srate"] == 0.0 and rr["format"] == "double64"
     assert rr["source_id"] == f"resonant:{r['session_label']}:chest:rr"
-    assert rr["channels"] == [["RR", "ms"], ["HR", "bpm"], ["artifact", "code"],
-                              ["contact", "bool"]]  # fmt: skip
-    assert rr["manufacturer"] == "resonant" and rr["start_utc"] == "2024-05-01T09:30:00.000000Z"
-    assert rr["source"] == "chest" and rr["kind"] == "simulated"
+    # The channel names changed with issue 14: "RR"/"HR" became rr_ms, hr_bpm (the
+    # strap's value) and rr_hr_bpm (60000 / rr_ms), as in every file of the program.
+    assert _channels(rr["xml"]) == [
+        ("rr_ms", "milliseconds", "RR"), ("hr_bpm", "beats per minute", "HR"),
+        ("rr_hr_bpm", "beats per minute", "HR"), ("artifact", "code", "Artifact"),
+        ("contact", "boolean", "Contact"),
+    ]  # fmt: skip
+    desc = ElementTree.fromstring(rr["xml"]).find("desc")
+    assert desc is not None
+    assert desc.findtext("acquisition/manufacturer") == "resonant (simulated strap)"
+    assert desc.findtext("acquisition/model") == "resonant simulated person"
+    assert desc.findtext("synchronization/can_drop_samples") == "true"
+    assert desc.findtext("session/start_utc") == "2024-05-01T09:30:00.000000Z"
+    assert desc.findtext("session/speed") == f"{SPEED:g}"
+    assert desc.findtext("source/label") == "chest"
+    assert desc.findtext("source/kind") == "simulated"
+    assert "60000 / rr_ms" in (desc.findtext("channels/channel[3]/description") or "")
+    assert [c.findtext("name") for c in desc.findall("artifact_codes/code")][0] == "none"
     metrics_info = r["info"]["resonant-metrics-chest"]
     assert metrics_info["type"] == "HRV" and metrics_info["format"] == "float32"
-    assert [c[0] for c in metrics_info["channels"]][:3] == [
-        "hr_mean_bpm", "rmssd_ms", "coherence_ratio"
-    ]  # fmt: skip
-    assert metrics_info["channels"][1] == ["rmssd_ms", "ms"]
+    channels = _channels(metrics_info["xml"])
+    assert [c[0] for c in channels][:3] == ["hr_mean_bpm", "rmssd_ms", "coherence_ratio"]
+    assert channels[1] == ("rmssd_ms", "milliseconds", "HRV")
+    assert ("lf_ms2", "square milliseconds", "HRV") in channels
     for name in ("resonant-pacer", "resonant-markers"):
-        assert r["info"][name]["type"] == "Markers" and r["info"][name]["format"] == "string"
+        info = r["info"][name]
+        assert info["type"] == "Markers" and info["format"] == "string"
+        desc = ElementTree.fromstring(info["xml"]).find("desc")
+        assert desc is not None and desc.findtext("acquisition/manufacturer") == "resonant"
+        assert desc.findtext("synchronization/can_drop_samples") == "false"
+    # A pause at real speed moves the later session times only, by the pause's length.
+    pause = r["pause"]
+    assert abs(pause["now_error"]) < 1e-3
+    assert pause["pause_shortest"] - 1e-3 < pause["moved"] < pause["pause_longest"] + 1e-3
+    assert pause["before_again"] == 0.0
     # A source first seen in a beat gets its streams; close() ends them all, twice.
     assert r["late_stream_found"]
     assert r["after_close"] == {"stream_names": [], "found": 0}
@@ -186,13 +250,17 @@ def _main() -> int:
             self.beats: dict[str, list[list[float | None]]] = {k: [] for k in LABELS}
             self.beat_times: dict[str, list[float]] = {k: [] for k in LABELS}
             self.metrics: dict[str, list[list[float | None]]] = {k: [] for k in LABELS}
+            self.metric_times: dict[str, list[float]] = {k: [] for k in LABELS}
             self.pacer: list[Any] = []
             self.markers: list[str] = []
+            self.marker_times: list[float] = []
             self.last_metrics: Any = None
 
         def on_beat(self, beat, metrics) -> None:
             contact = None if beat.contact is None else float(beat.contact)
-            self.beats[beat.source].append([beat.rr_ms, metrics.hr_bpm, metrics.artifact, contact])
+            self.beats[beat.source].append(
+                [beat.rr_ms, beat.hr_bpm, 60000.0 / beat.rr_ms, metrics.artifact, contact]
+            )
             self.beat_times[beat.source].append(beat.time_s)
             self.last_metrics = metrics
 
@@ -203,6 +271,7 @@ def _main() -> int:
                 None if adherent is None else float(adherent), pacer_rate,
             ]  # fmt: skip
             self.metrics[m.source].append(values)
+            self.metric_times[m.source].append(m.time_s)
 
         def on_pacer(self, phase) -> None:
             self.pacer.append(phase)
@@ -210,9 +279,11 @@ def _main() -> int:
         def on_event(self, event) -> None:
             self.markers.append(f"{event.kind}: {event.label}" + (
                 f" [{event.source}]" if event.source else ""))  # fmt: skip
+            self.marker_times.append(event.onset_s)
 
         def on_gap(self, gap) -> None:
             self.markers.append(f"gap: {gap.reason} [{gap.source}]")
+            self.marker_times.append(gap.time_s)
 
     pacer = PacerSchedule(PacerSettings(rate_bpm=5.5))
     sources = [
@@ -256,6 +327,12 @@ def _main() -> int:
 
     lsl_started = pylsl.local_clock()
     clock.resume()
+    # LSL time of session time 0, read here (both clocks back to back) as the test's own
+    # reference: the outlet made its mapping separately.
+    before = pylsl.local_clock()
+    session_s = clock.now()
+    after = pylsl.local_clock()
+    anchor = (before + after) / 2 - session_s / SPEED
     asyncio.run(run())
     lsl_ended = pylsl.local_clock()
     pacer_markers = [
@@ -280,28 +357,19 @@ def _main() -> int:
         if name.startswith("resonant-metrics-"):
             samples = [[None if math.isnan(x) else x for x in s] for s in samples]
         elif name.startswith("resonant-rr-"):
-            samples = [[s[0], s[1], int(s[2]), None if math.isnan(s[3]) else s[3]]
-                       for s in samples]  # fmt: skip
-        received[name] = {"samples": samples, "stamps": stamps}
+            samples = [[s[0], None if math.isnan(s[1]) else s[1], s[2], int(s[3]),
+                        None if math.isnan(s[4]) else s[4]] for s in samples]  # fmt: skip
+        correction = inlet.time_correction(5.0)
+        received[name] = {"samples": samples, "stamps": stamps, "time_correction": correction}
 
     infos: dict[str, Any] = {}
     for name, inlet in inlets.items():
         info = inlet.info(5.0)
-        desc = info.desc()
-        channels = []
-        ch = desc.child("channels").child("channel")
-        while not ch.empty():
-            channels.append([ch.child_value("label"), ch.child_value("unit")])
-            ch = ch.next_sibling("channel")
         fmt = {pylsl.cf_double64: "double64", pylsl.cf_float32: "float32",
                pylsl.cf_string: "string"}[info.channel_format()]  # fmt: skip
         infos[name] = {
             "type": info.type(), "srate": info.nominal_srate(), "format": fmt,
-            "source_id": info.source_id(), "channels": channels,
-            "manufacturer": desc.child_value("manufacturer"),
-            "start_utc": desc.child("session").child_value("start_utc"),
-            "source": desc.child("source").child_value("label"),
-            "kind": desc.child("source").child_value("kind"),
+            "source_id": info.source_id(), "xml": info.as_xml(),
         }  # fmt: skip
     for inlet in inlets.values():  # inlets close before the outlets go
         inlet.close_stream()
@@ -317,6 +385,33 @@ def _main() -> int:
     out.close()
     gone = pylsl.resolve_bypred(ours, 1, 0.3)
 
+    # At real speed, a pause of the session clock mid-session: the session times from
+    # the pause on move later by its length, the earlier ones keep their LSL times, and
+    # "now" on the session clock is "now" on LSL's clock.
+    real = MonotonicClock(1.0)
+    paused = LslOutlet(f"{session_label}-pause", "2024-05-01T09:30:00.000000Z", [], real)
+    paused.on_event(Event(real.now(), "marker", "before the pause"))
+    before_s = real.now()
+    lsl_before = paused.lsl_time(before_s)
+    t0 = pylsl.local_clock()
+    real.pause()
+    t1 = pylsl.local_clock()
+    time.sleep(0.3)
+    t2 = pylsl.local_clock()
+    real.resume()
+    t3 = pylsl.local_clock()
+    lsl_now = pylsl.local_clock()
+    after_s = real.now()
+    lsl_after = paused.lsl_time(after_s)
+    pause = {
+        "now_error": lsl_after - lsl_now,
+        "moved": (lsl_after - lsl_before) - (after_s - before_s),
+        "pause_shortest": t2 - t1,
+        "pause_longest": t3 - t0,
+        "before_again": paused.lsl_time(before_s) - lsl_before,
+    }
+    paused.close()
+
     result = {
         "lslapicfg": cfg,
         "session_label": session_label,
@@ -326,13 +421,18 @@ def _main() -> int:
             "beats": collect.beats,
             "beat_times": collect.beat_times,
             "metrics": collect.metrics,
+            "metric_times": collect.metric_times,
             "pacer": pacer_markers,
+            "pacer_times": [p.start_s for p in collect.pacer],
             "markers": collect.markers,
+            "marker_times": collect.marker_times,
         },
         "received": received,
         "info": infos,
         "lsl_started": lsl_started,
         "lsl_ended": lsl_ended,
+        "anchor": anchor,
+        "pause": pause,
         "late_stream_found": late_found,
         "after_close": {"stream_names": out.stream_names, "found": len(gone)},
     }

@@ -1,8 +1,20 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from resonant.devices.synthetic import RRSpec, inject_artifacts, synth_rr
-from resonant.signal.artifacts import Artifact, CausalCheck, classify_artifacts, correct_rr
+from resonant.signal.artifacts import (
+    RR_MAX_MS,
+    RR_MIN_MS,
+    Artifact,
+    CausalCheck,
+    classify_artifacts,
+    correct_rr,
+    range_codes,
+)
+from resonant.signal.rolling import rolling_quantiles
 
 REALISTIC = RRSpec(mean_ms=900, breath_hz=0.1, breath_ms=40, mayer_hz=0.09, mayer_ms=10,
                    drift_ms=20, noise_ms=12)  # fmt: skip
@@ -127,3 +139,120 @@ def test_no_artifacts_returns_the_input():
     t_nn, nn, corrected = correct_rr(t, rr, np.zeros(4, dtype=np.int8))
     np.testing.assert_array_equal(nn, rr)
     assert not corrected.any()
+
+
+# --- the classification before its speed-up (issue 14), verbatim, as a reference ------------
+
+ALPHA, C1, C2 = 5.2, 0.13, 0.17
+
+
+def qd(x):
+    q1, q3 = rolling_quantiles(x, 91, (0.25, 0.75))
+    return (q3 - q1) / 2.0
+
+
+def reference_classify(rr_ms):
+    rr = np.asarray(rr_ms, dtype=np.float64)
+    n = rr.size
+    codes = range_codes(rr)
+    if n < 4:
+        return codes
+    bad = codes != Artifact.NONE
+    if bad.any():
+        if bad.all():
+            return codes
+        idx = np.arange(n)
+        rr = rr.copy()
+        rr[bad] = np.interp(idx[bad], idx[~bad], rr[~bad])
+
+    drr = np.empty(n)
+    drr[1:] = np.diff(rr)
+    drr[0] = drr[1:].mean()
+    th1 = np.maximum(ALPHA * qd(np.abs(drr)), 1e-6)
+    drrs = drr / th1
+    pad = np.pad(drrs, 2, mode="reflect")
+    prev, nxt, nxt2 = pad[1 : n + 1], pad[3 : n + 3], pad[4 : n + 4]
+    s12 = np.where(drrs > 0, np.maximum(prev, nxt), np.minimum(prev, nxt))
+    s22 = np.where(drrs >= 0, np.minimum(nxt, nxt2), np.maximum(nxt, nxt2))
+
+    (medrr,) = rolling_quantiles(rr, 11, (0.5,))
+    mrr = rr - medrr
+    mrr = np.where(mrr < 0, 2.0 * mrr, mrr)
+    th2 = np.maximum(ALPHA * qd(np.abs(mrr)), 1e-6)
+    mrrs = mrr / th2
+
+    raw = np.asarray(rr_ms, dtype=np.float64)
+    for i in np.flatnonzero(bad).tolist():
+        # An out-of-range interval may still be a missed or an extra beat: give it that
+        # class, so that the correction splits or merges instead of interpolating.
+        if raw[i] > RR_MAX_MS and abs(raw[i] / 2 - medrr[i]) < th2[i]:
+            codes[i] = Artifact.MISSED
+        elif raw[i] < RR_MIN_MS and i + 1 < n and abs(raw[i] + raw[i + 1] - medrr[i]) < th2[i]:
+            codes[i] = Artifact.EXTRA
+
+    candidates = np.flatnonzero((np.abs(drrs) > 1) | (np.abs(mrrs) > 3))
+    if candidates.size == 0:
+        return codes
+    # The decision flow is sequential but touches only the (few) candidate beats; plain
+    # Python floats keep it fast.
+    d, s12l, s22l = drrs.tolist(), s12.tolist(), s22.tolist()
+    mr, rrl, med, t2 = mrrs.tolist(), rr.tolist(), medrr.tolist(), th2.tolist()
+    out = codes.tolist()
+    done = [c != Artifact.NONE for c in out]
+    for i in np.flatnonzero(codes == Artifact.EXTRA).tolist():
+        if i + 1 < n:
+            done[i + 1] = True  # absorbs the extra beat
+    for i in candidates.tolist():
+        if done[i]:
+            continue
+        di = d[i]
+        if (di > 1 and s12l[i] < -C1 * di - C2) or (di < -1 and s12l[i] > -C1 * di + C2):
+            out[i] = Artifact.ECTOPIC
+            done[i] = True
+            continue
+        tests = [i]
+        if i + 2 < n and abs(d[i + 1]) < abs(d[i + 2]):
+            tests.append(i + 1)
+        for j in tests:
+            if done[j]:
+                continue
+            dj = d[j]
+            big_m = abs(mr[j]) > 3
+            long_ = (dj > 1 and s22l[j] < -1) or (big_m and mr[j] > 0)
+            short = (dj < -1 and s22l[j] > 1) or (big_m and mr[j] <= 0)
+            if not (long_ or short):
+                continue
+            done[j] = True
+            if long_ and abs(rrl[j] / 2 - med[j]) < t2[j]:
+                out[j] = Artifact.MISSED
+            elif short and j + 1 < n and abs(rrl[j] + rrl[j + 1] - med[j]) < t2[j]:
+                out[j] = Artifact.EXTRA
+                done[j + 1] = True
+            else:
+                out[j] = Artifact.LONG if long_ else Artifact.SHORT
+    return np.asarray(out, dtype=np.int8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    base=st.floats(400.0, 1500.0),
+    noise=arrays(np.float64, st.integers(0, 400), elements=st.floats(-0.3, 0.3)),
+    hits=st.lists(st.tuples(st.floats(0, 1), st.sampled_from([0.15, 0.5, 0.6, 1.5, 2.0, 3.0]))),
+    step=st.sampled_from([0.0, 25.0]),
+)
+def test_bit_identical_to_the_classification_before_the_speed_up(base, noise, hits, step):
+    """Random series with ties (rounded to `step` ms), ectopics, misses, extras, range."""
+    rr = base * (1.0 + noise)
+    for where, factor in hits:
+        if rr.size:
+            rr[min(int(where * rr.size), rr.size - 1)] *= factor
+    if step:
+        rr = np.round(rr / step) * step
+    got = classify_artifacts(rr)
+    assert got.dtype == np.int8
+    assert np.array_equal(got, reference_classify(rr))
+
+
+def test_bit_identical_to_the_classification_before_on_a_long_recording():
+    rr = inject_artifacts(synth_rr(REALISTIC, 6 * 3600, 4), every=60, seed=4).rr_ms
+    assert np.array_equal(classify_artifacts(rr), reference_classify(rr))

@@ -42,6 +42,7 @@ RESULT_COLUMNS = (
     "path", "source", "phase", "stressor", "onset_s", "duration_s", "beats", "segments",
     "hr_mean_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf",
     "coherence_mean", "coherence_max", "breathing_rate_bpm", "corrected_pct", "artifacts",
+    "poor_data",  # 1: more than 5 % of NN corrected, the values rest on heavily corrected data
 )  # fmt: skip
 
 
@@ -125,6 +126,7 @@ def analyze_one(path: str) -> tuple[str, list[list[str]], list[str], str | None]
                 "hr_mean_bpm": ph["hr_mean_bpm"], "rmssd_ms": ph["rmssd_ms"],
                 "coherence_mean": ph["coherence_mean"], "lf_hf": ph["lf_hf"],
                 "breathing_rate_bpm": ph["breathing_rate_bpm"],
+                "corrected_pct": ph["corrected_pct"], "poor_data": ph["poor_data"],
             }))  # fmt: skip
     return path, rows, notes, None
 
@@ -207,7 +209,14 @@ def run_batch(
     jobs = jobs or os.cpu_count() or 1
     try:
         # "x": never over a file that appeared since the check above.
-        sink = open(out, "x", encoding="utf-8", newline="\n") if out else sys.stdout  # noqa: SIM115
+        # Owner-only, like every file resonant writes (health data).
+        sink = (
+            open(  # noqa: SIM115
+                os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                "w", encoding="utf-8", newline="\n",
+            )
+            if out else sys.stdout
+        )  # fmt: skip
     except FileExistsError:
         print(f"resonant: {out} already exists; results are never written over a file",
               file=sys.stderr)  # fmt: skip

@@ -32,10 +32,10 @@ from resonant.analysis.numbers import rounded
 from resonant.folder.read import Recording
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
-from resonant.signal.offline import RecordingAnalysis, analyze_rr
+from resonant.signal.offline import MAX_CORRECTED_PCT, RecordingAnalysis, analyze_rr
 
 __all__ = ["MIN_PHASE_BEATS", "WHOLE_SESSION", "PhaseSpan", "PhaseResult", "phase_spans",
-           "analyze_phases"]  # fmt: skip
+           "analyze_phases", "poor_data", "poor_data_note"]  # fmt: skip
 
 #: Fewest beats a phase needs to be analysed (fewer: its values are None).
 MIN_PHASE_BEATS = 10
@@ -46,6 +46,39 @@ WHOLE_SESSION = "whole session"
 _EARLY_TOLERANCE_S = 1e-3
 #: The note the protocol runner writes when a clinician ends a phase early.
 _ENDED_EARLY = re.compile(r"^phase '(?P<name>.*)' ended early\b")
+
+
+def poor_data(corrected_pct: float | None) -> bool:
+    """Whether values rest on heavily corrected data: more than 5 % of NN corrected.
+
+    The threshold is the live path's (:data:`~resonant.signal.offline.MAX_CORRECTED_PCT`,
+    ``StreamConfig.max_corrected_pct``; hrv-spec §6.3 step 5), which leaves such windows
+    out of the live display. An offline analysis still gives the values, with
+    :func:`poor_data_note`.
+    """
+    return corrected_pct is not None and corrected_pct > MAX_CORRECTED_PCT
+
+
+def poor_data_note(corrected_pct: float | None) -> str | None:
+    """The sentence every output carries for values computed on heavily corrected data.
+
+    Parameters
+    ----------
+    corrected_pct : float or None
+        Share of the NN intervals made or changed by artifact correction, percent.
+
+    Returns
+    -------
+    str or None
+        The note when :func:`poor_data` holds, else None.
+    """
+    if not poor_data(corrected_pct):
+        return None
+    return (
+        f"{corrected_pct:.1f}% of the NN intervals were corrected, more than the "
+        f"{MAX_CORRECTED_PCT:.0f}% the live display accepts: these values rest on heavily "
+        "corrected data (read them with care; the live path leaves such windows out)"
+    )
 
 
 @dataclass(frozen=True)
@@ -115,9 +148,12 @@ class PhaseResult:
 
         Fields: ``label``, ``onset_s``, ``duration_s`` (actual), ``stressor``, ``beats``,
         ``hr_mean_bpm``, ``rmssd_ms``, ``coherence_mean``, ``lf_hf``,
-        ``breathing_rate_bpm`` (None where the phase is too short for it).
+        ``breathing_rate_bpm`` (None where the phase is too short for it),
+        ``corrected_pct`` (None when not analysed), ``poor_data`` (more than 5 % of its
+        NN corrected) and ``notes`` (the poor-data note, when it applies).
         """
         s, r = self.span, self.analysis
+        note = poor_data_note(r.corrected_pct) if r else None
         return {
             "label": s.label, "onset_s": rounded(s.onset_s, 3),
             "duration_s": rounded(s.duration_s, 3), "stressor": s.stressor,
@@ -127,7 +163,15 @@ class PhaseResult:
             "coherence_mean": rounded(r.coherence_mean) if r else None,
             "lf_hf": rounded(r.lf_hf) if r else None,
             "breathing_rate_bpm": rounded(r.breathing_rate_bpm, 3) if r else None,
+            "corrected_pct": rounded(r.corrected_pct, 3) if r else None,
+            "poor_data": note is not None,
+            "notes": [note] if note else [],
         }  # fmt: skip
+
+    @property
+    def poor_data(self) -> bool:
+        """Whether the phase's values rest on heavily corrected data (:func:`poor_data`)."""
+        return self.analysis is not None and poor_data(self.analysis.corrected_pct)
 
 
 def _ended_early_notes(events: Sequence[Event]) -> list[tuple[float, str]]:

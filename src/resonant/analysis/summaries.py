@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from resonant.analysis.numbers import rounded
-from resonant.analysis.phases import analyze_phases
+from resonant.analysis.phases import analyze_phases, poor_data, poor_data_note
 from resonant.folder.read import Recording, read_events, read_recording
 from resonant.model.beats import Event
 from resonant.signal.artifacts import ARTIFACT_NAMES
 from resonant.signal.offline import RecordingAnalysis, analyze_rr
 
-__all__ = ["summary", "phase_summaries", "analyze_path"]
+__all__ = ["summary", "analysis_notes", "phase_summaries", "analyze_path"]
 
 _num = rounded
 
@@ -54,10 +54,17 @@ def summary(rec: Recording, res: RecordingAnalysis) -> dict[str, Any]:
             "artifact_types": [
                 ARTIFACT_NAMES[c] for c in res.artifact_codes[res.artifact_codes != 0]
             ],
-            "notes": rec.warnings + res.notes,
+            "poor_data": poor_data(res.corrected_pct),
+            "notes": rec.warnings + analysis_notes(res),
         }
     )
     return out
+
+
+def analysis_notes(res: RecordingAnalysis) -> list[str]:
+    """The analysis' own notes, the poor-data note (:func:`poor_data_note`) first."""
+    note = poor_data_note(res.corrected_pct)
+    return ([note] if note else []) + list(res.notes)
 
 
 def phase_summaries(rec: Recording, events: Sequence[Event]) -> list[dict[str, Any]]:
@@ -95,5 +102,5 @@ def analyze_path(path: str) -> tuple[list[tuple[dict[str, Any], list[str]]], lis
         res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
         s = summary(rec, res)
         s["phases"] = phase_summaries(rec, events)
-        results.append((s, res.notes))
+        results.append((s, analysis_notes(res)))
     return results, notes

@@ -133,4 +133,7 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
         for t, notes in table:
             for note in notes:
                 print(f"{t['path']}: {note}", file=out)
+            for ph in t.get("phases", []):  # per-phase notes: values on heavily corrected data
+                for note in ph.get("notes", []):
+                    print(f"{t['path']}: phase {ph['label']!r}: {note}", file=out)
     return status

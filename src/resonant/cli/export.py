@@ -1,6 +1,7 @@
-"""``resonant export``: a session folder for other tools (Kubios RR text, EDF+, one tidy CSV).
+"""``resonant export``: session folders for other tools (Kubios RR text, EDF+, tidy CSV, BIDS).
 
-The exports themselves are :mod:`resonant.exports.formats`; this module is the command:
+The exports themselves are :mod:`resonant.exports.formats` and :mod:`resonant.exports.bids`;
+this module is the command:
 its options, and the one line (or one sentence) it prints. Importing it loads the
 standard library only; numpy and the exports are imported when the command runs.
 """
@@ -16,30 +17,86 @@ from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
 if TYPE_CHECKING:
     from resonant.cli.options import Subparsers
 
-__all__ = ["add_parser", "run", "run_export"]
+__all__ = ["add_parser", "run", "run_bids_export", "run_export"]
 
 
 def add_parser(sub: Subparsers) -> None:
     """Add ``resonant export`` and its options to the sub-commands ``sub``."""
     export = sub.add_parser(
         "export",
-        help="export a session for other tools: Kubios RR text, EDF+, or one tidy CSV",
+        help="export sessions for other tools: Kubios RR text, EDF+, one tidy CSV, or BIDS",
         description=(
             "Export a session folder: --format kubios (every raw RR in ms, one per line; "
-            "one file per strap), edf (EDF+ with RR, HR and ECG as signals, events and "
-            "breathing-guide phases as annotations), or csv (one tidy table of beats, "
-            "events and guide phases). An existing --out is never overwritten."
+            "one file per strap), edf (EDF+ with RR, HR from RR and ECG as signals, events "
+            "and breathing-guide phases as annotations; one file per unbroken part), csv (one tidy table of beats, "
+            "events and guide phases), or bids (one or more sessions as a new BIDS dataset "
+            "folder: participants, sessions, events and physio files). An existing --out "
+            "is never overwritten."
         ),
     )
-    export.add_argument("session", metavar="SESSION", help="a session folder")
-    export.add_argument("--format", required=True, choices=("kubios", "edf", "csv"))
-    export.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    export.add_argument(
+        "session", metavar="SESSION", nargs="+",
+        help="a session folder (several only with --format bids)",
+    )  # fmt: skip
+    export.add_argument("--format", required=True, choices=("kubios", "edf", "csv", "bids"))
+    export.add_argument(
+        "--out", required=True, metavar="PATH",
+        help="the file to write (for bids: the dataset folder to create)",
+    )  # fmt: skip
     export.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """``resonant export``: :func:`run_export` with the parsed options."""
-    return run_export(args.session, args.format, args.out)
+    """``resonant export``: :func:`run_export` or :func:`run_bids_export` with the options."""
+    sessions = [args.session] if isinstance(args.session, str) else list(args.session)
+    if args.format == "bids":
+        return run_bids_export(sessions, args.out)
+    if len(sessions) != 1:
+        print(
+            f"resonant: --format {args.format} exports one session at a time "
+            f"({len(sessions)} were given; --format bids takes several).",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    return run_export(sessions[0], args.format, args.out)
+
+
+def run_bids_export(sessions: list[str], out: str) -> int:
+    """``resonant export --format bids --out DIR SESSION [SESSION ...]``.
+
+    Prints one line on stdout saying what was written where, and on stderr one sentence
+    per session that could not be exported (the others still are) and notes.
+
+    Parameters
+    ----------
+    sessions : list of str
+        The session folders.
+    out : str
+        The dataset folder to create (never overwritten).
+
+    Returns
+    -------
+    int
+        0 when every session was exported; 2 when one or more could not be (the others
+        were), or when ``--out`` exists or cannot be written (then nothing is).
+    """
+    from resonant.exports.bids import export_bids
+    from resonant.exports.formats import ExportError
+
+    try:
+        result = export_bids(sessions, out)
+    except ExportError as exc:
+        print(f"resonant: {_sentence(str(exc))}", file=sys.stderr)
+        return exc.exit_status
+    for sentence in result.refused:
+        print(f"resonant: {_sentence(sentence)}", file=sys.stderr)
+    for note in result.notes:
+        print(f"resonant: {note}", file=sys.stderr)
+    if result.summary:
+        print(f"resonant: {result.summary}")
+    else:
+        print("resonant: nothing was exported (no readable session).", file=sys.stderr)
+    return EXIT_BAD_INPUT if result.refused or not result.files else EXIT_OK
 
 
 def _sentence(text: str) -> str:

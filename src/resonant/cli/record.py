@@ -10,7 +10,6 @@ loads the standard library only; the session is imported when the command runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import signal
 import sys
@@ -48,6 +47,8 @@ def _say(text: str) -> None:
 
 
 async def _run(session: Session, dashboard: Any) -> SessionSummary:
+    import asyncio
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -96,6 +97,8 @@ def run_in_terminal(
         from resonant.cli.terminal import TerminalDashboard
 
         board = TerminalDashboard(assembly.session, sys.stdout, live, assembly.recorder)
+    import asyncio  # here, not at the top: `resonant analyze` builds this parser too
+
     summary = asyncio.run(_run(assembly.session, board))
     outcome = assembly.close(summary)
     for problem in outcome.problems:

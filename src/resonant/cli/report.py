@@ -28,21 +28,31 @@ def add_parser(sub: Subparsers) -> None:
     )
     report.add_argument("session", metavar="SESSION", help="a session folder")
     report.add_argument("--out", required=True, metavar="FILE.html|FILE.pdf")
+    # Default clinician: the command line is the clinician's and researcher's face (analyze,
+    # export and batch live here); the window, where a client practises, asks for "client".
+    report.add_argument(
+        "--audience", choices=("clinician", "client"), default="clinician",
+        help="clinician: the full table with every metric (default); client: plain words "
+        "for the person who breathed, without LF/HF or jargon",
+    )  # fmt: skip
     report.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """``resonant report``: :func:`run_report` with the parsed options."""
-    return run_report(args.session, args.out)
+    return run_report(args.session, args.out, args.audience)
 
 
-def run_report(session: str, out: str) -> int:
-    """``resonant report SESSION --out FILE``: 0 when written, 2 with one sentence otherwise."""
+def run_report(session: str, out: str, audience: str = "clinician") -> int:
+    """``resonant report SESSION --out FILE [--audience A]``: 0 when written, else 2.
+
+    A report that cannot be made is reported in one sentence on stderr.
+    """
     from resonant.folder.read import RecordingError
     from resonant.reports.page import ReportError, make_report
 
     try:
-        path = make_report(session, out)
+        path = make_report(session, out, audience)
     except (ReportError, RecordingError) as err:
         print(f"resonant: {err}", file=sys.stderr)
         return err.exit_status

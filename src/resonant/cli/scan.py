@@ -7,7 +7,6 @@ command runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -51,6 +50,8 @@ def run_scan(timeout_s: float, as_json: bool = False) -> int:
         0 when the scan ran (whether or not straps were found); 2 for a bad
         ``--timeout``; 1 when Bluetooth cannot be used (:class:`BleError`).
     """
+    import asyncio  # here, not at the top: every command builds this parser
+
     from resonant.devices.ble import BleError, scan
 
     if not 0.0 < timeout_s <= 600.0:

@@ -32,7 +32,7 @@ from typing import Any
 import tomli_w
 
 from resonant.errors import BadInputError
-from resonant.model.atomic import os_error_reason, write_atomic
+from resonant.model.atomic import PRIVATE_FOLDER_MODE, os_error_reason, write_atomic
 from resonant.model.pacer import (
     HOLD_MAX_S,
     RATE_MAX_BPM,
@@ -639,7 +639,8 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     if not isinstance(settings, Settings):
         raise TypeError(f"Settings to save must be Settings, got {settings!r}.")
     path = settings_path() if path is None else Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # Owner-only, as everything resonant writes: the folder 0o700, the file and backup 0o600.
+    path.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
     old = _backup_content(path)
     if old is not None:
         write_atomic(path.with_name(path.name + ".bak"), old)

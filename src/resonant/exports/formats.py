@@ -23,38 +23,49 @@ Kubios (``--format kubios``)
     or EDF export to keep the gaps.
 
 EDF+ (``--format edf``)
-    One EDF+ **continuous** (EDF+C) file, 16-bit, 1-s data records, written with pyedflib.
-    EDF+C was chosen over EDF+D because EDF+D's gaps are shared by all signals (they cannot
-    follow each source's own disconnects) and many readers do not support EDF+D; gaps are
-    marked instead, inside a continuous grid.
+    **EDF+ continuous (EDF+C) files, one per gap-free part** of each source: 16-bit, 1-s
+    data records, written with pyedflib. A session without breaks is the one file ``out``;
+    the parts of a session with breaks (disconnects, lost beats: ``Recording.segment_starts``)
+    are ``x_part1.edf``, ``x_part2.edf``...; several sources give ``x_<source>.edf`` (and
+    ``x_<source>_part2.edf``), since each strap breaks at its own times. A break is thus
+    between files, never a made-up value inside one. EDF+D (one discontinuous file whose
+    data records carry their onsets) is the form EDF+ also sanctions (Kemp & Olivan 2003,
+    section 2.1.2), but pyedflib (edflib) refuses to read it and MNE (1.13) reads its
+    records as contiguous, misplacing every sample and annotation after a break; split
+    EDF+C files are read correctly by both (``tests/exports/test_edf.py``).
 
-    - Signals, per source: ``RR <source>`` (ms) and ``HR <source>`` (bpm, 60000 / RR of the
-      same interval; the strap's own HR value is in the CSV) on a 4-Hz grid, by **step
-      interpolation**: each grid point carries the RR interval in progress at that time,
-      i.e. the interval of the first beat at or after it. Time not covered by a recorded
-      interval (before the first beat's interval, and between segments: disconnects, lost
-      beats) holds the **gap marker**: the signal's physical minimum, 0 ms / 0 bpm
-      (digital -32768), a value no heartbeat can have. Physical ranges are 0 to the data's
-      maximum rounded up to a whole number (so nothing is clipped), digital -32768..32767.
-    - ``ECG <source>`` (uV) at 130 Hz when ``ecg.tsv`` exists: each grid point takes the
-      nearest sample within half a sample period (so the samples pass unchanged when the
-      strap's clock is 130 Hz; a drifting clock repeats or drops a sample now and then), the
-      gap marker elsewhere. The physical range is -32768..32767 uV (digital = uV exactly)
-      when the samples fit in -32767..32767, else a whole-number range with room for the
-      marker below the data.
-    - Labels are cut to EDF's 16 characters, header text to printable ASCII (spaces in the
-      patient code and equipment become ``_``).
-    - Start: ``start_utc`` of ``session.json``, **in UTC** (EDF has no time zone), cut to the
-      whole second (EDF's header resolution); every time in the file is shifted by the
-      fraction cut off, so that file time ``t_file = t_session + fraction`` and every
-      sample and annotation stays at its exact UTC time. Patient code: ``participant``.
-      Equipment: ``resonant_<version>``.
+    - Signals, labelled with the EDF+ standard-text structure ``<type> <specification>``
+      (Kemp, Värri & Penzel, "Some standard texts for EDF header fields"), type ``ECG``,
+      the recording they are derived from, so readers that type channels by the label's
+      first word (MNE's ``infer_types``) make them ECG channels, not EEG (:data:`EDF_LABELS`):
+      ``ECG RR`` (ms) and ``ECG HR from RR`` (60000 / RR of the same interval, bpm; the
+      strap's own HR value is only in the CSV, as ``hr_bpm``) on a 4-Hz grid from the part's
+      start, by **step interpolation**: each grid point carries the RR interval in progress
+      at that time, i.e. the interval of the first beat at or after it; the tail of the
+      last data record (less than 1 s after the last beat) holds the last interval. RR is
+      **exact** when every value is a whole number of 1/1024 s (every Bluetooth strap): the
+      digital value is that count and the physical range ``0..D*1000/1024`` ms with D a
+      multiple of 128, so readers compute the recorded ms exactly; other values use
+      ``0..ceil(max)`` on the full 16 bits. HR's range is its whole-number span. The
+      transducer field reads ``chest strap ECG electrodes, <strap> (source <label>)``.
+    - ``ECG chest`` (uV) at 130 Hz when ``ecg.tsv`` has samples in the part: each grid
+      point takes the nearest recorded sample (so the samples pass unchanged when the
+      strap's clock is 130 Hz). The physical range is -32768..32767 uV (digital = uV
+      exactly) when the samples fit, else their whole-number span.
+    - Header text is printable ASCII (spaces in the patient code and equipment become
+      ``_``). Patient code: ``participant``. Equipment: ``resonant_<version>``.
+    - Start: ``start_utc`` of ``session.json`` **in UTC** (EDF has no time zone) plus the
+      part's start (its first beat's time less its RR); the header holds the whole second
+      and the first record's time-keeping annotation the fraction, to 100 ns (EDF+ section
+      2.2.4), so every sample and annotation is at its exact UTC time.
     - Annotations (EDF+ TALs, 100-us resolution): every event of ``events.tsv`` as
       ``"<kind>: <label>"`` (just ``<kind>`` when the label is empty; `` (<source>)``
       appended in sessions with several sources), with its duration when it has one; every
       pacer phase onset as ``"<phase> <rate>/min"`` (``"inhale 6/min"``) with the phase's
-      planned duration. Texts longer than 40 bytes (the writer's limit) are cut, with a
-      note.
+      planned duration. Each file holds the annotations whose onset lies within its data;
+      a duration running past the end is cut there; annotations in a break (before the
+      first beat, between parts) are in no file, with a note. Texts longer than 40 bytes
+      (the writer's limit) are cut, with a note.
 
 CSV (``--format csv``)
     One tidy table: comma-separated, a header row, ``.`` as the decimal point, UTF-8, one
@@ -68,7 +79,10 @@ CSV (``--format csv``)
     ``source``     source label (beats; events of one source; empty otherwise)
     ``time_s``     s on the session clock: beat time, event onset, phase onset
     ``rr_ms``      beat: RR interval ending at the beat, ms, exact, artifacts included
-    ``hr_bpm``     beat: the strap's own heart rate, beats/min (empty if none)
+    ``hr_bpm``     beat: the strap's own reported heart rate, beats/min, as it sent it
+                   (empty if none); only ever the strap's value
+    ``rr_hr_bpm``  beat: the rate of this one interval, 60000 / ``rr_ms``, beats/min
+                   (the beat-derived rate: the same name in every file and stream)
     ``contact``    beat: ``1`` skin contact, ``0`` none, empty when not reported
     ``artifact``   beat: the live check's flag (``range``, ``jump``), empty if none
     ``segment``    beat: gap-free segment of its source, from 0; +1 at each gap
@@ -85,13 +99,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import os
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +134,7 @@ __all__ = [
     "ECG_RATE_HZ",
     "EDF_ANNOTATION_MAX_BYTES",
     "EDF_GRID_HZ",
+    "EDF_LABELS",
     "EXPORTERS",
     "ExportError",
     "ExportResult",
@@ -135,13 +151,17 @@ ECG_RATE_HZ = 130
 EDF_ANNOTATION_MAX_BYTES = 40
 #: Columns of the CSV export, in order.
 CSV_COLUMNS = (
-    "kind", "source", "time_s", "rr_ms", "hr_bpm", "contact", "artifact", "segment",
-    "event_kind", "label", "duration_s", "phase", "rate_bpm",
+    "kind", "source", "time_s", "rr_ms", "hr_bpm", "rr_hr_bpm", "contact", "artifact",
+    "segment", "event_kind", "label", "duration_s", "phase", "rate_bpm",
 )  # fmt: skip
+
+#: EDF+ labels ("<type> <specification>", the EDF+ standard-text structure; type ECG, so
+#: that readers which type channels by the label's first word, such as MNE's
+#: ``infer_types``, do not take them for EEG).
+EDF_LABELS = {"rr": "ECG RR", "rr_hr": "ECG HR from RR", "ecg": "ECG chest"}
 
 _DIGITAL_MIN = -32768
 _DIGITAL_MAX = 32767
-_EDF_LABEL_CHARS = 16
 _EDF_MAX_ANNOTATION_SIGNALS = 64
 
 
@@ -349,18 +369,19 @@ def export_csv(folder: str | Path, out: str | Path) -> ExportResult:
             seg.tolist(), strict=True,
         ):  # fmt: skip
             cells = ["beat", rec.source, _num(t), _num(rr), _num(h),
+                     _num(60000.0 / rr) if rr > 0 else "",
                      "" if c < 0 else str(c), flag, str(s),
                      "", "", "", "", ""]  # fmt: skip
             rows.append((t, 0, cells))
     for ev in events:
-        cells = ["event", ev.source, _num(ev.onset_s), "", "", "", "", "",
+        cells = ["event", ev.source, _num(ev.onset_s), "", "", "", "", "", "",
                  ev.kind, ev.label, _num(ev.duration_s), "", ""]  # fmt: skip
         rows.append((ev.onset_s, 1, cells))
     n_phases = 0
     if pacer is not None:
         n_phases = pacer.start_s.size
         for t, d, code, rate in _phases(pacer):
-            cells = ["pacer", "", _num(t), "", "", "", "", "", "", "", _num(d),
+            cells = ["pacer", "", _num(t), "", "", "", "", "", "", "", "", _num(d),
                      PHASES[code], _num(rate)]  # fmt: skip
             rows.append((t, 2, cells))
     rows.sort(key=lambda r: (r[0], r[1]))  # stable: file order within equal keys
@@ -384,19 +405,6 @@ def _ascii(text: str, spaces: str = " ") -> str:
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     plain = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in plain).strip()
     return plain.replace(" ", spaces)
-
-
-def _unique_labels(labels: list[str]) -> list[str]:
-    out: list[str] = []
-    for label in labels:
-        cand = label[:_EDF_LABEL_CHARS].rstrip()
-        k = 2
-        while cand in out:
-            tail = f"~{k}"
-            cand = label[: _EDF_LABEL_CHARS - len(tail)].rstrip() + tail
-            k += 1
-        out.append(cand)
-    return out
 
 
 def _cut_utf8(text: str, max_bytes: int) -> str:
@@ -430,34 +438,39 @@ def _start_utc(folder: Path, meta: dict[str, Any]) -> datetime:
     return start
 
 
-def _step_rr(rec: Recording, at_s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The RR interval in progress at each time (NaN where no recorded interval covers it).
+def _rr_scale(rr_ms: NDArray[np.float64]) -> tuple[int, int, int, int]:
+    """Physical and digital range of an RR signal: exact for whole 1/1024-s intervals.
 
-    The interval of beat k spans ``(time_s[k] - rr_ms[k] / 1000, time_s[k]]``; within a
-    segment the intervals are taken as contiguous (the next beat's interval starts at the
-    previous beat), so each time gets the interval of the first beat at or after it.
+    Bluetooth straps send RR in units of 1/1024 s (Bluetooth SIG, Heart Rate Service 1.0,
+    section 3.1.1.5). With digital 0..D and physical 0..D*1000/1024 ms (D a multiple of
+    128, so the physical maximum is a whole number of ms that EDF's 8-character field
+    holds exactly), the digital value *is* the strap's count and every reader's
+    ``physical = digital * (pmax - pmin) / (dmax - dmin)`` gives back the recorded ms
+    exactly. Other values (replayed or imported RR) get 0..ceil(max) on the full 16 bits.
     """
-    t, rr = rec.time_s, rec.rr_ms
-    k = np.searchsorted(t, at_s, side="left")
-    inside = k < t.size
-    kk = np.minimum(k, t.size - 1)
-    seg = np.searchsorted(rec.segment_starts, kk, side="right") - 1
-    first = rec.segment_starts[seg]
-    inside &= at_s > t[first] - rr[first] / 1000.0
-    return np.where(inside, rr[kk], np.nan)
+    counts = rr_ms * 1.024
+    if np.all(np.abs(counts - np.rint(counts)) < 1e-6) and counts.max() < 32767:
+        top = max(128, 128 * math.ceil((float(counts.max()) + 1) / 128))
+        top = min(top, 32640)  # the largest multiple of 128 that is a 16-bit value
+        return 0, top * 1000 // 1024, 0, top
+    return 0, max(1, math.ceil(float(rr_ms.max()))), _DIGITAL_MIN, _DIGITAL_MAX
+
+
+def _span_range(values: NDArray[np.float64]) -> tuple[int, int]:
+    """Whole-number physical range holding every value (nothing is clipped)."""
+    lo, hi = math.floor(float(values.min())), math.ceil(float(values.max()))
+    return lo, max(hi, lo + 1)
 
 
 def _nearest_samples(
     times_s: NDArray[np.float64], values: NDArray[np.float64], at_s: NDArray[np.float64],
-    rate_hz: float,
 ) -> NDArray[np.float64]:  # fmt: skip
-    """The sample nearest each time, within half a sample period (NaN elsewhere)."""
+    """The recorded sample nearest each time (the samples pass unchanged on their own grid)."""
     k = np.searchsorted(times_s, at_s)
     lo = np.clip(k - 1, 0, times_s.size - 1)
     hi = np.clip(k, 0, times_s.size - 1)
     pick = np.where(np.abs(times_s[hi] - at_s) < np.abs(times_s[lo] - at_s), hi, lo)
-    near = np.abs(times_s[pick] - at_s) <= 0.5 / rate_hz + 1e-9
-    return np.where(near, values[pick], np.nan)
+    return values[pick]
 
 
 @dataclass(frozen=True)
@@ -467,17 +480,16 @@ class _Signal:
     rate_hz: int
     physical_min: int
     physical_max: int
-    values: NDArray[np.float64]  # physical, NaN = gap
+    values: NDArray[np.float64]  # physical
     transducer: str = ""
+    digital_min: int = _DIGITAL_MIN
+    digital_max: int = _DIGITAL_MAX
 
     def digital(self) -> NDArray[np.int32]:
-        """Quantise: the physical range onto -32768..32767; gaps at the digital minimum."""
-        step = (self.physical_max - self.physical_min) / (_DIGITAL_MAX - _DIGITAL_MIN)
-        gap = np.isnan(self.values)
-        d = np.rint((np.where(gap, self.physical_min, self.values) - self.physical_min) / step)
-        d = np.clip(d + _DIGITAL_MIN, _DIGITAL_MIN, _DIGITAL_MAX)
-        d[gap] = _DIGITAL_MIN
-        return d.astype(np.int32)
+        """Quantise: the physical range onto the digital range (EDF's linear scaling)."""
+        step = (self.physical_max - self.physical_min) / (self.digital_max - self.digital_min)
+        d = np.rint((self.values - self.physical_min) / step) + self.digital_min
+        return np.clip(d, self.digital_min, self.digital_max).astype(np.int32)
 
     def header(self) -> dict[str, Any]:
         """The pyedflib signal header."""
@@ -485,30 +497,17 @@ class _Signal:
             "label": self.label, "dimension": self.dimension,
             "sample_frequency": self.rate_hz,
             "physical_min": self.physical_min, "physical_max": self.physical_max,
-            "digital_min": _DIGITAL_MIN, "digital_max": _DIGITAL_MAX,
+            "digital_min": self.digital_min, "digital_max": self.digital_max,
             "transducer": self.transducer, "prefilter": "",
         }  # fmt: skip
 
 
-def _range_above_zero(values: NDArray[np.float64]) -> tuple[int, int]:
-    """0 (the gap marker) to the maximum rounded up: positive data never reaches the marker."""
-    finite = values[np.isfinite(values)]
-    top = math.ceil(float(finite.max())) if finite.size else 1
-    return 0, max(top, 1)
-
-
 def _ecg_range(values: NDArray[np.float64]) -> tuple[int, int]:
-    """Digital range of the ECG: µV exactly (digital = physical) when it fits, else scaled."""
-    finite = values[np.isfinite(values)]
-    if not finite.size:
+    """Physical range of the ECG: µV exactly (digital = physical) when it fits, else scaled."""
+    lo, hi = math.floor(float(values.min())), math.ceil(float(values.max()))
+    if lo >= _DIGITAL_MIN and hi <= _DIGITAL_MAX:
         return _DIGITAL_MIN, _DIGITAL_MAX
-    lo, hi = math.floor(float(finite.min())), math.ceil(float(finite.max()))
-    if lo > _DIGITAL_MIN and hi <= _DIGITAL_MAX:
-        return _DIGITAL_MIN, _DIGITAL_MAX
-    hi = max(hi, lo + 1)
-    # The lowest sample must land at least one and a half steps above the marker.
-    margin = max(1, math.ceil(2 * (hi - lo) / (_DIGITAL_MAX - _DIGITAL_MIN - 2)))
-    return lo - margin, hi
+    return lo, max(hi, lo + 1)
 
 
 def _source_names(meta: dict[str, Any]) -> dict[str, str]:
@@ -519,34 +518,123 @@ def _source_names(meta: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
-    """Write the session as EDF+ (continuous): RR, HR and ECG signals, events, pacer phases.
+@dataclass(frozen=True)
+class _Part:
+    """One gap-free stretch of one source: beats ``lo..hi-1`` of ``rec``."""
 
-    The choices (EDF+C with a gap marker, the 4-Hz step-interpolated grid, the start time,
-    the annotation texts) are described in the module docstring.
+    rec: Recording
+    lo: int
+    hi: int
+
+    @property
+    def start_s(self) -> float:
+        """Start of the first interval (session clock, s)."""
+        return float(self.rec.time_s[self.lo] - self.rec.rr_ms[self.lo] / 1000.0)
+
+    @property
+    def end_s(self) -> float:
+        """The last beat (session clock, s)."""
+        return float(self.rec.time_s[self.hi - 1])
+
+
+def _parts(recs: list[Recording]) -> list[_Part]:
+    parts: list[_Part] = []
+    for rec in recs:
+        bounds = [*rec.segment_starts.tolist(), rec.rr_ms.size]
+        parts += [_Part(rec, a, b) for a, b in itertools.pairwise(bounds) if b > a]
+    return parts
+
+
+def _edf_targets(out: Path, parts: list[_Part], several: bool) -> list[Path]:
+    """``out`` for one part; else the source label and/or ``_partN`` before the suffix."""
+    names: dict[str, str] = {}
+    for p in parts:
+        if p.rec.source not in names:
+            name = _file_label(p.rec.source, len(names))
+            while name in names.values():
+                name += "_"
+            names[p.rec.source] = name
+    if len(parts) == 1:
+        return [out]
+    counts = {src: sum(p.rec.source == src for p in parts) for src in names}
+    seen: dict[str, int] = {}
+    targets = []
+    for p in parts:
+        src = p.rec.source
+        seen[src] = seen.get(src, 0) + 1
+        stem = out.stem + (f"_{names[src]}" if several else "")
+        if counts[src] > 1:
+            stem += f"_part{seen[src]}"
+        targets.append(out.with_name(stem + out.suffix))
+    return targets
+
+
+def _edf_signals(
+    part: _Part, n_records: int, ecg: dict[str, Any], names: dict[str, str],
+) -> list[_Signal]:  # fmt: skip
+    """RR, HR from RR and (when recorded) ECG of one part, on grids from its start."""
+    rec = part.rec
+    t = rec.time_s[part.lo : part.hi]
+    rr = rec.rr_ms[part.lo : part.hi]
+    grid_s = part.start_s + np.arange(n_records * EDF_GRID_HZ) / EDF_GRID_HZ
+    # The interval in progress: the first beat at or after each time; the last beat's
+    # interval is held over the tail of the last data record (after the last beat).
+    step = rr[np.minimum(np.searchsorted(t, grid_s, side="left"), t.size - 1)]
+    rr_hr = 60000.0 / step
+    who = _ascii(names.get(rec.source, ""))
+    strap = "chest strap ECG electrodes" + (f", {who}" if who else "")
+    if rec.source:
+        strap += f" (source {_ascii(rec.source)})"
+    pmin, pmax, dmin, dmax = _rr_scale(rr)
+    signals = [
+        _Signal(EDF_LABELS["rr"], "ms", EDF_GRID_HZ, pmin, pmax, step, strap, dmin, dmax),
+        _Signal(EDF_LABELS["rr_hr"], "bpm", EDF_GRID_HZ, *_span_range(rr_hr), rr_hr, strap),
+    ]
+    trace = ecg.get(rec.source)
+    if trace is not None and trace.time_s.size:
+        inside = (trace.time_s >= part.start_s - 0.5 / ECG_RATE_HZ) & (
+            trace.time_s <= part.end_s + 0.5 / ECG_RATE_HZ
+        )
+        if inside.any():
+            ecg_grid_s = part.start_s + np.arange(n_records * ECG_RATE_HZ) / ECG_RATE_HZ
+            values = _nearest_samples(trace.time_s[inside], trace.ecg_uv[inside], ecg_grid_s)
+            signals.append(_Signal(EDF_LABELS["ecg"], "uV", ECG_RATE_HZ,
+                                   *_ecg_range(trace.ecg_uv[inside]), values, strap))  # fmt: skip
+    return signals
+
+
+def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
+    """Write the session as EDF+C files, one per gap-free part: RR, HR from RR, ECG, events.
+
+    The choices (one continuous file per part instead of EDF+D, the typed labels, the
+    4-Hz step grid, the exact RR scaling, the start time, the annotation texts) are
+    described in the module docstring.
 
     Parameters
     ----------
     folder : str or Path
         The session folder.
     out : str or Path
-        The file to create.
+        The file to create; when there are several parts (disconnects, lost beats, several
+        sources), one file per part, named with the source label and ``_partN`` before the
+        suffix (``x.edf`` gives ``x_part1.edf``, ``x_part2.edf``, or ``x_client.edf``).
 
     Returns
     -------
     ExportResult
-        The file, a summary, and notes (annotation texts cut to the writer's limit).
+        The files, a summary, and notes (annotations in breaks, cut texts).
 
     Raises
     ------
     RecordingError
         When the folder cannot be read.
     ExportError
-        When ``out`` exists or cannot be written, ``session.json`` has no start time, or
+        When a target exists or cannot be written, ``session.json`` has no start time, or
         pyedflib is not installed.
     """
     try:
         import pyedflib
+        from pyedflib._extensions._pyedflib import set_starttime_subsecond
     except ImportError:
         raise ExportError(
             "the EDF export needs the pyedflib package (pip install pyedflib)"
@@ -559,12 +647,15 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
     ecg = read_ecg(src_folder)
     meta = read_session_json(src_folder)
     start = _start_utc(src_folder, meta)
-    _check_targets([out])
     notes = _reader_notes(recs)
-    shift_s = start.microsecond / 1e6  # file time = session time + shift_s
-
-    # Annotations, in time order.
     several = len(recs) > 1
+    parts = _parts(recs)
+    if not parts:
+        raise ExportError(f"{src_folder} has no beats: there is nothing to write as EDF")
+    targets = _edf_targets(out, parts, several)
+    _check_targets(targets)
+
+    # Annotations, in time order (session clock).
     annotations: list[tuple[float, float, str]] = []
     for ev in events:
         text = f"{ev.kind}: {ev.label}" if ev.label else ev.kind
@@ -587,76 +678,88 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
             "the EDF writer's limit (the CSV export keeps them whole)"
         )
 
-    # The grid: whole 1-s data records from the (whole-second) start to the last time.
-    last_s = max(
-        [float(r.time_s[-1]) for r in recs]
-        + [float(trace.time_s[-1]) for trace in ecg.values() if trace.time_s.size]
-        + [a[0] for a in annotations]
-    )
-    n_records = max(
-        int(math.floor(last_s + shift_s)) + 1,
-        math.ceil(len(annotations) / _EDF_MAX_ANNOTATION_SIGNALS),
-        1,
-    )
-    grid_s = np.arange(n_records * EDF_GRID_HZ) / EDF_GRID_HZ - shift_s
     names = _source_names(meta)
-    signals: list[_Signal] = []
-    for rec in recs:
-        rr = _step_rr(rec, grid_s)
-        hr = 60000.0 / rr
-        transducer = _ascii(names.get(rec.source, ""))
-        suffix = f" {rec.source}" if rec.source else ""
-        signals.append(_Signal(f"RR{suffix}", "ms", EDF_GRID_HZ, *_range_above_zero(rr), rr,
-                               transducer))  # fmt: skip
-        signals.append(_Signal(f"HR{suffix}", "bpm", EDF_GRID_HZ, *_range_above_zero(hr), hr,
-                               transducer))  # fmt: skip
-    ecg_grid_s = np.arange(n_records * ECG_RATE_HZ) / ECG_RATE_HZ - shift_s
-    for src, trace in ecg.items():
-        t_s, v = trace.time_s, trace.ecg_uv
-        if not t_s.size:
-            continue
-        values = _nearest_samples(t_s, v, ecg_grid_s, ECG_RATE_HZ)
-        suffix = f" {src}" if src else ""
-        signals.append(_Signal(f"ECG{suffix}", "uV", ECG_RATE_HZ, *_ecg_range(v), values,
-                               _ascii(names.get(src, ""))))  # fmt: skip
-    labels = _unique_labels([_ascii(s.label) or "signal" for s in signals])
-    headers = [{**s.header(), "label": lab} for s, lab in zip(signals, labels, strict=True)]
-    digital = [s.digital() for s in signals]
-    n_annot_signals = max(1, math.ceil(len(annotations) / n_records))
+    placed = [False] * len(annotations)
+    shortened = 0
     lost: list[str] = []
+    has_ecg = False
+    for part, target in zip(parts, targets, strict=True):
+        # Whole 1-s data records from the first interval's start past the last beat.
+        n_records = math.floor(part.end_s - part.start_s + 1e-9) + 1
+        end_s = part.start_s + n_records
+        signals = _edf_signals(part, n_records, ecg, names)
+        has_ecg = has_ecg or len(signals) > 2
+        mine: list[tuple[float, float, str]] = []
+        for i, (t, d, text) in enumerate(annotations):
+            if part.start_s <= t < end_s:
+                placed[i] = True
+                if d > 0 and t + d > end_s:
+                    d = end_s - t
+                    shortened += 1
+                mine.append((t - part.start_s, d, text))
+        file_start = start + timedelta(seconds=part.start_s)
+        if not 1985 <= file_start.year <= 2084:
+            raise ExportError(f"{target}: the start time is outside the years EDF can hold")
+        labels = [s.label for s in signals]
+        headers = [s.header() for s in signals]
+        digital = [s.digital() for s in signals]
+        n_annot_signals = min(max(1, math.ceil(len(mine) / n_records)), _EDF_MAX_ANNOTATION_SIGNALS)
 
-    def write(tmp: Path) -> None:
-        writer = pyedflib.EdfWriter(str(tmp), len(signals), file_type=pyedflib.FILETYPE_EDFPLUS)
-        try:
-            writer.setSignalHeaders(headers)
-            writer.setStartdatetime(start.replace(microsecond=0, tzinfo=None))
-            participant = meta.get("participant")
-            if participant:
-                code = _ascii(str(participant), spaces="_")
-                if code:
-                    writer.setPatientCode(code)
-            writer.setEquipment(_ascii(f"resonant {__version__}", spaces="_"))
-            writer.set_number_of_annotation_signals(n_annot_signals)
-            writer.writeSamples(digital, digital=True)
-            for onset, duration, text in annotations:
-                if writer.writeAnnotation(onset + shift_s, duration, text) != 0:
-                    lost.append(text)  # before the start of the file: EDF+ cannot hold it
-        finally:
-            writer.close()
+        def write(tmp: Path, headers: list[dict[str, Any]] = headers,
+                  digital: list[NDArray[np.int32]] = digital, file_start: datetime = file_start,
+                  mine: list[tuple[float, float, str]] = mine, n: int = n_annot_signals) -> None:  # fmt: skip
+            writer = pyedflib.EdfWriter(str(tmp), len(headers), file_type=pyedflib.FILETYPE_EDFPLUS)
+            try:
+                writer.setSignalHeaders(headers)
+                writer.setStartdatetime(file_start.replace(microsecond=0, tzinfo=None))
+                participant = meta.get("participant")
+                if participant:
+                    code = _ascii(str(participant), spaces="_")
+                    if code:
+                        writer.setPatientCode(code)
+                writer.setEquipment(_ascii(f"resonant {__version__}", spaces="_"))
+                writer.set_number_of_annotation_signals(n)
+                if file_start.microsecond:
+                    # The first record starts this fraction after the header's whole second
+                    # (edflib counts it in 100 ns; pyedflib 0.1.42 scales microseconds wrong,
+                    # so it is set here directly).
+                    set_starttime_subsecond(writer.handle, file_start.microsecond * 10)
+                writer.writeSamples(digital, digital=True)
+                for onset, duration, text in mine:
+                    if writer.writeAnnotation(onset, duration, text) != 0:
+                        lost.append(text)
+            finally:
+                writer.close()
 
-    _write_new(out, write)
+        assert len(labels) == len(set(labels))
+        _write_new(target, write)
+    in_breaks = [annotations[i][2] for i in range(len(annotations)) if not placed[i]]
+    if in_breaks:
+        notes.append(
+            f"note: {len(in_breaks)} annotation(s) fall where no file has data (before the "
+            f"first beat or in a break; the first: {in_breaks[0]!r}); the CSV export keeps them"
+        )
+    if shortened:
+        notes.append(
+            f"note: {shortened} annotation duration(s) were cut at the end of their file's data"
+        )
     if lost:
         notes.append(
-            f"note: {len(lost)} annotation(s) before the start of the session could not be "
-            f"written (the first: {lost[0]!r})"
+            f"note: {len(lost)} annotation(s) could not be written (the first: {lost[0]!r})"
+        )
+    if len(parts) > len(recs):
+        notes.append(
+            f"note: the session has breaks, so it is written as {len(parts)} continuous EDF+ "
+            "files, one per gap-free part (EDF+D, the discontinuous form, is not read "
+            "correctly by pyedflib or MNE)"
         )
     sources = ", ".join(r.source or "the recording" for r in recs)
-    has_ecg = any(trace.time_s.size for trace in ecg.values())
     ecg_part = f", ECG at {ECG_RATE_HZ} Hz" if has_ecg else ""
+    files = ", ".join(str(t) for t in targets)
     return ExportResult(
-        [out],
-        f"wrote {out}: EDF+ with RR and HR of {sources} at {EDF_GRID_HZ} Hz{ecg_part}, "
-        f"{n_records} s, {len(annotations)} annotations",
+        targets,
+        f"wrote {files}: EDF+ with RR and HR from RR of {sources} at {EDF_GRID_HZ} Hz"
+        f"{ecg_part}, {len(annotations) - len(in_breaks)} annotations",
         notes,
     )
 

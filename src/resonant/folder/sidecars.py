@@ -1,13 +1,16 @@
-"""BIDS-style JSON sidecars: what every column of a session folder's tables means.
+"""JSON sidecars: what every column of a session folder's tables means.
 
-BIDS pairs each tabular file with a JSON "sidecar" of the same name that describes its
-columns (`BIDS, common principles, tabular files
-<https://bids-specification.readthedocs.io/en/stable/common-principles.html#tabular-files>`_).
-The recorder writes one next to each table it creates: ``beats.json``, ``pacer.json``,
-``events.json``, ``metrics.json`` and, when ECG is recorded, ``ecg.json``.
+The layout borrows the column keys of BIDS tabular sidecars (`BIDS, common principles,
+tabular files
+<https://bids-specification.readthedocs.io/en/stable/common-principles.html#tabular-files>`_),
+but a session folder is **not** BIDS and these files do not follow BIDS' rules (its
+tables have ``_s`` columns, header rows, empty cells, units such as ``beats/min``). A BIDS
+dataset is made by ``resonant export --format bids`` (:mod:`resonant.exports.bids`).
+The recorder writes one sidecar next to each table it creates: ``beats.json``,
+``pacer.json``, ``events.json``, ``metrics.json`` and, when ECG is recorded, ``ecg.json``.
 
 Each sidecar holds a top-level ``"Description"`` of the table and one object per column
-with the BIDS column keys:
+with these keys:
 
 - ``"LongName"``: a short name;
 - ``"Description"``: what the column holds (the wording of docs/session-folder.md);

@@ -10,6 +10,9 @@ file renamed over it), at the start and at the end, so it is never half-written.
 When writing fails (the disk is full, the folder went away), the recorder stops writing,
 keeps what is already on disk intact (the readers skip a cut-off last line), and reports
 one sentence through :attr:`Recorder.problem`; the session itself goes on.
+
+A session folder is private: the folder is created owner-only (``0o700``) and every file
+in it owner-only (``0o600``), as everything resonant writes (:mod:`resonant.model.atomic`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,12 @@ from typing import IO, Any
 from resonant._version import __version__
 from resonant.errors import BadInputError
 from resonant.folder.schema import COLUMNS, FORMAT_VERSION, LAZY, fmt_number
-from resonant.model.atomic import os_error_reason, write_atomic
+from resonant.model.atomic import (
+    PRIVATE_FILE_MODE,
+    PRIVATE_FOLDER_MODE,
+    os_error_reason,
+    write_atomic,
+)
 from resonant.model.beats import Beat, EcgSamples, Event
 from resonant.model.source import SourceInfo
 from resonant.model.pacer import PacerPhase
@@ -58,6 +66,11 @@ class _FolderExists(RecorderError):
 def _cell(text: str) -> str:
     """Text for a TSV cell: tabs and line breaks would break the row."""
     return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def _private_opener(path: str, flags: int) -> int:
+    """Open a table file owner-only (``0o600``, less the umask): session files are health data."""
+    return os.open(path, flags, PRIVATE_FILE_MODE)
 
 
 class Recorder(SessionSink):
@@ -94,11 +107,11 @@ class Recorder(SessionSink):
         self._dirty = False
         self._last_sync = 0.0
         try:
-            self.folder.parent.mkdir(parents=True, exist_ok=True)
+            self.folder.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
         except OSError as exc:
             raise RecorderError(f"{self.folder} cannot be created ({os_error_reason(exc)})") from None
         try:
-            self.folder.mkdir()
+            self.folder.mkdir(mode=PRIVATE_FOLDER_MODE)
         except FileExistsError:
             raise _FolderExists(
                 f"{self.folder} already exists: a session folder is never overwritten "
@@ -224,7 +237,9 @@ class Recorder(SessionSink):
             self._fail(exc)
 
     def _open(self, name: str) -> None:
-        f = open(self.folder / name, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        f = open(  # noqa: SIM115
+            self.folder / name, "w", encoding="utf-8", newline="\n", opener=_private_opener
+        )
         self._files[name] = f
         f.write("\t".join(COLUMNS[name]) + "\n")
         f.flush()

@@ -4,7 +4,9 @@
 JSON sidecars, the settings, exports and reports): the content goes to a temporary file
 beside the target, is synced to the disk, and only then takes the target's name, so a
 crash or a full disk leaves either the old file or the new one, never a mix, and no
-temporary file. :func:`os_error_reason` turns the :class:`OSError` of a failed write into
+temporary file. Every file it writes is private by default: readable and writable by its
+owner only (mode ``0o600``; a stricter umask makes it stricter still, nothing makes it
+looser), because what resonant writes is health data. :func:`os_error_reason` turns the :class:`OSError` of a failed write into
 the few words every message uses.
 
 It lives in :mod:`resonant.model` (below ``folder``, ``config``, ``exports`` and
@@ -16,11 +18,16 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["write_atomic", "os_error_reason"]
+__all__ = ["PRIVATE_FILE_MODE", "PRIVATE_FOLDER_MODE", "write_atomic", "os_error_reason"]
+
+#: Mode of every file resonant writes: read and write for the owner only.
+PRIVATE_FILE_MODE = 0o600
+#: Mode of every folder resonant creates: the owner only.
+PRIVATE_FOLDER_MODE = 0o700
 
 #: Tries at a free temporary name before giving up (a clash is already unlikely).
 _TMP_TRIES = 100
@@ -31,6 +38,7 @@ def write_atomic(
     content: bytes | str | Callable[[Path], None],
     *,
     exclusive: bool = False,
+    mode: int = PRIVATE_FILE_MODE,
 ) -> Path:
     """Write a whole file through a temporary file beside it, then give it its name.
 
@@ -45,6 +53,10 @@ def write_atomic(
     exclusive : bool
         True: never replace an existing ``target`` (:class:`FileExistsError` instead,
         even when another process creates it meanwhile). False: replace it whole.
+    mode : int
+        Permission bits of the new file (default owner-only, :data:`PRIVATE_FILE_MODE`).
+        The umask can only remove bits; a writer function's own file is narrowed to
+        ``mode`` too, so no library can leave the file readable by others.
 
     Returns
     -------
@@ -60,10 +72,14 @@ def write_atomic(
         as it was and no temporary file is left.
     """
     target = Path(target)
-    tmp = _new_temporary(target)
+    tmp = _new_temporary(target, mode)
     try:
         if callable(content):
             content(tmp)
+            # A library may have replaced the file: take away any bit beyond ``mode``.
+            current = stat.S_IMODE(os.stat(tmp).st_mode)
+            if current & ~mode:
+                os.chmod(tmp, current & mode)
         else:
             data = content.encode("utf-8") if isinstance(content, str) else content
             with open(tmp, "wb") as f:
@@ -81,13 +97,15 @@ def write_atomic(
     return target
 
 
-def _new_temporary(target: Path) -> Path:
-    """Create an empty, hidden temporary file beside ``target`` (mode as a normal file's)."""
+def _new_temporary(target: Path, mode: int) -> Path:
+    """Create an empty, hidden temporary file beside ``target`` with ``mode`` (less umask)."""
+    import secrets  # here: readers import this module for os_error_reason only
+
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(_TMP_TRIES):
         tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
         try:
-            fd = os.open(tmp, flags, 0o666)
+            fd = os.open(tmp, flags, mode)
         except FileExistsError:
             continue
         os.close(fd)

@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from resonant._version import __version__
-from resonant.analysis.phases import PhaseResult, analyze_phases
+from resonant.analysis.phases import PhaseResult, PhaseSpan, analyze_phases, poor_data_note
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
 from resonant.folder.read import PacerRows, read_pacer
@@ -67,8 +67,11 @@ from resonant.signal.stream import update_ticks
 from resonant.signal.timedomain import time_domain
 
 __all__ = [
+    "AUDIENCES",
     "ReportError",
     "SessionFacts",
+    "GuideRun",
+    "guide_runs",
     "ChartSeries",
     "load_session",
     "report_html",
@@ -87,7 +90,7 @@ FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf"}
 #: Width of the laid-out page, CSS px (the PDF scales it to the A4 text width).
 PAGE_WIDTH_PX = 760
 #: Size of each plot on the page, CSS px; the PNGs hold 3x as many pixels.
-PLOT_SIZE_PX = (368, 184)
+PLOT_SIZE_PX = (368, 170)
 #: Pixels per CSS px in the plot images (sharp in print and on high-density screens).
 PLOT_SCALE = 3
 #: The live windows: RMSSD over the last 60 s once 30 s are in, updates every 5 s.
@@ -640,17 +643,50 @@ def _rmssd_trend(facts: SessionFacts) -> tuple[NDArray[np.float64], NDArray[np.f
     return np.asarray(times, dtype=float), np.asarray(values, dtype=float)
 
 
+#: How far a window may reach past a phase's edges and still lie inside it, s (rounding).
+_EDGE_S = 1e-3
+
+
 def _typical_window(facts: SessionFacts) -> int | None:
-    """Index of the 5-s update whose coherence is nearest the session's median: a typical minute."""
+    """The 5-s update that shows a typical minute, or None when no update qualifies.
+
+    Candidates are the updates whose 64-s window lies wholly inside one phase (never
+    across a phase boundary; a session without phases is one phase) and within one
+    gap-free stretch (as every update does), with at most 5 % corrected beats. Of those,
+    the one whose coherence is nearest their median.
+    """
     s = facts.analysis.series
-    usable = np.flatnonzero(s.corrected_pct <= MAX_CORRECTED_PCT)
-    if usable.size == 0:
+    usable = s.corrected_pct <= MAX_CORRECTED_PCT
+    if _has_phases(facts):
+        inside = np.zeros(s.time_s.size, dtype=bool)
+        for ph in facts.phases:
+            inside |= (s.time_s - COHERENCE_WINDOW_S >= ph.span.onset_s - _EDGE_S) & (
+                s.time_s <= ph.span.end_s + _EDGE_S
+            )
+        usable &= inside
+    idx = np.flatnonzero(usable)
+    if idx.size == 0:
         return None
-    coh = s.coherence_ratio[usable]
-    return int(usable[np.argmin(np.abs(coh - np.median(coh)))])
+    coh = s.coherence_ratio[idx]
+    return int(idx[np.argmin(np.abs(coh - np.median(coh)))])
+
+
+def _has_phases(facts: SessionFacts) -> bool:
+    return any(e.kind == "phase" for e in facts.events)
+
+
+def _phase_at(facts: SessionFacts, a: float, b: float) -> PhaseResult | None:
+    """The phase holding the stretch ``[a, b]`` (None without phases, or when none does)."""
+    if not _has_phases(facts):
+        return None
+    for ph in facts.phases:
+        if a >= ph.span.onset_s - _EDGE_S and b <= ph.span.end_s + _EDGE_S:
+            return ph
+    return None
 
 
 def _minute_range(facts: SessionFacts, k: int | None) -> tuple[float, float]:
+    """The close-up's stretch: the typical window, else the last 64 s of the last phase."""
     if k is not None:
         end = float(facts.analysis.series.time_s[k])
         return end - COHERENCE_WINDOW_S, end
@@ -658,7 +694,10 @@ def _minute_range(facts: SessionFacts, k: int | None) -> tuple[float, float]:
     if finite.size == 0:
         return 0.0, COHERENCE_WINDOW_S
     end = float(finite[-1])
-    return max(float(finite[0]), end - COHERENCE_WINDOW_S), end
+    start = float(finite[0])
+    if _has_phases(facts):  # stay inside the phase the data ends in
+        start = max([start] + [ph.span.onset_s for ph in facts.phases if ph.span.onset_s < end])
+    return max(start, end - COHERENCE_WINDOW_S), end
 
 
 def _phase_bands(facts: SessionFacts, scale: float) -> list[tuple[float, float, str, str]]:
@@ -683,8 +722,8 @@ def _minute_ticks(x0: float, x1: float) -> tuple[NDArray[np.float64], Callable[[
     return ticks, lambda v: _clock(v * 60.0)
 
 
-def _charts(facts: SessionFacts) -> dict[str, str]:
-    """The four plots as PNG data URIs."""
+def _charts(facts: SessionFacts, client: bool = False) -> dict[str, str]:
+    """The plots as PNG data URIs (the spectrum only in the clinician's report)."""
     th = _LIGHT
     res = facts.analysis
     t_nn, nn = facts.nn_time_s, facts.nn_ms
@@ -709,37 +748,43 @@ def _charts(facts: SessionFacts) -> dict[str, str]:
     a, b = _minute_range(facts, k)
     sel = (t_nn >= a) & (t_nn <= b)
     close: list[ChartSeries] = []
-    if facts.pacer is not None:
-        vt = np.arange(a, b, 0.1)
-        close.append(ChartSeries(vt / 60.0, facts.pacer.volume(vt), th.breath,
-                                 label="guide: breathe in ↑, out ↓", right=True,
+    vt = np.arange(a, b, 0.1)
+    guide_on = np.zeros(vt.size, dtype=bool)
+    for g in _runs(facts):
+        guide_on |= (vt >= g.start_s) & (vt <= g.end_s)
+    if facts.pacer is not None and guide_on.any():  # the curve only where the guide ran
+        close.append(ChartSeries(vt / 60.0, np.where(guide_on, facts.pacer.volume(vt), np.nan),
+                                 th.breath, label="guide: breathe in ↑, out ↓", right=True,
                                  width_px=1.2, fill=True))  # fmt: skip
     close.append(ChartSeries(t_nn[sel] / 60.0, hr[sel], th.hr, label="heart rate", width_px=1.8,
                              points=True))  # fmt: skip
     charts["minute"] = png_data_uri(render_chart(
         close, x_label="time in the session (min:s)", y_label="heart rate (bpm)",
-        y_label_colour=th.hr, y2_label="guide's breath" if facts.pacer is not None else "",
+        y_label_colour=th.hr, y2_label="guide's breath" if guide_on.any() else "",
         y2_label_colour=th.pacer_edge, x_range=(a / 60.0, b / 60.0), y2_range=(-0.05, 1.6),
         x_ticks=_minute_ticks(a / 60.0, b / 60.0), y2_ticks=False,
     ))  # fmt: skip
 
     tr_t, tr_rmssd = _rmssd_trend(facts)
+    variation = "beat-to-beat variation (ms)" if client else "RMSSD (ms)"
     s = res.series
     coh = np.where(s.corrected_pct <= MAX_CORRECTED_PCT, s.coherence_ratio, np.nan)
     trend_msg = "" if np.isfinite(tr_rmssd).any() or np.isfinite(coh).any() else (
-        "The trends start once 30 s (RMSSD) and 64 s (coherence) of beats are in.")  # fmt: skip
+        f"The trends start once 30 s ({variation[:-5]}) and 64 s (coherence) of beats are in.")  # fmt: skip
     coh_t, coh = _with_breaks(s.time_s, coh, 2 * _LIVE.update_s)
     charts["trends"] = png_data_uri(render_chart(
-        [ChartSeries(tr_t / 60.0, tr_rmssd, th.rmssd, label="RMSSD (ms)",
+        [ChartSeries(tr_t / 60.0, tr_rmssd, th.rmssd, label=variation,
                      width_px=0.9 if thin else 1.6),
          ChartSeries(coh_t / 60.0, coh, th.coherence, label="coherence (ratio)", right=True,
                      width_px=0.9 if thin else 1.6)],
-        x_label="time (min)", y_label="RMSSD (ms)", y_label_colour=th.rmssd,
+        x_label="time (min)", y_label=variation, y_label_colour=th.rmssd,
         y2_label="coherence (ratio)", y2_label_colour=th.coherence, x_range=session_x,
         y_range=_from_zero([tr_rmssd]), y2_range=_from_zero([coh]), bands=bands,
         x_ticks=_minute_ticks(*session_x), message=trend_msg,
     ))  # fmt: skip
 
+    if client:
+        return charts
     runs = _segments(t_nn, nn)
     spec_series: list[ChartSeries] = []
     vlines: list[tuple[float, str, str]] = []
@@ -788,14 +833,200 @@ def _from_zero(values: list[NDArray[np.float64]]) -> tuple[float, float]:
 
 
 def _guide_rate_at(facts: SessionFacts, t_s: float) -> float | None:
-    """The guide's rate in force at ``t_s`` (breaths/min), from ``pacer.tsv``."""
-    if facts.pacer is None:
-        return None
-    onsets, rates = facts.pacer.inhales()
-    if onsets.size == 0:
-        return None
-    k = int(np.clip(np.searchsorted(onsets, t_s, side="right") - 1, 0, onsets.size - 1))
-    return round(float(rates[k]), 2)
+    """The guide's rate in force at ``t_s`` (breaths/min), None while the guide was off."""
+    for run in _runs(facts):
+        if run.start_s <= t_s <= run.end_s:
+            return run.rate_bpm
+    return None
+
+
+# -- the guide, the protocol and the simulated person as they were ------------------------------
+
+
+@dataclass(frozen=True)
+class GuideRun:
+    """A stretch of the session during which the breathing guide ran at one rate.
+
+    Attributes
+    ----------
+    start_s, end_s : float
+        First phase onset and end of the last phase of the stretch, s on the session clock.
+    rate_bpm : float
+        The guide's rate, breaths/min (rounded to 0.01).
+    """
+
+    start_s: float
+    end_s: float
+    rate_bpm: float
+
+
+#: Longest pause between a guide phase's end and the next onset within one stretch, s.
+_GUIDE_JOIN_S = 0.5
+#: Overlap a guide stretch needs with a phase to count as running in it, s.
+_GUIDE_IN_PHASE_S = 1.0
+#: More rate changes than this are summarised (a sliding assessment changes every breath).
+_GUIDE_MAX_LISTED = 6
+
+
+def guide_runs(pacer: PacerRows | None) -> list[GuideRun]:
+    """Where the guide ran and at what rate, from ``pacer.tsv``: one run per rate and stretch.
+
+    ``pacer.tsv`` has a row for each breathing phase the guide played; consecutive rows
+    (each onset within :data:`_GUIDE_JOIN_S` of the previous phase's end) at one rate form
+    a run. Between runs the guide was off (a protocol phase without the guide) or changed
+    rate (the adaptive guide, an assessment step).
+    """
+    if pacer is None or pacer.start_s.size == 0:
+        return []
+    start, rate = pacer.start_s, pacer.rate_bpm
+    end = start + np.where(np.isfinite(pacer.duration_s), pacer.duration_s, 0.0)
+    runs: list[GuideRun] = []
+    a = 0
+    for i in range(1, start.size + 1):
+        if i == start.size or start[i] > end[i - 1] + _GUIDE_JOIN_S or rate[i] != rate[a]:
+            runs.append(GuideRun(float(start[a]), float(end[i - 1]), round(float(rate[a]), 2)))
+            a = i
+    return runs
+
+
+def _runs(facts: SessionFacts) -> list[GuideRun]:
+    """:func:`guide_runs`, each ending at a phase onset it overhangs by less than a breath.
+
+    ``pacer.tsv`` records each breathing phase with its planned length, so the breath
+    under way when a phase without the guide begins seems to run past that onset; the
+    protocol stopped the guide at the onset.
+    """
+    onsets = [ph.span.onset_s for ph in facts.phases] if _has_phases(facts) else []
+    out = []
+    for run in guide_runs(facts.pacer):
+        breath_s = 60.0 / run.rate_bpm
+        cut = [o for o in onsets if run.start_s < o < run.end_s and run.end_s - o < breath_s]
+        out.append(GuideRun(run.start_s, min(cut), run.rate_bpm) if cut else run)
+    return out
+
+
+def _rates_text(rates: Sequence[float]) -> str:
+    """``5.5``, ``6 → 5.5`` or ``4.5-6.5`` for the distinct rates in order."""
+    seen: list[float] = []
+    for r in rates:
+        if not seen or seen[-1] != r:
+            seen.append(r)
+    if len(seen) > 3:
+        return f"{min(seen):g}-{max(seen):g}"
+    return " → ".join(f"{r:g}" for r in seen)
+
+
+def _phase_guide(runs: Sequence[GuideRun], span: PhaseSpan) -> str:
+    """The guide during one phase: its rate(s) in breaths/min, or ``off``."""
+    rates = [r.rate_bpm for r in runs
+             if min(r.end_s, span.end_s) - max(r.start_s, span.onset_s) > _GUIDE_IN_PHASE_S]  # fmt: skip
+    return _rates_text(rates) if rates else "off"
+
+
+def _guide_text(facts: SessionFacts, end_s: float, client: bool) -> str:
+    """The breathing guide as it ran: rates and when, off stretches, the in:out ratio."""
+    runs = _runs(facts)
+    if not runs:
+        return "none: breathing at your own pace" if client else "off throughout"
+    settings = given if isinstance(given := facts.meta.get("settings"), dict) else {}
+    pacer = p if isinstance(p := settings.get("pacer"), dict) else {}
+    first, last = runs[0], runs[-1]
+    slack = 60.0 / last.rate_bpm  # one breath
+    if len(runs) == 1 and first.start_s <= slack and last.end_s >= end_s - slack:
+        text = f"{first.rate_bpm:g} breaths/min throughout"
+    elif len(runs) > _GUIDE_MAX_LISTED:
+        text = (
+            f"{len(runs)} rates from {min(r.rate_bpm for r in runs):g} to "
+            f"{max(r.rate_bpm for r in runs):g} breaths/min, {_clock(first.start_s)}–"
+            f"{_clock(min(last.end_s, end_s))}"
+        )
+    else:
+        pieces, at = [], 0.0
+        for run in runs:
+            if run.start_s > at + 1.0:
+                pieces.append(f"off {_clock(at)}–{_clock(run.start_s)}")
+            pieces.append(
+                f"{run.rate_bpm:g} breaths/min {_clock(run.start_s)}–{_clock(min(run.end_s, end_s))}"
+            )
+            at = run.end_s
+        if end_s > at + 1.0:
+            pieces.append(f"off {_clock(at)}–{_clock(end_s)}")
+        text = ", then ".join(pieces)
+    if pacer.get("ratio"):
+        text += f"; in:out {_e(pacer['ratio'])}"
+    for key, words in (("hold_in_s", "hold after in-breath"), ("hold_out_s", "hold after out-breath")):
+        if isinstance(pacer.get(key), (int, float)) and pacer[key] > 0:
+            text += f", {words} {pacer[key]:g} s"
+    changes = sum(1 for e in facts.events if e.kind == "pacer")
+    if changes:
+        text += f"; it moved {changes} time{'s' if changes != 1 else ''} to follow you"
+    return text
+
+
+def _simulation(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The simulated person: ``session.json``'s ``simulation``, else the source's settings."""
+    sim = meta.get("simulation")
+    if isinstance(sim, dict):
+        return sim
+    sources = listed if isinstance(listed := meta.get("sources"), list) else []
+    for src in sources:
+        if isinstance(src, dict) and src.get("kind") == "simulated":
+            settings = src.get("settings")
+            if isinstance(settings, dict):
+                return settings
+    return None
+
+
+def _protocol_phases(protocol: object) -> list[dict[str, Any]]:
+    """The phases of ``session.json``'s ``protocol`` object (empty when it lists none)."""
+    phases = protocol.get("phases") if isinstance(protocol, dict) else None
+    return [p for p in phases if isinstance(p, dict)] if isinstance(phases, list) else []
+
+
+def _phase_state(meta: dict[str, Any], span: PhaseSpan) -> str:
+    """The simulated person's state in a phase, from the protocol (empty when not given)."""
+    phases = _protocol_phases(meta.get("protocol"))
+    named = [p for p in phases if p.get("name") == span.label]
+    if not named and 0 < span.number <= len(phases):
+        named = [phases[span.number - 1]]
+    state = named[0].get("state") if named else None
+    return str(state) if state else ""
+
+
+def _simulation_text(meta: dict[str, Any], client: bool) -> str:
+    """The simulated person in words ('' for a real person)."""
+    sim = _simulation(meta)
+    if sim is None:
+        return ""
+    seed = f" (seed {sim['seed']})" if sim.get("seed") is not None else ""
+    if client:
+        return (
+            "This session was a demonstration: the heartbeats come from a simulated person, "
+            f"not from a real heart{seed}."
+        )
+    bits = []
+    if isinstance(sim.get("resonance_bpm"), (int, float)):
+        bits.append(f"resonance {sim['resonance_bpm']:g} breaths/min")
+    states = [s for p in _protocol_phases(meta.get("protocol")) if (s := p.get("state"))]
+    if states:
+        bits.append("state by phase " + " → ".join(_e(s) for s in states))
+    elif sim.get("state"):
+        bits.append(f"state {_e(sim['state'])}")
+    if isinstance(sim.get("adherence"), (int, float)):
+        bits.append(f"follows the guide {sim['adherence']:.0%} of the time")
+    faults = [
+        f"{words} {fmt.format(sim[key])}"
+        for key, words, fmt in (
+            ("artifact_rate", "artifacts", "{:.1%} of beats"),
+            ("contact_losses_per_h", "contact losses", "{:g}/h"),
+            ("disconnects_per_h", "disconnects", "{:g}/h"),
+        )
+        if isinstance(sim.get(key), (int, float)) and sim[key] > 0
+    ]
+    bits.extend(faults or ["no artifacts, contact losses or disconnects"])
+    if sim.get("seed") is not None:
+        bits.append(f"seed {_e(sim['seed'])}")
+    return ", ".join(bits)
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -828,6 +1059,7 @@ table.data th {{ color: {_LIGHT.muted}; font-weight: normal; border-bottom: 1px 
                  padding: 2px 8px 2px 0; }}
 table.data td {{ padding: 2px 8px 2px 0; border-bottom: 1px solid #ECEEF0; }}
 table.data td.num, table.data th.num {{ text-align: right; }}
+table.wide {{ font-size: 10px; }}
 table.data td.key {{ color: {_LIGHT.muted}; padding-right: 10px; white-space: nowrap; }}
 table.layout td {{ padding: 0; }}
 .note {{ color: {_LIGHT.muted}; font-size: 11px; }}
@@ -851,12 +1083,40 @@ def _coherence_word(ratio: float | None) -> str:
     return _COHERENCE_WORDS[coherence_level(ratio)]
 
 
-def _phase_table(facts: SessionFacts) -> str:
+#: The clinician's phase table: header, value getter and decimals of each numeric column.
+_CLINICIAN_COLUMNS: tuple[tuple[str, Callable[[RecordingAnalysis], float | None], int], ...] = (
+    ("mean HR<br>(bpm)", lambda r: r.time.hr_mean_bpm, 1),
+    ("RMSSD<br>(ms)", lambda r: r.time.rmssd_ms, 1),
+    ("SDNN<br>(ms)", lambda r: r.time.sdnn_ms, 1),
+    ("coherence<br>(mean ratio)", lambda r: r.coherence_mean, 2),
+    ("LF/HF<br>(ratio)", lambda r: r.lf_hf, 2),
+    ("breathing<br>(breaths/min)", lambda r: r.breathing_rate_bpm, 1),
+    ("corrected<br>(% NN)", lambda r: r.corrected_pct, 1),
+)
+#: The client's phase table: plain names, no LF/HF.
+_CLIENT_COLUMNS: tuple[tuple[str, Callable[[RecordingAnalysis], float | None], int], ...] = (
+    ("heart rate<br>(beats/min)", lambda r: r.time.hr_mean_bpm, 0),
+    ("beat-to-beat<br>variation (ms)", lambda r: r.time.rmssd_ms, 0),
+    ("breathing<br>(breaths/min)", lambda r: r.breathing_rate_bpm, 1),
+)
+
+
+def _phase_table(facts: SessionFacts, client: bool = False) -> str:
+    """One row per phase (and, for the clinician, the whole session); ``*``: poor data."""
+    columns = _CLIENT_COLUMNS if client else _CLINICIAN_COLUMNS
+    runs = _runs(facts)
+    simulated = not client and _simulation(facts.meta) is not None and any(
+        _phase_state(facts.meta, ph.span) for ph in facts.phases
+    )
     head = (
         "<tr><th>#</th><th>phase</th><th class='num'>onset<br>(min:s)</th>"
-        "<th class='num'>duration<br>(min:s)</th><th class='num'>mean HR<br>(bpm)</th>"
-        "<th class='num'>RMSSD<br>(ms)</th><th class='num'>coherence<br>(mean ratio)</th>"
-        "<th class='num'>LF/HF<br>(ratio)</th><th class='num'>breathing<br>(breaths/min)</th></tr>"
+        "<th class='num'>duration<br>(min:s)</th>"
+        + ("<th>breathing<br>guide (/min)</th>" if client else "<th>guide<br>(/min)</th>")
+        + ("<th>simulated<br>state</th>" if simulated else "")
+        + "".join(f"<th class='num'>{name}</th>" for name, _, _ in columns[:2])
+        + ("<th>coherence</th>" if client else "")
+        + "".join(f"<th class='num'>{name}</th>" for name, _, _ in columns[2:])
+        + "</tr>"
     )
     rows = []
     for ph in facts.phases:
@@ -869,25 +1129,79 @@ def _phase_table(facts: SessionFacts) -> str:
             dur += f" (ended early at {_clock(span.duration_s)})"
         elif span.recorded_s + 0.5 < planned_s:
             dur += f" (recorded {_clock(span.recorded_s)})"
-        vals = (
-            [r.time.hr_mean_bpm, r.time.rmssd_ms, r.coherence_mean, r.lf_hf, r.breathing_rate_bpm]
-            if r is not None
-            else [None] * 5
-        )
-        cells = "".join(
-            f"<td class='num'>{_fmt(v, d)}</td>" for v, d in zip(vals, (1, 1, 2, 2, 1), strict=True)
-        )
+        label = span.label + (STRESSOR_MARK if span.stressor else "") + ("*" if ph.poor_data else "")
+        extra = f"<td>{_e(_phase_guide(runs, span))}</td>"
+        if simulated:
+            extra += f"<td>{_e(_phase_state(facts.meta, span))}</td>"
         rows.append(
-            f"<tr class='phase'><td>{span.number}</td>"
-            f"<td>{_e(span.label + (STRESSOR_MARK if span.stressor else ''))}</td>"
-            f"<td class='num'>{_clock(span.onset_s)}</td><td class='num'>{_e(dur)}</td>{cells}</tr>"
+            f"<tr class='phase'><td>{span.number}</td><td{'' if client else ' nowrap'}>"
+            f"{_e(label)}</td>"
+            f"<td class='num'>{_clock(span.onset_s)}</td><td class='num'>{_e(dur)}</td>{extra}"
+            f"{_value_cells(r, columns, client)}</tr>"
         )
-    return f"<table class='data' width='100%'>{head}{''.join(rows)}</table>"
+    if not client and _has_phases(facts):
+        res = facts.analysis
+        mark = "*" if poor_data_note(res.corrected_pct) else ""
+        rows.append(
+            f"<tr class='whole'><td></td><td><b>whole session{mark}</b></td><td class='num'>"
+            f"{_clock(facts.phases[0].span.onset_s)}</td><td class='num'>"
+            f"{_clock(res.duration_s)}</td><td></td>{'<td></td>' if simulated else ''}"
+            f"{_value_cells(res, columns, client)}</tr>"
+        )
+    wide = "" if client else " wide"  # the clinician's many columns, in a smaller type
+    return f"<table class='data{wide}' width='100%'>{head}{''.join(rows)}</table>"
 
 
-def _artifact_html(facts: SessionFacts) -> str:
+def _value_cells(
+    r: RecordingAnalysis | None,
+    columns: Sequence[tuple[str, Callable[[RecordingAnalysis], float | None], int]],
+    client: bool,
+) -> str:
+    vals = [(get(r) if r is not None else None, d) for _, get, d in columns]
+    cells = [f"<td class='num'>{_fmt(v, d)}</td>" for v, d in vals]
+    if client:  # coherence in words, after the heart-rate and variation columns
+        word = _coherence_word(r.coherence_mean) if r is not None else ""
+        cells.insert(2, f"<td>{_e(word or '–')}</td>")
+    return "".join(cells)
+
+
+def _poor_data_html(facts: SessionFacts, client: bool) -> str:
+    """The poor-data note for the whole session and each phase ('' when none applies)."""
+    res = facts.analysis
+    poor = [ph for ph in facts.phases if ph.poor_data and _has_phases(facts)]
+    whole = poor_data_note(res.corrected_pct)
+    if not whole and not poor:
+        return ""
+    if client:
+        where = "in this session" if whole else "in the stretches marked *"
+        return (
+            f"<p class='note'><b>*</b> Many beats {where} were irregular or unclear (this "
+            "can come from the heart itself, from movement or from the strap's contact), so "
+            "the figures there lean heavily on corrections. They are shown as they came "
+            "out; take them as a rough picture rather than a close measure.</p>"
+        )
+    lines = []
+    if whole:
+        lines.append(f"Whole session: {whole}.")
+    for ph in poor:
+        assert ph.analysis is not None
+        lines.append(f"Phase {ph.span.number} ({_e(ph.span.label)}): "
+                     f"{poor_data_note(ph.analysis.corrected_pct)}.")  # fmt: skip
+    return "<p class='note'><b>*</b> " + "<br>".join(lines) + "</p>"
+
+
+def _artifact_html(facts: SessionFacts, client: bool = False) -> str:
     res = facts.analysis
     counts = res.artifact_counts()
+    if client:
+        n = counts["total"]
+        return (
+            f"<p>The strap recorded {res.beats} beats. {n} of them "
+            f"{'was' if n == 1 else 'were'} irregular or unclear (extra, missed or early "
+            "beats, often from movement or the strap's contact) and "
+            f"{'was' if n == 1 else 'were'} smoothed over before any figure was worked "
+            "out; the recording itself keeps every beat as it came.</p>"
+        )
     kinds = ", ".join(f"{name} {n}" for name, n in counts.items() if name != "total")
     conn = [e.label for e in facts.events if e.kind == "connection"]
     parts = [
@@ -907,9 +1221,8 @@ def _artifact_html(facts: SessionFacts) -> str:
             "across a pause.</p>"
         )
     parts.append(
-        "<p class='note'>Artifacts (extra, missed or irregular beats, often from movement or "
-        "the strap's contact) are corrected before any number is computed (Lipponen &amp; "
-        "Tarvainen 2019); the raw beats stay as recorded.</p>"
+        "<p class='note'>Artifacts (extra, missed or ectopic beats, movement, contact) are "
+        "corrected before any number is computed; the raw beats stay as recorded.</p>"
     )
     return "".join(parts)
 
@@ -925,13 +1238,8 @@ def _describe_source(src: dict[str, Any]) -> str:
     if src.get("address"):
         bits.append(f"address {_e(src['address'])}")
     settings = src.get("settings")
-    if src.get("kind") == "simulated" and isinstance(settings, dict):
-        sim = [f"state {settings['state']}" if settings.get("state") else "",
-               f"resonance {settings['resonance_bpm']:g} breaths/min"
-               if isinstance(settings.get("resonance_bpm"), (int, float)) else "",
-               f"seed {settings['seed']}" if settings.get("seed") is not None else ""]  # fmt: skip
-        bits.append("simulated person: " + _e(", ".join(b for b in sim if b)))
-    elif src.get("kind") == "replay" and isinstance(settings, dict) and settings.get("path"):
+    # The simulated person has a row of its own (_simulation_text).
+    if src.get("kind") == "replay" and isinstance(settings, dict) and settings.get("path"):
         bits.append(f"replaying {_e(settings['path'])}")
     label = f" ({_e(src['label'])})" if src.get("label") else ""
     return "; ".join(bits) + label
@@ -959,10 +1267,29 @@ def _protocol_text(protocol: object) -> str:
             f"{protocol.get('breaths', 0)} breaths, each {protocol.get('increment_s', 0):g} s "
             "longer than the last"
         )
-    return ", ".join(f"{k} {v}" for k, v in protocol.items())
+    title = str(protocol.get("title") or protocol.get("name") or "a protocol")
+    phases = _protocol_phases(protocol)
+    if not phases:
+        return title
+    parts = []
+    for ph in phases:
+        bits = []
+        if isinstance(ph.get("duration_s"), (int, float)):
+            bits.append(_clock(float(ph["duration_s"])))
+        guide = ph.get("pacer")
+        if guide == "resonance":
+            bits.append("guide at the resonance rate")
+        elif isinstance(guide, (int, float)):
+            bits.append(f"guide at {guide:g} breaths/min")
+        elif guide == "off":
+            bits.append("no guide")
+        if ph.get("stressor"):
+            bits.append("stressor")
+        parts.append(f"{ph.get('name', '')}" + (f" ({', '.join(bits)})" if bits else ""))
+    return f"{title}: " + "; ".join(parts)
 
 
-def _settings_html(facts: SessionFacts) -> str:
+def _settings_html(facts: SessionFacts, client: bool = False) -> str:
     meta = facts.meta
     rows: list[tuple[str, str]] = []
     sources = listed if isinstance(listed := meta.get("sources"), list) else []
@@ -971,26 +1298,26 @@ def _settings_html(facts: SessionFacts) -> str:
             rows.append(("strap", _describe_source(src)))
     if not sources:
         rows.append(("strap", "not recorded in session.json"))
+    sim = _simulation_text(meta, client)
+    if sim:
+        rows.append(("simulated person", _e(sim) if client else sim))
     settings = given if isinstance(given := meta.get("settings"), dict) else {}
     pacer = settings.get("pacer")
-    if isinstance(pacer, dict) and pacer.get("rate_bpm") is not None:
-        holds = [f"hold after in-breath {pacer['hold_in_s']:g} s" if pacer.get("hold_in_s") else "",
-                 f"hold after out-breath {pacer['hold_out_s']:g} s"
-                 if pacer.get("hold_out_s") else ""]  # fmt: skip
-        ratio = _e(pacer.get("ratio", ""))
-        text = f"{pacer['rate_bpm']:g} breaths/min at the start, in:out {ratio}"
-        text += "".join(f", {h}" for h in holds if h)
-        changes = sum(1 for e in facts.events if e.kind == "pacer")
-        if changes:
-            text += f"; it moved {changes} time{'s' if changes != 1 else ''} to follow you"
-        rows.append(("breathing guide", text))
+    end_s = facts.phases[-1].span.end_s if facts.phases else facts.analysis.duration_s
+    if facts.complete and isinstance(meta.get("duration_s"), (int, float)):
+        end_s = max(end_s, float(meta["duration_s"]))  # the session's own length
+    if facts.pacer is not None:
+        rows.append(("breathing guide", _guide_text(facts, end_s, client)))
+    elif isinstance(pacer, dict) and pacer.get("rate_bpm") is not None:
+        rows.append(("breathing guide", f"{pacer['rate_bpm']:g} breaths/min as set at the start "
+                     "(pacer.tsv, the record of what it did, is missing)"))  # fmt: skip
     elif meta:
         rows.append(("breathing guide", "none: breathing at your own pace"))
     rows.append(("protocol", _e(_protocol_text(meta.get("protocol")))))
     if meta.get("participant"):
         rows.append(("participant", _e(meta["participant"])))
     speed = settings.get("speed")
-    if isinstance(speed, (int, float)) and speed != 1:
+    if not client and isinstance(speed, (int, float)) and speed != 1:
         rows.append(("clock", f"simulated at {speed:g}× real time"))
     if facts.other_sources:
         rows.append(
@@ -1002,7 +1329,7 @@ def _settings_html(facts: SessionFacts) -> str:
                 + ")",
             )
         )
-    if meta.get("software_version"):
+    if not client and meta.get("software_version"):
         rows.append(("recorded with", f"resonant {_e(meta['software_version'])}"))
     body = "".join(f"<tr><td class='key' nowrap>{k}</td><td>{v}</td></tr>" for k, v in rows)
     return f"<table class='data'>{body}</table>"
@@ -1033,7 +1360,7 @@ def _assessment_html(meta: dict[str, Any]) -> str:
     return f"<p class='h2'>{title}</p><p class='answer'>{text}{notes}</p>"
 
 
-def _when(facts: SessionFacts) -> tuple[str, str]:
+def _when(facts: SessionFacts, client: bool = True) -> tuple[str, str]:
     """Title date and the line under it."""
     start = facts.start_utc
     res = facts.analysis
@@ -1043,10 +1370,12 @@ def _when(facts: SessionFacts) -> tuple[str, str]:
         duration = res.duration_s
     protocol = meta.get("protocol")
     what = (
-        "Your resonance assessment"
+        "Resonance assessment"
         if isinstance(protocol, dict) and protocol.get("name") == "resonance-assessment"
-        else "Your session"
+        else "Session"
     )
+    if client:  # the client's report speaks to the person who breathed
+        what = "Your " + what[0].lower() + what[1:]
     if start is not None:
         local = start.astimezone()
         title = f"{what} on {local:%A} {local.day} {local:%B %Y}"
@@ -1062,55 +1391,90 @@ def _when(facts: SessionFacts) -> tuple[str, str]:
     return title, sub
 
 
-def report_html(facts: SessionFacts) -> str:
-    """The report as one self-contained HTML page.
+#: The audiences a report is written for.
+AUDIENCES = ("client", "clinician")
+
+
+def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
+    """The report as one self-contained HTML page, for a client or a clinician.
 
     Parameters
     ----------
     facts : SessionFacts
         From :func:`load_session`.
+    audience : {"clinician", "client"}
+        ``client``: plain words for the person who breathed (no LF/HF, no spectrum, no
+        jargon; numbers described, never judged). ``clinician``: the full table (mean HR,
+        RMSSD, SDNN, coherence, LF/HF, breathing rate, corrected share per phase and for
+        the whole session), the spectrum and the simulated person's settings.
 
     Returns
     -------
     str
         HTML with inline CSS and the plots as PNG data URIs.
+
+    Raises
+    ------
+    ReportError
+        For an unknown audience.
     """
+    if audience not in AUDIENCES:
+        raise ReportError(f"a report is for a client or a clinician, not {audience!r}")
+    client = audience == "client"
     res = facts.analysis
     td = res.time
-    title, sub = _when(facts)
-    charts = _charts(facts)
+    title, sub = _when(facts, client)
+    charts = _charts(facts, client)
     k = _typical_window(facts)
     a, b = _minute_range(facts, k)
+    inside = _phase_at(facts, a, b)
+    where = f", in phase {inside.span.number}" if inside is not None else ""
     minute_words = (
-        f"{_clock(a)}–{_clock(b)}: its coherence is the session's median"
+        f"{_clock(a)}–{_clock(b)}{where}: the minute of median coherence"
         if k is not None
-        else f"the last {b - a:.0f} s ({_clock(a)}–{_clock(b)})"
+        else f"the last {b - a:.0f} s ({_clock(a)}–{_clock(b)}){where}"
     )
     coh = res.coherence_mean
-    tiles = "".join([
-        _tile("mean heart rate", _fmt(td.hr_mean_bpm, 1), "bpm"),
-        _tile("RMSSD", _fmt(td.rmssd_ms, 1), "ms", "breath-to-breath variability"),
-        _tile("coherence", _fmt(coh, 2), "mean ratio", _coherence_word(coh)),
-        _tile("breathing rate", _fmt(res.breathing_rate_bpm, 1), "breaths/min",
-              "read from the heart rhythm"),
-        _tile("LF/HF", _fmt(res.lf_hf, 2), "ratio"),
-    ])  # fmt: skip
+    mark = "*" if poor_data_note(res.corrected_pct) else ""
+    if client:
+        tiles = "".join([
+            _tile("heart rate", _fmt(td.hr_mean_bpm, 0), "beats/min", "on average"),
+            _tile("beat-to-beat variation", _fmt(td.rmssd_ms, 0) + mark, "ms",
+                  "how much the time between beats changes"),
+            _tile("coherence", _coherence_word(coh) or "–", "",
+                  "how smooth and steady the heart rhythm's wave was"),
+            _tile("breathing rate", _fmt(res.breathing_rate_bpm, 1), "breaths/min",
+                  "read from the heart rhythm"),
+        ])  # fmt: skip
+    else:
+        tiles = "".join([
+            _tile("mean heart rate", _fmt(td.hr_mean_bpm, 1), "bpm"),
+            _tile("RMSSD", _fmt(td.rmssd_ms, 1) + mark, "ms", "beat-to-beat variability"),
+            _tile("SDNN", _fmt(td.sdnn_ms, 1) + mark, "ms"),
+            _tile("coherence", _fmt(coh, 2), "mean ratio", _coherence_word(coh)),
+            _tile("breathing rate", _fmt(res.breathing_rate_bpm, 1), "breaths/min",
+                  "spectral peak"),
+            _tile("corrected", _fmt(res.corrected_pct, 1) + mark, "% of NN"),
+        ])  # fmt: skip
+    phased = _has_phases(facts)
+    beat_words = "each beat" if client else "each beat (60000 / NN)"
     hr_caption = (
-        "each beat (60000 / NN); shaded: the phases numbered below"
-        if any(e.kind == "phase" for e in facts.events)
-        else "each beat (60000 / NN), after artifact correction"
+        f"{beat_words}; shaded: the phases numbered below"
+        if phased
+        else f"{beat_words}, after artifact correction"
     )
     spectrum_caption = (
         "LF 0.04-0.15 Hz (slow breathing shows here), HF 0.15-0.40 Hz"
         if k is not None
         else "needs 64 s of beats without a gap"
     )
+    variation = "beat-to-beat variation" if client else "RMSSD"
     trend_caption = (
         "every 5 s; gaps: a pause, or over 5 % of beats corrected"
         if res.segments > 1 or res.corrected_pct > MAX_CORRECTED_PCT / 2
-        else "every 5 s: RMSSD of the last 60 s, coherence of the last 64 s"
+        else f"every 5 s: {variation} of the last 60 s, coherence of the last 64 s"
     )
-    phase_title = "Phases" if any(e.kind == "phase" for e in facts.events) else "The session"
+    phase_title = "Phases" if phased else "The session"
     notes = "".join(f"<br>• {_e(n)}" for n in facts.notes)
     w, h = PLOT_SIZE_PX
     gap = f'<td class="gap" width="{PAGE_WIDTH_PX - 2 * w}"></td>'
@@ -1122,6 +1486,52 @@ def report_html(facts: SessionFacts) -> str:
             f'<img src="{charts[key]}" width="{w}" height="{h}" alt="{_e(title)}"></td>'
         )
 
+    if client:
+        intro = (
+            "<p class='intro'>Here is what your heart rhythm did in this session, from the "
+            "beats the strap recorded. These numbers move from day to day with sleep, mood "
+            "and what the day held; they describe this one practice, and every session is "
+            "practice.</p>"
+        )
+        corner = (
+            f"<td width='{w}'><p class='h2'>What the words mean</p><p class='note'>"
+            "<b>Heart rate</b>: beats per minute. <b>Beat-to-beat variation</b>: how much the "
+            "time from one beat to the next changes, in milliseconds; slow, easy breathing "
+            "often lets it grow, and it also moves with rest, mood and the time of day. "
+            "<b>Coherence</b>: how smooth and steady the wave of your heart rhythm was, in "
+            f"three words: settling, building, smooth and steady. <b>Breathing rate</b>: "
+            "breaths per minute, read from the rhythm of your heart.</p></td>"
+        )
+        table_note = (
+            "<p class='note'>Each row comes from that stretch's own beats. A dash means the "
+            f"stretch was too short for that figure (coherence and the breathing rate need "
+            f"{COHERENCE_WINDOW_S:.0f} s of beats without a pause).</p>"
+        )
+        artifacts_title = "The beats"
+        foot = (
+            f"<p class='foot'><b>{DISCLAIMER}</b> Made by resonant {__version__} from the "
+            "session folder alone.</p>"
+        )
+    else:
+        intro = ""
+        corner = plot("spectrum", "Spectrum of that minute", spectrum_caption)
+        table_note = (
+            "<p class='note'>Each row is computed from that stretch's own beats. A dash means "
+            "that stretch is too short for the value: coherence and the breathing rate need "
+            f"{COHERENCE_WINDOW_S:.0f} s of beats without a gap, LF/HF {MIN_LF_STRETCH_S:.0f} s. "
+            "Coherence is the ratio of the spectrum's main peak to the rest of it (at or above "
+            f"{high:g}: smooth and steady; {low:g}-{high:g}: building; below {low:g}: "
+            "settling). Guide: its rate in the phase (pacer.tsv). Slow breathing moves power "
+            "into LF, so LF/HF then reflects the breathing rate.</p>"
+        )
+        artifacts_title = "Beats and artifacts"
+        foot = (
+            f"<p class='foot'><b>{DISCLAIMER}</b> Made by resonant {__version__} from the "
+            "session folder alone. Metrics: Task Force 1996 (HR, RMSSD, SDNN, LF/HF); McCraty "
+            "et al. 2009 (coherence ratio); the breathing rate is the spectrum's highest peak "
+            "× 60; artifacts: Lipponen &amp; Tarvainen 2019.</p>"
+        )
+    trends_title = f"{variation[0].upper()}{variation[1:]} and coherence across the session"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{_e(title)}</title>
@@ -1130,32 +1540,25 @@ def report_html(facts: SessionFacts) -> str:
 <body>
 <h1>{_e(title)}</h1>
 <p class="sub">{_e(sub)}</p>
-<p class="intro">Here is what your heart rhythm did in this session, from the beats the strap
-recorded. These numbers move from day to day with sleep, mood and what the day held; they
-describe this one practice, and every session is practice.</p>
+{intro}
 <table class="tiles"><tr>{tiles}</tr></table>
 <table class="layout" width="100%" cellspacing="0" cellpadding="0">
 <tr>{plot("hr", "Heart rate across the session", hr_caption)}{gap}
 {plot("minute", "A typical minute, close up", minute_words)}</tr>
-<tr>{plot("trends", "RMSSD and coherence across the session", trend_caption)}{gap}
-{plot("spectrum", "Spectrum of that minute", spectrum_caption)}</tr>
+<tr>{plot("trends", trends_title, trend_caption)}{gap}
+{corner}</tr>
 </table>
 <p class="h2">{phase_title}</p>
-{_phase_table(facts)}
-<p class="note">Each row is computed from that stretch's own beats. A dash means that stretch
-is too short for the value: coherence and the breathing rate need {COHERENCE_WINDOW_S:.0f} s of
-beats without a gap, LF/HF {MIN_LF_STRETCH_S:.0f} s. Coherence is the ratio of the spectrum's
-main peak to the rest of it (at or above {high:g}: smooth and steady; {low:g}-{high:g}:
-building; below {low:g}: settling).</p>
+{_phase_table(facts, client)}
+{table_note}
+{_poor_data_html(facts, client)}
 {_assessment_html(facts.meta)}
 <table class="layout" width="100%" cellspacing="0" cellpadding="0"><tr>
-<td width="44%"><p class="h2">Beats and artifacts</p>{_artifact_html(facts)}</td>{gap}
-<td width="53%"><p class="h2">Device and settings</p>{_settings_html(facts)}</td>
+<td width="44%"><p class="h2">{artifacts_title}</p>{_artifact_html(facts, client)}</td>{gap}
+<td width="53%"><p class="h2">Device and settings</p>{_settings_html(facts, client)}</td>
 </tr></table>
 {f'<p class="note">Notes:{notes}</p>' if notes else ""}
-<p class="foot"><b>{DISCLAIMER}</b> Made by resonant {__version__} from the session folder
-alone. Metrics: Task Force 1996 (HR, RMSSD, LF/HF); McCraty et al. 2009 (coherence ratio);
-the breathing rate is the spectrum's highest peak × 60.</p>
+{foot}
 </body></html>
 """
 
@@ -1197,7 +1600,7 @@ def _pdf_bytes(page_html: str, title: str) -> tuple[bytes, int]:
     return buf.data().data(), pages
 
 
-def make_report(folder: str | Path, out: str | Path) -> Path:
+def make_report(folder: str | Path, out: str | Path, audience: str = "clinician") -> Path:
     """Write the report of a session folder to ``out`` (``.html`` or ``.pdf``).
 
     Parameters
@@ -1207,6 +1610,8 @@ def make_report(folder: str | Path, out: str | Path) -> Path:
     out : str or Path
         The file to create; it must not exist (a report is never overwritten). Missing
         parent folders are created.
+    audience : {"clinician", "client"}
+        Whom the report is for (:func:`report_html`).
 
     Returns
     -------
@@ -1216,7 +1621,8 @@ def make_report(folder: str | Path, out: str | Path) -> Path:
     Raises
     ------
     ReportError
-        For an unknown suffix, an existing ``out``, or a file that cannot be written.
+        For an unknown suffix or audience, an existing ``out``, or a file that cannot be
+        written.
     RecordingError
         When the session cannot be read.
     """
@@ -1228,9 +1634,12 @@ def make_report(folder: str | Path, out: str | Path) -> Path:
         )
     if out.exists():
         raise ReportError(f"{out} already exists; a report never overwrites a file")
+    if audience not in AUDIENCES:
+        raise ReportError(f"a report is for a client or a clinician, not {audience!r}")
     facts = load_session(folder)
-    page = report_html(facts)
-    data = page.encode("utf-8") if kind == "html" else _pdf_bytes(page, _when(facts)[0])[0]
+    page = report_html(facts, audience)
+    title = _when(facts, audience == "client")[0]
+    data = page.encode("utf-8") if kind == "html" else _pdf_bytes(page, title)[0]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # FileExistsError too: a file where the folder should be

@@ -204,7 +204,8 @@ class Session:
         if self.pacer is None:
             return None
         old = self.pacer.settings
-        at = self.pacer.change(settings, self.view_time())
+        # Never before what the pacer log already holds: logged phases are not rewritten.
+        at = self.pacer.change(settings, max(self.view_time(), self._pacer_done_s))
         label = (
             f"rate {old.rate_bpm:g} -> {settings.rate_bpm:g} breaths/min, "
             f"ratio {old.ratio} -> {settings.ratio}"

@@ -7,9 +7,13 @@ one common clock. Nothing is computed here: the values are the streaming core's.
 
 Streams (all irregular rate, ``nominal_srate = 0``; one sample per item, pushed at once):
 
-- ``resonant-rr-LABEL``, type ``RR``, double64, one per source: channels RR (ms),
-  HR (bpm, the core's instantaneous 60000/NN), artifact (code, see
-  ``desc/artifact_codes``) and contact (1, 0, or NaN when the strap does not say).
+- ``resonant-rr-LABEL``, type ``RR``, double64, one per source, one sample per beat:
+  channels :data:`RR_CHANNELS`: ``rr_ms`` (the interval as received), ``hr_bpm`` (the
+  heart rate the strap itself reported in the notification that carried the beat, NaN
+  when it reports none), ``rr_hr_bpm`` (the rate of this one interval, 60000 / rr_ms),
+  ``artifact`` (code, see ``desc/artifact_codes``) and ``contact`` (1, 0, or NaN when
+  the strap does not say). ``hr_bpm`` and ``rr_hr_bpm`` keep the program-wide meanings
+  of those names (``hr_bpm`` is only ever the strap's value).
 - ``resonant-metrics-LABEL``, type ``HRV``, float32, one per source: the 5-s updates,
   channels :data:`METRIC_CHANNELS`, NaN where a value is missing.
 - ``resonant-pacer``, type ``Markers``, string: one marker per breathing-phase onset,
@@ -34,15 +38,35 @@ arrive, not at a fixed rate, and a regular-rate LSL stream must keep to its nomi
 rate; the target volume follows entirely from the onset markers (phase, duration).
 
 Time stamps: each sample carries the LSL time (:func:`pylsl.local_clock`) at which its
-item happened, not the time it was pushed. A beat's time is the R-peak's, back-dated
-from the notification's arrival (:class:`~resonant.model.beats.BeatTimer`). Session time is
-mapped to LSL time by ``lsl = anchor + session_s / speed``, with the anchor taken from
-the session clock when the outlet is made, so the mapping is one straight line. A paused
-(or restarted) clock moves the anchor forward by the length of the pause: the offset
-between the two clocks is read again at each push, and a growth beyond
-:data:`PAUSE_TOLERANCE_S` is taken as a pause. The time stamps mean something only at
-``speed == 1`` (``desc/session/speed`` says which): at a faster speed, session seconds
-are compressed into fewer LSL seconds, and a simulated source may run behind the clock.
+item happened, never the time it was pushed: a beat's ``time_s`` (its R-peak, see
+:class:`~resonant.model.beats.BeatTimer`), a metrics update's ``time_s``, a pacer phase's
+``start_s``, an event's ``onset_s``, a gap's ``time_s``, each mapped from the session
+clock and given to ``push_sample`` explicitly. The mapping is
+``lsl = anchor + session_s / speed``, with ``anchor`` (the LSL time of session time 0)
+fixed when the outlet is made, by reading both clocks back to back; so the time stamps
+of one stream keep exactly the spacing of the session times (a beat's stamp minus the
+previous one is its RR interval at speed 1). A paused (or restarted) clock starts a new
+anchor, the old one plus the length of the pause, for the session times from the last
+reading before the pause on: the offset between the two clocks is read again at each
+push, and a growth beyond :data:`PAUSE_TOLERANCE_S` is taken as a pause. Items of
+earlier session times that arrive later keep the anchor of their own time. A clock held
+before anything was pushed (a session that starts paused) just moves the anchor. The time
+stamps mean something only at ``speed == 1`` (``desc/session/speed`` says which): at a
+faster speed, session seconds are compressed into fewer LSL seconds, and a simulated
+source may run behind the clock.
+
+Metadata follows the XDF meta-data conventions that LSL uses (github.com/sccn/xdf/wiki,
+"Meta-Data" and the per-content-type pages): ``desc/channels/channel`` with ``label``,
+``unit`` (spelled out, as the conventions do: ``milliseconds``, ``beats per minute``)
+and ``type``, plus a ``description`` of each channel; ``desc/acquisition`` with the
+``manufacturer`` and ``model`` (the strap's where known, resonant's for the pacer and
+marker streams); ``desc/synchronization`` with
+``can_drop_samples`` (true for the per-source streams, whose beats a lost link drops).
+The conventions define the content type ``Markers`` (used for the pacer and marker
+streams) but none for heart beats or HRV, so those streams are typed ``RR`` and ``HRV``
+and each channel says what it holds. Elements the conventions do not define
+(``software``, ``session``, ``source``, ``artifact_codes``) add what a reader of the
+recording needs.
 """
 
 from __future__ import annotations
@@ -68,33 +92,46 @@ __all__ = [
     "RR_CHANNELS",
     "METRIC_CHANNELS",
     "MARKER_STREAMS",
+    "MARKER_TEXTS",
     "PAUSE_TOLERANCE_S",
 ]
 
-#: Channels of each ``resonant-rr-LABEL`` stream: (label, unit, type).
-RR_CHANNELS: tuple[tuple[str, str, str], ...] = (
-    ("RR", "ms", "RR"),
-    ("HR", "bpm", "HR"),
-    ("artifact", "code", "Artifact"),
-    ("contact", "bool", "Contact"),
-)
+#: Channels of each ``resonant-rr-LABEL`` stream: (label, unit, type, description).
+#: Units are spelled out as the XDF meta-data conventions spell theirs ("microvolts").
+RR_CHANNELS: tuple[tuple[str, str, str, str], ...] = (
+    ("rr_ms", "milliseconds", "RR", "RR interval ending at this beat, as received"),
+    ("hr_bpm", "beats per minute", "HR",
+     "heart rate the strap reported with this beat (NaN when it reports none)"),
+    ("rr_hr_bpm", "beats per minute", "HR", "heart rate from this RR interval, 60000 / rr_ms"),
+    ("artifact", "code", "Artifact",
+     "provisional artifact class of this beat, see artifact_codes"),
+    ("contact", "boolean", "Contact",
+     "skin contact: 1 detected, 0 not detected, NaN when the strap does not say"),
+)  # fmt: skip
 
-#: Channels of each ``resonant-metrics-LABEL`` stream: (label, unit, type).
-METRIC_CHANNELS: tuple[tuple[str, str, str], ...] = (
-    ("hr_mean_bpm", "bpm", "HR"),
-    ("rmssd_ms", "ms", "HRV"),
-    ("coherence_ratio", "ratio", "Coherence"),
-    ("coherence_score", "score", "Coherence"),
-    ("breathing_rate_bpm", "breaths/min", "Respiration"),
-    ("amplitude_bpm", "bpm", "HRV"),
-    ("lf_ms2", "ms^2", "HRV"),
-    ("hf_ms2", "ms^2", "HRV"),
-    ("adherent", "bool", "Adherence"),
-    ("pacer_rate_bpm", "breaths/min", "Pacer"),
-)
+#: Channels of each ``resonant-metrics-LABEL`` stream: (label, unit, type, description).
+METRIC_CHANNELS: tuple[tuple[str, str, str, str], ...] = (
+    ("hr_mean_bpm", "beats per minute", "HR", "60000 / mean NN over the window (60 s by default)"),
+    ("rmssd_ms", "milliseconds", "HRV", "RMSSD of NN over the window (60 s by default)"),
+    ("coherence_ratio", "ratio", "Coherence", "peak power / (total - peak), 64-s window"),
+    ("coherence_score", "score", "Coherence", "coherence ratio on the 0-16 display scale"),
+    ("breathing_rate_bpm", "breaths per minute", "Respiration",
+     "breathing rate read from the RR spectrum"),
+    ("amplitude_bpm", "beats per minute", "HRV", "mean peak-to-trough swing per breath"),
+    ("lf_ms2", "square milliseconds", "HRV", "power in 0.04-0.15 Hz, 64-s window"),
+    ("hf_ms2", "square milliseconds", "HRV", "power in 0.15-0.40 Hz, 64-s window"),
+    ("adherent", "boolean", "Adherence", "breathing follows the pacer (1/0, NaN unknown)"),
+    ("pacer_rate_bpm", "breaths per minute", "Pacer", "the guide's rate (NaN without one)"),
+)  # fmt: skip
 
 #: The session-wide string streams: name -> channel label.
 MARKER_STREAMS = {"resonant-pacer": "pacer", "resonant-markers": "event"}
+
+#: What the channel of each string stream holds.
+MARKER_TEXTS = {
+    "resonant-pacer": "breathing-phase onset: phase rate/min ratio duration breath number",
+    "resonant-markers": "event as 'kind: label', or 'gap: reason', with ' [source]' if any",
+}
 
 #: Growth of the clock-to-LSL offset, wall s, taken as a pause of the session clock.
 #: Larger than any time-reading jitter (a coarse Windows clock ticks every ~16 ms),
@@ -130,6 +167,27 @@ def lsl_available() -> tuple[bool, str | None]:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return False, f"pylsl is installed but cannot load the liblsl library ({first})."
     return True, None
+
+
+def _acquisition(source: SourceInfo | None) -> list[tuple[str, str]]:
+    """``desc/acquisition`` entries (XDF meta-data conventions): what made the data.
+
+    The strap for a per-source stream (its manufacturer and model where known, the
+    simulated strap named as such; a replayed file names the file), resonant itself for
+    the pacer and marker streams.
+    """
+    if source is None:
+        return [("manufacturer", "resonant"), ("model", f"resonant {__version__}")]
+    out: list[tuple[str, str]] = []
+    maker = source.settings.get("manufacturer") if source.settings else None
+    if source.kind == "simulated":
+        out.append(("manufacturer", "resonant (simulated strap)"))
+    elif isinstance(maker, str) and maker:
+        out.append(("manufacturer", maker))
+    model = source.model or source.name
+    if model:
+        out.append(("model", model))
+    return out
 
 
 def _f(x: float | None) -> float:
@@ -176,13 +234,15 @@ class LslOutlet(SessionSink):
 
     Notes
     -----
-    The ``desc`` of every stream holds ``manufacturer`` ("resonant"),
+    The ``desc`` of every stream holds ``channels/channel`` (label, unit, type,
+    description), ``acquisition`` (manufacturer, model: the strap's as known, or
+    resonant's for the pacer and marker streams), ``synchronization/can_drop_samples``,
     ``software/name`` and ``software/version``, ``session/label``,
-    ``session/start_utc`` and ``session/speed``, ``channels/channel`` (label, unit,
-    type) and, for the per-source streams, ``source`` (label, kind, name, address,
-    model, firmware, body_location as known when the stream is made). The RR stream
-    adds ``artifact_codes/code`` (value, name). LSL metadata cannot change once a
-    stream exists, so a strap's model and firmware learnt later are not in it.
+    ``session/start_utc``, ``session/speed`` and ``session/timestamps`` and, for the
+    per-source streams, ``source`` (label, kind, name, address, model, firmware,
+    body_location as known when the stream is made). The RR stream adds
+    ``artifact_codes/code`` (value, name). LSL metadata cannot change once a stream
+    exists, so a strap's model and firmware learnt later are not in it.
     """
 
     def __init__(
@@ -209,15 +269,22 @@ class LslOutlet(SessionSink):
         self._clock = clock
         self._time_map = time_map
         self._speed = float(clock.speed) if clock is not None else 1.0
-        self._anchor = float(pylsl.local_clock())
+        anchor = float(pylsl.local_clock())
+        #: Session time of the last clock reading (a pause found later began after it).
+        self._read_s = -math.inf
         if clock is not None:
             for _ in range(10):  # a reading fails only when the thread is held up
-                offset = self._offset()
-                if offset is not None:
-                    self._anchor = offset
+                reading = self._offset()
+                if reading is not None:
+                    anchor, self._read_s = reading
                     break
             else:
-                self._anchor -= clock.now() / self._speed
+                self._read_s = clock.now()
+                anchor -= self._read_s / self._speed
+        #: (first session time, anchor) of each stretch between pauses, in time order:
+        #: a session time maps with the anchor of the last stretch that begins at or
+        #: before it.
+        self._anchors: list[tuple[float, float]] = [(-math.inf, anchor)]
         self._infos: dict[str, SourceInfo] = {}
         self._rr: dict[str, Any] = {}
         self._metrics: dict[str, Any] = {}
@@ -227,7 +294,7 @@ class LslOutlet(SessionSink):
         try:
             for name, channel in MARKER_STREAMS.items():
                 self._markers[name] = self._outlet(
-                    name, "Markers", [(channel, "", "Markers")], "string",
+                    name, "Markers", [(channel, "", "Markers", MARKER_TEXTS[name])], "string",
                     f"resonant:{session_label}:{name.removeprefix('resonant-')}",
                 )  # fmt: skip
             for src in sources:
@@ -255,8 +322,8 @@ class LslOutlet(SessionSink):
         return [*self._markers, *(self._rr[k].name for k in self._rr),
                 *(self._metrics[k].name for k in self._metrics)]  # fmt: skip
 
-    def _offset(self) -> float | None:
-        """LSL time of session time 0 according to the clock now.
+    def _offset(self) -> tuple[float, float] | None:
+        """LSL time of session time 0 according to the clock now, and the session time.
 
         The session clock is read between two readings of LSL's clock; None when those
         are too far apart (the thread was held up) for the reading to be trusted.
@@ -267,22 +334,42 @@ class LslOutlet(SessionSink):
         after = float(self._lsl.local_clock())
         if after - before > PAUSE_TOLERANCE_S / 2:
             return None
-        return (before + after) / 2 - session_s / self._speed
+        return (before + after) / 2 - session_s / self._speed, session_s
+
+    @property
+    def anchor(self) -> float:
+        """LSL time (s) of session time 0 for the session times of now on."""
+        return self._anchors[-1][1]
 
     def lsl_time(self, session_s: float) -> float:
         """LSL time (s, :func:`pylsl.local_clock`) of a session time.
 
-        With a clock, a pause of the clock since the last call (the offset between the
-        two clocks grew by more than :data:`PAUSE_TOLERANCE_S`) first moves the anchor
-        forward by its length, so later items keep their true LSL times.
+        ``anchor + session_s / speed``, with the anchor of the stretch of session time
+        that ``session_s`` falls in. With a clock, a pause of the clock since the last
+        call (the offset between the two clocks grew by more than
+        :data:`PAUSE_TOLERANCE_S`) first starts a new stretch, from the session time of
+        the last reading before the pause, whose anchor is later by the pause's length;
+        a pause before anything was pushed (a clock held until the session starts)
+        replaces the anchor instead, since nothing happened before it.
         """
         if self._time_map is not None:
             return float(self._time_map(session_s))
         if self._clock is not None:
-            offset = self._offset()
-            if offset is not None and offset - self._anchor > PAUSE_TOLERANCE_S:
-                self._anchor = offset
-        return self._anchor + session_s / self._speed
+            reading = self._offset()
+            if reading is not None:
+                offset, now_s = reading
+                if offset - self._anchors[-1][1] > PAUSE_TOLERANCE_S:
+                    if any(self.pushed.values()):
+                        start = max(self._read_s, self._anchors[-1][0])
+                        self._anchors.append((start, offset))
+                    else:  # paused before anything happened: the session starts now
+                        self._anchors = [(-math.inf, offset)]
+                self._read_s = max(self._read_s, now_s)
+        anchors = self._anchors
+        k = len(anchors) - 1
+        while k > 0 and session_s < anchors[k][0]:
+            k -= 1
+        return anchors[k][1] + session_s / self._speed
 
     # -- outlets ----------------------------------------------------------------------------
 
@@ -290,7 +377,7 @@ class LslOutlet(SessionSink):
         self,
         name: str,
         kind: str,
-        channels: Sequence[tuple[str, str, str]],
+        channels: Sequence[tuple[str, str, str, str]],
         fmt: str,
         source_id: str,
         source: SourceInfo | None = None,
@@ -298,7 +385,18 @@ class LslOutlet(SessionSink):
         lsl = self._lsl
         info = lsl.StreamInfo(name, kind, len(channels), lsl.IRREGULAR_RATE, fmt, source_id)
         desc = info.desc()
-        desc.append_child_value("manufacturer", "resonant")
+        chans = desc.append_child("channels")
+        for label, unit, ctype, text in channels:
+            ch = chans.append_child("channel")
+            ch.append_child_value("label", label)
+            ch.append_child_value("unit", unit)
+            ch.append_child_value("type", ctype)
+            ch.append_child_value("description", text)
+        acq = desc.append_child("acquisition")
+        for key, value in _acquisition(source):
+            acq.append_child_value(key, value)
+        sync = desc.append_child("synchronization")
+        sync.append_child_value("can_drop_samples", "true" if source is not None else "false")
         sw = desc.append_child("software")
         sw.append_child_value("name", "resonant")
         sw.append_child_value("version", __version__)
@@ -307,14 +405,11 @@ class LslOutlet(SessionSink):
         ses.append_child_value("start_utc", self.start_utc)
         ses.append_child_value("speed", f"{self._speed:g}")
         ses.append_child_value(
-            "timestamps", "LSL time of each item's session time; meaningful at speed 1 only"
+            "timestamps",
+            "LSL time of each item's own session time (a beat's R-peak, a phase's start, "
+            "an event's onset), LSL time of session time 0 + session_s / speed; "
+            "meaningful at speed 1 only",
         )
-        chans = desc.append_child("channels")
-        for label, unit, ctype in channels:
-            ch = chans.append_child("channel")
-            ch.append_child_value("label", label)
-            ch.append_child_value("unit", unit)
-            ch.append_child_value("type", ctype)
         if source is not None:
             el = desc.append_child("source")
             for key, value in (
@@ -382,7 +477,8 @@ class LslOutlet(SessionSink):
         if not self._ready() or not self._source(beat.source):
             return
         contact = math.nan if beat.contact is None else float(beat.contact)
-        sample = [beat.rr_ms, metrics.hr_bpm, float(metrics.artifact), contact]
+        rr_hr_bpm = 60000.0 / beat.rr_ms if beat.rr_ms > 0.0 else math.nan
+        sample = [beat.rr_ms, _f(beat.hr_bpm), rr_hr_bpm, float(metrics.artifact), contact]
         self._push(self._rr[beat.source], sample, beat.time_s)
 
     def on_spectral(

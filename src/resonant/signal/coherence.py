@@ -25,6 +25,7 @@ __all__ = [
     "coherence_level",
     "CHALLENGE_LEVELS",
     "window_psd",
+    "spectra_and_psd",
     "DISPLAY_HI_HZ",
     "SCORE_MAX",
 ]
@@ -52,6 +53,8 @@ CHALLENGE_LEVELS: dict[int, tuple[float, float]] = {
 }
 
 _WINDOW = hann(COHERENCE_POINTS)
+#: Bins computed by the short spectrum: up to 0.40 Hz plus the peak window's margin.
+_KEEP = int(np.floor((BREATH_HI_HZ + PEAK_HALF_WIDTH_HZ) * COHERENCE_NFFT / COHERENCE_FS_HZ)) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,8 @@ _BLOCK = 512
 
 #: Highest frequency of the spectrum shown to people (the HF band ends at 0.40 Hz), Hz.
 DISPLAY_HI_HZ = 0.5
+#: Bins up to the displayed frequency (:func:`spectra_and_psd`).
+_KEEP_PSD = int(np.floor(DISPLAY_HI_HZ * COHERENCE_NFFT / COHERENCE_FS_HZ)) + 1
 
 
 def window_psd(
@@ -167,14 +172,49 @@ def _fields(s: ShortSpectra) -> tuple[NDArray[np.float64], ...]:
     return (s.coherence_ratio, s.peak_hz, s.lf_ms2, s.hf_ms2, s.total_ms2, s.breath_hz)
 
 
+def spectra_and_psd(
+    time_s: NDArray[np.float64], nn_ms: NDArray[np.float64], end_s: float
+) -> tuple[ShortSpectra, tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """:func:`short_spectra` and :func:`window_psd` of one window from one periodogram.
+
+    The live stream needs both every 5 s; they are the same spectrum (hrv-spec §5.6).
+
+    Parameters
+    ----------
+    time_s, nn_ms : ndarray of float
+        Beat times (s) and NN intervals (ms) of one gap-free segment.
+    end_s : float
+        End of the window (the time of its last beat), s.
+
+    Returns
+    -------
+    spectra : ShortSpectra
+        One value per field.
+    psd : tuple of ndarray
+        ``(freq_hz, psd_ms2_hz)`` from 0 to :data:`DISPLAY_HI_HZ`, as :func:`window_psd`.
+    """
+    out: list[NDArray[np.float64]] = []
+    spec = _short_block(time_s, nn_ms, np.array([end_s]), out)
+    f, psd = out
+    keep = int(np.searchsorted(f, DISPLAY_HI_HZ, side="right"))
+    return spec, (f[:keep], psd[0, :keep])
+
+
 def _short_block(
-    time_s: NDArray[np.float64], nn_ms: NDArray[np.float64], ends: NDArray[np.float64]
+    time_s: NDArray[np.float64],
+    nn_ms: NDArray[np.float64],
+    ends: NDArray[np.float64],
+    psd_out: list[NDArray[np.float64]] | None = None,
 ) -> ShortSpectra:
     x = resample_grid(time_s, nn_ms, ends, COHERENCE_FS_HZ, COHERENCE_POINTS)
-    f, psd = periodogram(detrend_linear(x), COHERENCE_FS_HZ, COHERENCE_NFFT, _WINDOW)
     # Only bins up to 0.40 Hz (plus the peak window's margin) are ever used.
-    keep = int(np.searchsorted(f, BREATH_HI_HZ + PEAK_HALF_WIDTH_HZ, side="right"))
-    f, psd = f[:keep], psd[:, :keep]
+    if psd_out is None:
+        f, psd = periodogram(detrend_linear(x), COHERENCE_FS_HZ, COHERENCE_NFFT, _WINDOW, _KEEP)
+    else:
+        f, psd = periodogram(detrend_linear(x), COHERENCE_FS_HZ, COHERENCE_NFFT, _WINDOW, _KEEP_PSD)
+        psd_out[:] = [f, psd]
+        f, psd = f[:_KEEP], psd[:, :_KEEP]
+    keep = _KEEP
     df = f[1] - f[0]
     rows = np.arange(psd.shape[0])
 

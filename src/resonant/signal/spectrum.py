@@ -25,6 +25,8 @@ __all__ = [
     "band_power",
     "welch_segments",
     "hermite_interp",
+    "cubic_spline_interp",
+    "solve_tridiagonal",
 ]
 
 
@@ -75,8 +77,10 @@ def resample_grid(
 
     Notes
     -----
-    Linear rather than cubic-spline interpolation: splines overshoot on irregular RR and
-    inflate HF (hrv-spec §4.2, §5.6 step 2).
+    Linear, as pinned for the live 64-s spectrum and the coherence ratio (hrv-spec §5.6
+    step 2); the whole-recording Welch estimate uses :func:`cubic_spline_interp` instead
+    (hrv-spec §4.2). Linear interpolation smooths the tachogram, so the live HF runs
+    below the offline one.
     """
     offsets = (np.arange(n) - (n - 1)) / fs_hz
     grid = np.asarray(end_s, dtype=np.float64)[..., None] + offsets
@@ -104,7 +108,11 @@ def detrend_linear(x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def periodogram(
-    x: NDArray[np.float64], fs_hz: float, nfft: int, window: NDArray[np.float64]
+    x: NDArray[np.float64],
+    fs_hz: float,
+    nfft: int,
+    window: NDArray[np.float64],
+    keep: int | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """One-sided windowed periodogram with density scaling.
 
@@ -118,22 +126,28 @@ def periodogram(
         FFT length (zero-padding when larger than the window).
     window : ndarray of float
         Taper of the same length as a row of ``x``.
+    keep : int, optional
+        Return only the first ``keep`` frequencies (the others are not computed).
 
     Returns
     -------
     f_hz : ndarray of float
-        Frequencies, ``k * fs / nfft`` for k = 0..nfft/2.
+        Frequencies, ``k * fs / nfft`` for k = 0..nfft/2 (or 0..keep-1).
     psd : ndarray of float
         Power spectral density in ms²/Hz, so that ``sum(psd) * fs / nfft`` is the
         variance of the windowed signal (scipy ``periodogram(..., scaling="density")``).
     """
     spec = np.fft.rfft(x * window, n=nfft, axis=-1)
-    psd = (spec.real**2 + spec.imag**2) / (fs_hz * float(window @ window))
-    if nfft % 2 == 0:
-        psd[..., 1:-1] *= 2.0
-    else:
-        psd[..., 1:] *= 2.0
-    return np.fft.rfftfreq(nfft, 1.0 / fs_hz).astype(np.float64, copy=False), psd
+    n_out = spec.shape[-1] if keep is None else min(keep, spec.shape[-1])
+    # |X|^2 from the interleaved real and imaginary parts, on the kept bins only.
+    parts = spec[..., :n_out].view(np.float64).reshape(*spec.shape[:-1], n_out, 2)
+    psd = np.einsum("...ij,...ij->...i", parts, parts)
+    psd *= 2.0 / (fs_hz * float(window @ window))
+    psd[..., 0] *= 0.5
+    if nfft % 2 == 0 and n_out == nfft // 2 + 1:
+        psd[..., -1] *= 0.5  # the Nyquist bin, like the zero bin, has no mirror image
+    f = np.arange(n_out, dtype=np.float64) * (fs_hz / nfft)
+    return f, psd
 
 
 def band_power(
@@ -168,9 +182,8 @@ def hermite_interp(
 
     Local and vectorised, with no system to solve: the slope at each knot is the
     non-uniform centred difference ``(f[i+1] - f[i-1]) / (x[i+1] - x[i-1])`` (one-sided at
-    the ends). Compared with linear interpolation it loses far less power at the higher
-    frequencies of the tachogram (linear interpolation is a low-pass filter: about 14 %
-    of the power at 0.25 Hz is lost at 75 beats/min), which matters for HF power.
+    the ends). Kept for comparison; the spectra use :func:`cubic_spline_interp`, whose
+    slopes make the second derivative continuous too.
 
     Parameters
     ----------
@@ -190,17 +203,174 @@ def hermite_interp(
     m[-1] = (fp[-1] - fp[-2]) / h[-1]
     if fp.size > 2:
         m[1:-1] = (fp[2:] - fp[:-2]) / (xp[2:] - xp[:-2])
+    return _hermite_eval(x, xp, fp, m)
+
+
+def _hermite_eval(
+    x: NDArray[np.float64],
+    xp: NDArray[np.float64],
+    fp: NDArray[np.float64],
+    m: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """The piecewise cubic with values ``fp`` and slopes ``m`` at the knots ``xp``, at ``x``."""
     i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, xp.size - 2)
-    hi = h[i]
-    s = (x - xp[i]) / hi
-    s2 = s * s
-    s3 = s2 * s
-    return (
-        (2 * s3 - 3 * s2 + 1) * fp[i]
-        + (s3 - 2 * s2 + s) * hi * m[i]
-        + (-2 * s3 + 3 * s2) * fp[i + 1]
-        + (s3 - s2) * hi * m[i + 1]
-    )
+    x0 = xp[i]
+    hi = xp[i + 1] - x0
+    s = (x - x0) / hi
+    f0, f1 = fp[i], fp[i + 1]
+    m0h, m1h = m[i] * hi, m[i + 1] * hi
+    # Horner form of the cubic Hermite basis (de Boor 2001, ch. IV):
+    # f0 + s (m0h + s (3 d - 2 m0h - m1h + s (m0h + m1h - 2 d))) with d = f1 - f0.
+    d = f1 - f0
+    c2 = 3.0 * d - 2.0 * m0h - m1h
+    c3 = m0h + m1h - 2.0 * d
+    return f0 + s * (m0h + s * (c2 + s * c3))
+
+
+def cubic_spline_interp(
+    x: NDArray[np.float64], xp: NDArray[np.float64], fp: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Not-a-knot cubic spline interpolation, in numpy.
+
+    The interpolant of MATLAB's ``spline`` and scipy's ``CubicSpline`` (default
+    ``bc_type="not-a-knot"``): a piecewise cubic through every knot with continuous first
+    and second derivatives, whose third derivative is also continuous at the second and
+    the last-but-one knot. It reproduces any cubic polynomial exactly. Kubios HRV
+    resamples the RR tachogram with a cubic spline at 4 Hz (Tarvainen et al. 2014), and
+    so do the spectra here (hrv-spec §4.2).
+
+    Parameters
+    ----------
+    x : ndarray of float
+        Where to evaluate, inside ``[xp[0], xp[-1]]`` (outside, the end pieces extend).
+    xp, fp : ndarray of float
+        Knots (strictly increasing) and values; at least two. Two knots give the line,
+        three the parabola through them (as scipy does).
+
+    Returns
+    -------
+    ndarray of float
+        Interpolated values, the shape of ``x``.
+
+    Notes
+    -----
+    The knot slopes ``m`` solve the tridiagonal system of slope continuity
+    ``h_i m_{i-1} + 2 (h_{i-1} + h_i) m_i + h_{i-1} m_{i+1} = 3 (h_i s_{i-1} + h_{i-1} s_i)``
+    with ``h`` the knot spacings and ``s`` the secant slopes, closed by the not-a-knot
+    conditions (de Boor 2001, ch. IV-V; the same equations as scipy's ``CubicSpline``).
+    The first and last equations are folded into their neighbours so that the system
+    left is diagonally dominant, which is then solved by parallel cyclic reduction
+    (:func:`solve_tridiagonal`), vectorised; the spline is evaluated in Hermite form.
+
+    References
+    ----------
+    de Boor C (2001). A Practical Guide to Splines, revised ed. Springer, New York.
+    Tarvainen MP, Niskanen J-P, Lipponen JA, Ranta-aho PO, Karjalainen PA (2014). Kubios
+    HRV - heart rate variability analysis software. Comput Methods Programs Biomed
+    113(1):210-220.
+    """
+    xp = np.asarray(xp, dtype=np.float64)
+    fp = np.asarray(fp, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    n = xp.size
+    h = np.diff(xp)
+    sl = np.diff(fp) / h
+    if n == 2:
+        return fp[0] + sl[0] * (x - xp[0])
+    if n == 3:
+        # Not-a-knot on three points: the parabola through them.
+        c = (sl[1] - sl[0]) / (xp[2] - xp[0])
+        return fp[0] + (x - xp[0]) * (sl[0] + c * (x - xp[1]))
+    # Interior equations i = 1..n-2 (unknowns m_1..m_{n-2}); m_0 and m_{n-1} eliminated
+    # with the not-a-knot equations (scipy's first and last rows).
+    h0, h1 = h[:-1], h[1:]  # h_{i-1}, h_i for i = 1..n-2
+    lower = h1.copy()  # coefficient of m_{i-1}
+    diag = 2.0 * (h0 + h1)
+    upper = h0.copy()  # coefficient of m_{i+1}
+    rhs = 3.0 * (h1 * sl[:-1] + h0 * sl[1:])
+    # First not-a-knot row: h_1 m_0 + (x_2 - x_0) m_1 = r_0; subtracted from row 1.
+    d0 = xp[2] - xp[0]
+    r0 = ((h[0] + 2.0 * d0) * h[1] * sl[0] + h[0] ** 2 * sl[1]) / d0
+    diag[0] -= d0
+    rhs[0] -= r0
+    # Last: (x_{n-1} - x_{n-3}) m_{n-2} + h_{n-3} m_{n-1} = r_{n-1}; subtracted from row n-2.
+    dn = xp[-1] - xp[-3]
+    rn = (h[-1] ** 2 * sl[-2] + (2.0 * dn + h[-1]) * h[-2] * sl[-1]) / dn
+    diag[-1] -= dn
+    rhs[-1] -= rn
+    lower[0] = 0.0
+    upper[-1] = 0.0
+    m = np.empty(n)
+    m[1:-1] = solve_tridiagonal(lower, diag, upper, rhs)
+    m[0] = (r0 - d0 * m[1]) / h[1]
+    m[-1] = (rn - dn * m[-2]) / h[-2]
+    return _hermite_eval(x, xp, fp, m)
+
+
+def solve_tridiagonal(
+    lower: NDArray[np.float64],
+    diag: NDArray[np.float64],
+    upper: NDArray[np.float64],
+    rhs: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Solve a diagonally dominant tridiagonal system by parallel cyclic reduction.
+
+    Row i reads ``lower[i] x[i-1] + diag[i] x[i] + upper[i] x[i+1] = rhs[i]``
+    (``lower[0]`` and ``upper[-1]`` are ignored). Each step eliminates, in every row at
+    once, the unknowns at distance ``s`` using the rows ``i - s`` and ``i + s``, so the
+    couplings reach ``2 s`` further; for a diagonally dominant matrix they also shrink
+    geometrically, and the reduction stops as soon as every remaining coupling is below
+    the rounding level of its diagonal, at the latest after ``ceil(log2 n)`` steps (Hockney
+    1965; Hockney & Jesshope 1988, §5.4).
+
+    Parameters
+    ----------
+    lower, diag, upper, rhs : ndarray of float
+        The three diagonals and the right-hand side, each of length n.
+
+    Returns
+    -------
+    ndarray of float
+        The solution.
+
+    References
+    ----------
+    Hockney RW (1965). A fast direct solution of Poisson's equation using Fourier
+    analysis. J ACM 12(1):95-113. Hockney RW, Jesshope CR (1988). Parallel Computers 2.
+    Adam Hilger, Bristol.
+    """
+    n = diag.size
+    a = np.array(lower, dtype=np.float64)
+    b = np.array(diag, dtype=np.float64)
+    c = np.array(upper, dtype=np.float64)
+    d = np.array(rhs, dtype=np.float64)
+    a[0] = 0.0
+    c[-1] = 0.0
+    s = 1
+    while s < n:
+        if np.all(np.abs(a) + np.abs(c) <= 1e-17 * np.abs(b)):
+            break
+        # Neighbours at distance s; outside the system, the identity row (0, 1, 0 | 0).
+        am, bm, cm, dm = (_shift(v, s, fill) for v, fill in ((a, 0.0), (b, 1.0), (c, 0.0), (d, 0.0)))
+        ap, bp, cp, dp = (_shift(v, -s, fill) for v, fill in ((a, 0.0), (b, 1.0), (c, 0.0), (d, 0.0)))
+        alpha = -a / bm
+        gamma = -c / bp
+        b = b + alpha * cm + gamma * ap
+        d = d + alpha * dm + gamma * dp
+        a = alpha * am
+        c = gamma * cp
+        s *= 2
+    return d / b
+
+
+def _shift(v: NDArray[np.float64], s: int, fill: float) -> NDArray[np.float64]:
+    """``v`` moved by ``s`` places (``out[i] = v[i - s]``), ``fill`` where nothing arrives."""
+    out = np.full_like(v, fill)
+    if s > 0:
+        out[s:] = v[:-s]
+    else:
+        out[:s] = v[-s:]
+    return out
 
 
 def welch_segments(
@@ -211,10 +381,13 @@ def welch_segments(
 ) -> NDArray[np.float64]:
     """Detrended segments of one gap-free stretch, for Welch's method.
 
-    The tachogram is interpolated at ``fs_hz`` over the stretch (:func:`hermite_interp`),
-    then cut into
-    segments of ``segment_s`` seconds overlapping by half (Welch 1967; hrv-spec §4.3:
-    Welch on 5-minute segments for whole-recording LF and HF).
+    The tachogram is resampled at ``fs_hz`` over the stretch with a not-a-knot cubic
+    spline (:func:`cubic_spline_interp`; the 4 Hz cubic-spline convention of Kubios HRV,
+    Tarvainen et al. 2014), then cut into segments of ``segment_s`` seconds that overlap
+    by half (Welch 1967; hrv-spec §4.3: Welch on 5-minute segments for whole-recording LF
+    and HF). The layout is scipy's, MATLAB's and Kubios': the first segment starts at the
+    first sample, each next one half a segment later, and samples after the last whole
+    segment are left out.
 
     Parameters
     ----------
@@ -229,12 +402,17 @@ def welch_segments(
     -------
     ndarray of float
         Shape ``(k, round(segment_s * fs_hz))``: the detrended segments (k may be 0).
+
+    References
+    ----------
+    Welch PD (1967). The use of fast Fourier transform for the estimation of power
+    spectra. IEEE Trans Audio Electroacoust 15(2):70-73.
     """
     n = int(round(segment_s * fs_hz))
     grid = np.arange(time_s[0], time_s[-1], 1.0 / fs_hz)
     if grid.size < n:
         return np.empty((0, n))
-    x = hermite_interp(grid, time_s, nn_ms)
+    x = cubic_spline_interp(grid, time_s, nn_ms)
     step = n // 2
     starts = np.arange(0, x.size - n + 1, step)
     windows = np.lib.stride_tricks.sliding_window_view(x, n)[starts]

@@ -26,8 +26,7 @@ from resonant.signal.coherence import (
     COHERENCE_WINDOW_S,
     SCORE_MAX,
     coherence_level,
-    short_spectra,
-    window_psd,
+    spectra_and_psd,
 )
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics, StreamConfig
 from resonant.signal.ring import Ring
@@ -310,8 +309,7 @@ class HrvStream:
         lo = int(np.searchsorted(rows[:, _NT], t_end - COHERENCE_WINDOW_S - _GRID_MARGIN_S))
         w = rows[lo:]
         t, nn = w[:, _NT], w[:, _NN]
-        spec = short_spectra(t, nn, np.array([t_end]))
-        self.latest_psd = window_psd(t, nn, t_end)
+        spec, self.latest_psd = spectra_and_psd(t, nn, t_end)
         in_win = t > t_end - COHERENCE_WINDOW_S
         corrected_pct = 100.0 * float(w[in_win, _CORR].mean()) if in_win.any() else 0.0
         ratio = float(spec.coherence_ratio[0])

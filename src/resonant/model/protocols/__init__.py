@@ -11,9 +11,7 @@ protocol instead of listing phases.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +121,8 @@ def _phase(d: dict[str, Any], where: str, k: int) -> Phase:
 
 
 def _read(path: Path, text: str) -> Protocol:
+    import tomllib  # here: `resonant analyze` imports this module but reads no protocol
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -155,6 +155,8 @@ def protocols(user_dir: Path | None) -> dict[str, Protocol]:
     ProtocolError
         When a user's protocol file is broken (the shipped ones are tested).
     """
+    from importlib import resources
+
     out: dict[str, Protocol] = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
