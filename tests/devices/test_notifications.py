@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from resonant.model.beats import Beat, Event, Gap
+from resonant.model.beats import Beat, BeatTimer, Event, Gap
 from resonant.devices.hrm import encode_hrm
 from resonant.devices.notifications import LOSS_TOLERANCE_S, BeatDecoder
 
@@ -13,13 +14,13 @@ def _beats(items):
     return [x for x in items if isinstance(x, Beat)]
 
 
-def test_beats_are_timed_back_from_arrival() -> None:
+def test_beats_are_timed_back_from_the_first_arrival() -> None:
     d = BeatDecoder("strap")
     out = d.decode(bytes.fromhex("16 48 40 03 9A 03"), 10.0)
     beats = _beats(out.items)
     assert [b.rr_ms for b in beats] == [812.5, 900.390625]
-    assert beats[-1].time_s == 10.0
-    assert beats[0].time_s == pytest.approx(10.0 - 0.900390625)
+    assert beats[-1].time_s == 10.0 - BeatTimer.LEAD_S
+    assert beats[0].time_s == pytest.approx(10.0 - BeatTimer.LEAD_S - 0.900390625)
     assert all(b.source == "strap" and b.contact is True and b.hr_bpm == 72 for b in beats)
 
 
@@ -71,4 +72,72 @@ def test_reset_starts_a_new_timing_anchor() -> None:
     d.reset()
     items = d.decode(encode_hrm(60, [1024]), 30.0).items
     assert not any(isinstance(x, Gap) for x in items)  # the disconnect's own Gap says it
-    assert _beats(items)[0].time_s == 30.0
+    assert _beats(items)[0].time_s == 30.0 - BeatTimer.LEAD_S
+
+
+def _strap_notifications(seed: int, hours: float, drift_ppm: float, jitter_s: float):
+    """Synthetic notifications of a strap whose clock drifts, with the true R-peaks.
+
+    The heart beats at about 70/min with breathing and random variation; the strap
+    quantises its R-peak times to 1/1024 s on its own clock and every second sends the
+    intervals completed since, arriving after a connection-event latency (7.5-30 ms) and
+    a random host delay of up to ``jitter_s``.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(hours * 3600 / 0.75)
+    rr = 0.85 + 0.05 * np.sin(np.arange(n) * 2 * np.pi / 11.3) + rng.normal(0, 0.02, n)
+    t_true = 0.3 + np.cumsum(rr)
+    ticks = np.round(t_true * (1.0 + drift_ppm * 1e-6) * 1024)
+    raw = np.diff(np.concatenate([[0.0], ticks])).astype(int)
+    packets = []
+    k = 0
+    tick = 1.0
+    while tick < hours * 3600:
+        j = int(np.searchsorted(t_true, tick, side="right"))
+        arrival = tick + rng.uniform(0.0075, 0.03) + rng.uniform(0.0, jitter_s)
+        packets.append((encode_hrm(70, [int(x) for x in raw[k:j]]), arrival))
+        k = j
+        tick += 1.0
+    return packets, t_true
+
+
+def _decode_all(packets):
+    """Beat times, RR, whether each beat continues its segment, and the gaps."""
+    d = BeatDecoder("s")
+    items = [x for data, at in packets for x in d.decode(data, at).items]
+    t, rr, cont, gaps = [], [], [], []
+    fresh = True
+    for x in items:
+        if isinstance(x, Gap):
+            gaps.append(x)
+            fresh = True
+        elif isinstance(x, Beat):
+            t.append(x.time_s)
+            rr.append(x.rr_ms)
+            cont.append(not fresh)
+            fresh = False
+    return np.array(t), np.array(rr), np.array(cont), gaps
+
+
+@pytest.mark.parametrize("drift_ppm", [100.0, -100.0])
+def test_jitter_and_100_ppm_drift_keep_rr_spacing_and_follow_the_heart(drift_ppm) -> None:
+    packets, t_true = _strap_notifications(1, 2.0, drift_ppm, 0.1)
+    t, rr, cont, gaps = _decode_all(packets)
+    assert not gaps  # nothing lost, and a clock step is not a break
+    # The previous beat plus its RR, to well under 1 ms, but for the clock's rare
+    # re-anchoring steps (a late first anchor; arrivals locked to the notifications).
+    off = np.abs(np.diff(t) * 1000.0 - rr[1:])
+    # (measured: 28 steps among 8470 beats at +100 ppm, 0.1 s jitter)
+    assert np.median(off) < 0.5 and np.sum(off > 1.0) <= 0.005 * t.size
+    # The RR sum runs 0.72 s off the host clock over 2 h; the beats stay with the heart.
+    err_ms = (t - t_true[: t.size]) * 1000.0
+    assert np.max(np.abs(err_ms[t > 60.0])) <= 100.0
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14: the envelope leaks up 0.12 ms/s between "
+                   "fresh arrivals; 50 ms is not yet held at +100 ppm with 0.1 s jitter")  # fmt: skip
+def test_beats_within_50_ms_of_the_heart_over_2_h_with_100_ppm_drift() -> None:
+    packets, t_true = _strap_notifications(1, 2.0, 100.0, 0.1)
+    t, _, _, gaps = _decode_all(packets)
+    err_ms = (t - t_true[: t.size]) * 1000.0
+    assert np.max(np.abs(err_ms[t > 60.0])) <= 50.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pytest
 
 from resonant.model.beats import Beat, Event, Gap
 from resonant.model.clock import MonotonicClock
@@ -39,7 +40,9 @@ def test_notifications_are_valid_heart_rate_measurements_about_once_a_second() -
 def test_beats_through_the_decoder_keep_the_hearts_intervals() -> None:
     strap = SimulatedStrap(PersonSpec(seed=2), StrapSpec(seed=2), PacerSchedule())
     beats, gaps, events = _split(strap.run_until(300.0))
-    assert not gaps and not events
+    assert not events
+    # No beat is lost, and the beat clock's re-anchoring steps are not breaks.
+    assert not gaps
     rr = np.array([b.rr_ms for b in beats])
     # 1/1024 s resolution: every value is a whole number of units.
     np.testing.assert_allclose(rr * 1.024, np.round(rr * 1.024), atol=1e-9)
@@ -119,3 +122,41 @@ def test_items_follow_an_accelerated_clock() -> None:
     # Nothing is delivered before its time on the session clock.
     assert all(now >= item.time_s - 1e-6 for item, now in out if isinstance(item, Beat))
     assert strap.state == "streaming"
+
+
+def test_a_drifting_strap_with_jittery_arrivals_end_to_end() -> None:
+    """100 ppm strap clock and 0.1 s arrival jitter: RR spacing and the true R-peaks."""
+    strap = SimulatedStrap(
+        PersonSpec(seed=3),
+        StrapSpec(seed=3, clock_drift_ppm=100.0, arrival_jitter_s=0.1),
+        PacerSchedule(),
+    )
+    true = []
+    advance = strap.person.advance
+
+    def record(until_s: float) -> list:
+        got = advance(until_s)
+        true.extend(got)
+        return got
+
+    strap.person.advance = record  # type: ignore[method-assign]
+    items = strap.run_until(1800.0)
+    beats = [x for x in items if isinstance(x, Beat)]
+    assert not [g for g in items if isinstance(g, Gap)]
+    t = np.array([b.time_s for b in beats])
+    rr = np.array([b.rr_ms for b in beats])
+    # The previous beat plus its RR (under 1 ms) but for the clock's rare re-anchoring steps.
+    off = np.abs(np.diff(t) * 1000.0 - rr[1:])
+    assert np.median(off) < 0.5 and np.sum(off > 1.0) <= 0.005 * t.size
+    # Each beat is the true one (no artifacts): compare with the heart's own R-peaks.
+    t_true = np.array([b.time_s for b in true[: t.size]])
+    assert np.all(t <= t_true + 1.1)  # never later than its notification
+    err_ms = (t - t_true) * 1000.0
+    assert np.max(np.abs(err_ms[t > 60.0])) <= 200.0
+
+
+def test_strap_spec_rejects_impossible_clocks() -> None:
+    with pytest.raises(ValueError, match="clock drift"):
+        StrapSpec(clock_drift_ppm=1000.0)
+    with pytest.raises(ValueError, match="arrival jitter"):
+        StrapSpec(arrival_jitter_s=2.0)

@@ -215,13 +215,6 @@ def test_the_gap_fixture_is_two_files_around_its_disconnect(tmp_path: Path) -> N
         assert all(np.abs(rec.rr_ms - v).min() <= step / 2 + 1e-9 for v in got)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "beat times are still arrival-based (issue 14, item 1, not landed): jittered time_s "
-        "spacing lets a few intervals fall between grid points, so not every beat is recoverable"
-    ),
-    strict=False,
-)
 def test_a_simulated_session_with_disconnects(sim_session: Path, tmp_path: Path) -> None:
     result = export_edf(sim_session, tmp_path / "s.edf")
     [rec] = read_recording(sim_session)

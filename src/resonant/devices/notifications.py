@@ -2,8 +2,9 @@
 
 The Bluetooth client and the simulated strap both hand raw 0x2A37 notifications, with
 their arrival time on the session clock, to a :class:`BeatDecoder`. It decodes them
-(:func:`resonant.devices.hrm.decode_hrm`), times the RR values (:class:`BeatTimer`),
-notices lost beats from the arrival times, and reports contact changes. A malformed
+(:func:`resonant.devices.hrm.decode_hrm`), times the RR values (:class:`BeatTimer`:
+each beat the previous one plus its interval, slowly steered onto the arrivals, which
+also show lost beats), and reports contact changes. A malformed
 notification is counted and described, never raised, and never yields a wrong beat.
 """
 
@@ -17,8 +18,8 @@ from resonant.devices.hrm import decode_hrm
 __all__ = ["BeatDecoder", "Decoded", "LOSS_TOLERANCE_S"]
 
 #: Arrival times that run ahead of the RR values they carry by more than this mean that
-#: beats were lost on the way, s (hrv-spec §1.4).
-LOSS_TOLERANCE_S = 1.5
+#: beats were lost on the way, s (hrv-spec §1.4; applied by :class:`BeatTimer`).
+LOSS_TOLERANCE_S = BeatTimer.LOSS_TOLERANCE_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,9 @@ class Decoded:
     Attributes
     ----------
     items : list of Beat, Gap or Event
-        In order: a Gap when beats were lost before this notification, contact events,
-        then the beats.
+        In order: contact events, then the beats, each Gap (beats lost before this
+        notification: ``"timing"``; a new segment's beats standing alone: ``"clock"``) just before the
+        beat that starts the new segment.
     hr_bpm : int or None
         Heart rate the strap reported.
     contact : bool or None
@@ -64,13 +66,13 @@ class BeatDecoder:
     References
     ----------
     Bluetooth SIG, Heart Rate Service 1.0 (2011), §3.1 (layout) and §3.4 (no time
-    information: beats are timed back from the arrival of their notification).
+    information: beats are timed by their own intervals, kept on the session clock by
+    the arrivals; :class:`BeatTimer`).
     """
 
     def __init__(self, source: str) -> None:
         self.source = source
         self._timer = BeatTimer(source)
-        self._last_beat_rx_s: float | None = None
         self._contact: bool | None = None
         self.packets = 0
         self.malformed = 0
@@ -79,7 +81,6 @@ class BeatDecoder:
     def reset(self) -> None:
         """Forget the timing after a disconnect (the next beats start a new segment)."""
         self._timer.reset()
-        self._last_beat_rx_s = None
 
     def decode(self, data: bytes | bytearray | memoryview, arrival_s: float) -> Decoded:
         """Decode one notification that arrived at ``arrival_s`` (session clock, s)."""
@@ -101,12 +102,6 @@ class BeatDecoder:
             self._contact = m.contact
         rr_ms = m.rr_ms
         if rr_ms:
-            if self._last_beat_rx_s is not None:
-                elapsed = arrival_s - self._last_beat_rx_s
-                if elapsed > sum(rr_ms) / 1000.0 + LOSS_TOLERANCE_S:
-                    items.append(Gap(arrival_s - sum(rr_ms) / 1000.0, self.source, "timing"))
-                    self._timer.reset()
-            self._last_beat_rx_s = arrival_s
             hr = float(m.hr_bpm) if m.hr_bpm else None
             items.extend(self._timer.beats(rr_ms, arrival_s, hr, m.contact))
         return Decoded(items, m.hr_bpm, m.contact, m.problem)

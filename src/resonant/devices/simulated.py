@@ -25,7 +25,7 @@ from resonant.model.beats import Event, Gap
 from resonant.model.clock import Clock
 from resonant.devices.hrm import encode_hrm, rr_raw_from_ms, split_rr
 from resonant.devices.notifications import BeatDecoder
-from resonant.devices.physiology import Person, PersonSpec, TrueBeat
+from resonant.devices.physiology import DT_S, Person, PersonSpec, TrueBeat
 from resonant.model.source import SourceInfo, SourceItem
 from resonant.model.pacer import PacerSchedule
 
@@ -53,6 +53,12 @@ class StrapSpec:
         Whether the strap reports skin contact (a Polar H10 does not; an H7 does).
     seed : int
         Seed of the strap's random faults (the person has their own).
+    clock_drift_ppm : float
+        How fast the strap's clock runs against the host's, parts per million (-500 to
+        500): a positive drift makes every RR value that much longer than the heart's.
+    arrival_jitter_s : float
+        Extra delay of each notification, uniform from 0 to this, s (0-0.5; host
+        scheduling, radio retries), on top of the connection-event latency (10-40 ms).
     """
 
     label: str = "sim"
@@ -62,10 +68,16 @@ class StrapSpec:
     notify_s: float = 1.0
     reports_contact: bool = True
     seed: int = 0
+    clock_drift_ppm: float = 0.0
+    arrival_jitter_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.artifact_rate <= 0.2:
             raise ValueError(f"artifact rate {self.artifact_rate:g} is outside 0-0.2")
+        if not -500.0 <= self.clock_drift_ppm <= 500.0:
+            raise ValueError(f"clock drift {self.clock_drift_ppm:g} ppm is outside -500 to 500")
+        if not 0.0 <= self.arrival_jitter_s <= 0.5:
+            raise ValueError(f"arrival jitter {self.arrival_jitter_s:g} s is outside 0-0.5")
         for name in ("contact_losses_per_h", "disconnects_per_h"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', ' ')} cannot be negative")
@@ -122,7 +134,13 @@ class SimulatedStrap:
         self._link_until = -math.inf
         self._down = False
         self._state = "connecting"
-        self._offset_s = float(self._rng.uniform(0.0, self.strap.notify_s))
+        # The strap's notification ticks fall on the person's time steps, so that a
+        # notification carries every beat completed before it (the first one a random
+        # fraction of an interval into the session).
+        steps = max(1, int(round(self.strap.notify_s / DT_S)))
+        self._offset_s = int(self._rng.integers(0, steps)) * DT_S
+        self._last_arrival_s: float | None = None
+        self._drift = 1.0 + self.strap.clock_drift_ppm * 1e-6
 
     # -- Source protocol --------------------------------------------------------------
 
@@ -227,6 +245,11 @@ class SimulatedStrap:
             self._down = False
             packets.append(Packet(t_n, link="reconnected"))
         arrival = t_n + float(rng.uniform(0.01, 0.04))  # BLE connection-event latency
+        if st.arrival_jitter_s > 0:
+            arrival += float(rng.uniform(0.0, st.arrival_jitter_s))
+        if self._last_arrival_s is not None:
+            arrival = max(arrival, self._last_arrival_s)  # notifications arrive in order
+        self._last_arrival_s = arrival
         rr_raw = [rr_raw_from_ms(x) for x in self._pending]
         self._pending.clear()
         hr = self._strap_hr()
@@ -245,7 +268,7 @@ class SimulatedStrap:
     def _measure(self, beat: TrueBeat) -> None:
         """What the strap's R-peak detector makes of one true beat."""
         rate = self.strap.artifact_rate / 3.0
-        rr = beat.rr_ms + self._carry_ms
+        rr = beat.rr_ms * self._drift + self._carry_ms  # measured on the strap's clock
         self._carry_ms = 0.0
         if beat.ectopic:
             self.injected["ectopic"] += 1

@@ -60,8 +60,11 @@ SIDECARS: dict[str, dict[str, Any]] = {
         "Columns": {
             "time_s": _col(
                 "Beat time",
-                "Time of the R-peak ending the interval (from the notification's arrival, "
-                "spaced back by the intervals it carries), s on the session clock.",
+                "R-peak time: the R-peak ending the interval, s on the session clock. "
+                "Within a segment each beat is the previous one plus its own rr_ms (to "
+                "within 0.5 ms, but for rare steps of the clock), kept on the session clock "
+                "by a slow correction toward the earliest notification arrivals; never "
+                "later than its notification.",
                 _S,
             ),
             "rr_ms": _col(

@@ -89,7 +89,9 @@ class Gap:
         Label of the source whose series is broken.
     reason : str
         Short label: ``"disconnected"`` for a dropped link, ``"timing"`` when the arrival
-        times show that beats were lost, ``"paused"`` for a paused session.
+        times show that beats were lost, ``"clock"`` around beats of a new segment whose
+        anchor fell before the previous beat (each stands alone; :class:`BeatTimer`), ``"paused"`` for a paused
+        session.
     """
 
     time_s: float
@@ -158,35 +160,84 @@ class EcgSamples:
 
 
 class BeatTimer:
-    """Give the RR values of one notification their times on the session clock.
+    """Give the RR values of Heart Rate Measurement notifications their session times.
 
-    Heart Rate Measurement notifications carry no timestamps. The last RR value of a
-    notification ends at (about) the arrival time; earlier ones are spaced back from it
-    by their own intervals: ``t_last = t_rx`` and ``t_(k-1) = t_k - rr_k``. If arrival
-    jitter would put a beat at or before the previous one, the notification's beats are
-    moved forward just enough to keep the series strictly increasing.
+    Notifications carry no timestamps (HRS 1.0 §3.4); the strap sends about once a
+    second the intervals completed since the last one, so an arrival comes anywhere from
+    a connection event (a few ms) to a notification interval (about 1 s) after the
+    R-peak it reports. Arrival times are therefore a poor clock for single beats, and the
+    RR values a good one. Within a segment a beat's time is the previous beat's time
+    plus its own interval, ``t_k = t_(k-1) + rr_k``, and only the slow agreement with
+    the arrivals is taken from the host clock:
+
+    - **Anchor.** A segment's first notification puts its last beat :attr:`LEAD_S`
+      before the arrival, earlier beats spaced back by their intervals.
+    - **Lower envelope.** Each notification gives ``u = t_rx - tau``, its arrival minus
+      the RR sum (``tau``) up to its last beat. The smallest ``u`` (the notifications
+      that came soonest after their beat) places the RR clock on the session clock. A
+      clock drift tilts it, by 0.1 ms per s at 100 ppm, so it is kept as a leaky
+      minimum that rises by :attr:`LEAK` s per s of RR until an arrival shows it lower.
+      While no arrival comes soon after its beat (the heart keeping step with the
+      notifications, as under a pacer whose breath is a whole number of notification
+      intervals), the envelope can rise above the true course by ``LEAK`` per s.
+    - **Slow correction.** Each beat adds at most :attr:`MAX_ADJUST_S` to its interval,
+      steering ``t - tau`` toward ``envelope - LEAD_S`` (gain :attr:`GAIN` per beat): a
+      strap clock off by 100 ppm needs 0.1 ms per 1-s beat, well inside the bound.
+    - **Never after the arrival.** If a notification's last beat would fall after its
+      arrival, its beats are pulled back, at most :attr:`MAX_CATCH_UP_S` per beat; a
+      larger shortfall (the anchor was late, typically in a segment's first seconds)
+      re-anchors the clock: a step back of those beats' times, not a break (no Gap:
+      no beat is lost and the RR series goes on, so the live windows keep running).
+    - **Lost beats.** Host time between two notifications that exceeds the RR they
+      carry by more than :attr:`LOSS_TOLERANCE_S` means intervals were lost: a
+      :class:`Gap` with reason ``"timing"`` and a fresh anchor (hrv-spec §1.4).
+
+    So within a segment ``|(t_k - t_(k-1)) - rr_k| <= MAX_CATCH_UP_S`` except at a
+    re-anchoring step, times strictly increase, and no beat is later than the
+    notification that carried it.
 
     Parameters
     ----------
     source : str
-        Label written into every beat.
+        Label written into every beat and gap.
 
     References
     ----------
-    Bluetooth SIG, Heart Rate Service 1.0 (2011), §3.4 (no time information); the
-    back-dating rule follows bleakheart ``HeartRate._handler`` (F. Smeraldi).
+    Bluetooth SIG, Heart Rate Service 1.0 (2011), §3.4 (no time information). Task
+    Force of the ESC and NASPE (1996), Circulation 93:1043-1065 (the RR series is the
+    measurement; times are its cumulative sum). The envelope is the lower-envelope
+    (minimum-delay) clock estimate of network time synchronisation: D. L. Mills,
+    "Internet time synchronization: the Network Time Protocol", IEEE Trans. Commun.
+    39(10):1482-1493 (1991), §4 (minimum-delay filter).
     """
 
-    #: Smallest step kept between two beats when arrival jitter forces a shift, in s.
-    MIN_STEP_S = 1e-3
+    #: How far before the envelope of arrivals the beats are placed, s (about one BLE
+    #: connection-event latency, so that later arrivals rarely come sooner).
+    LEAD_S = 0.02
+    #: Largest steering change to one beat's interval, s.
+    MAX_ADJUST_S = 2.5e-4
+    #: Largest change to one beat's interval to keep it before its arrival, s.
+    MAX_CATCH_UP_S = 5e-4
+    #: Share of the remaining offset corrected per beat.
+    GAIN = 0.05
+    #: Rise of the envelope per s of RR (a 120 ppm clock drift).
+    LEAK = 1.2e-4
+    #: Arrivals ahead of the RR clock by more than this mean lost beats, s (hrv-spec §1.4).
+    LOSS_TOLERANCE_S = 1.5
+    #: A beat is placed at least this long before its arrival, s (strict order room).
+    _EPS_S = 1e-6
 
     def __init__(self, source: str = "") -> None:
         self.source = source
-        self._last_s: float | None = None
+        self._prev_s: float | None = None  # last beat's time, kept across segments
+        self._arrival_s: float | None = None
+        self._tau_s: float | None = None  # RR sum since the anchor, s (None: no segment)
+        self._offset_s = 0.0  # beat time minus tau
+        self._floor_s = 0.0  # leaky minimum of arrival - tau, s
 
     def reset(self) -> None:
-        """Forget the previous beat (after a gap, times are re-anchored)."""
-        self._last_s = None
+        """End the segment (after a disconnect the next notification re-anchors)."""
+        self._tau_s = None
 
     def beats(
         self,
@@ -194,15 +245,16 @@ class BeatTimer:
         arrival_s: float,
         hr_bpm: float | None = None,
         contact: bool | None = None,
-    ) -> list[Beat]:
+    ) -> list[Beat | Gap]:
         """Make the beats of one notification.
 
         Parameters
         ----------
         rr_ms : sequence of float
-            RR values of the notification, oldest first, in ms.
+            RR values of the notification, oldest first, in ms, each positive.
         arrival_s : float
-            Arrival time of the notification on the session clock, in s.
+            Arrival time of the notification on the session clock, in s (an arrival
+            before the previous one is taken as the previous one).
         hr_bpm : float or None
             Heart rate in the notification.
         contact : bool or None
@@ -210,19 +262,121 @@ class BeatTimer:
 
         Returns
         -------
-        list of Beat
-            One beat per RR value, strictly increasing in time.
+        list of Beat or Gap
+            One beat per RR value, strictly increasing in time, none after
+            ``arrival_s``; a Gap before a beat that starts a new segment (lost beats:
+            ``"timing"``; the clock re-anchored: ``"clock"``).
         """
         n = len(rr_ms)
         if n == 0:
             return []
-        times = [0.0] * n
-        t = arrival_s
-        for k in range(n - 1, -1, -1):
-            times[k] = t
-            t -= rr_ms[k] / 1000.0
-        if self._last_s is not None and times[0] <= self._last_s:
-            shift = self._last_s + self.MIN_STEP_S - times[0]
-            times = [x + shift for x in times]
-        self._last_s = times[-1]
-        return [Beat(times[k], float(rr_ms[k]), hr_bpm, contact, self.source) for k in range(n)]
+        if self._arrival_s is not None and arrival_s < self._arrival_s:
+            arrival_s = self._arrival_s
+        steps = [float(x) / 1000.0 for x in rr_ms]
+        total = sum(steps)
+        out: list[Beat | Gap] = []
+        gap: str | None = None  # reason of a Gap before the first beat
+        adjust = 0.0
+        fresh = self._tau_s is None  # a new RR series: a new envelope
+        if not fresh:
+            assert self._tau_s is not None
+            u = arrival_s - (self._tau_s + total)
+            floor = self._floor_s + self.LEAK * total
+            assert self._arrival_s is not None
+            if arrival_s - self._arrival_s > total + self.LOSS_TOLERANCE_S:
+                out.append(Gap(self._between(arrival_s - total), self.source, "timing"))
+                fresh = True
+            else:
+                self._floor_s = min(floor, u)
+                target = self._floor_s - self.LEAD_S
+                adjust = min(max(self.GAIN * (target - self._offset_s), -self.MAX_ADJUST_S),
+                             self.MAX_ADJUST_S)  # fmt: skip
+                limit = u - self._EPS_S
+                if self._offset_s + n * adjust > limit:
+                    adjust = (limit - self._offset_s) / n
+                    if adjust < -self.MAX_CATCH_UP_S:
+                        gap, adjust = "clock", 0.0
+                        self._offset_s = u - self.LEAD_S
+        if fresh:
+            self._tau_s = 0.0
+            self._floor_s = arrival_s - total
+            self._offset_s = self._floor_s - self.LEAD_S
+        tau0 = self._tau_s
+        assert tau0 is not None
+        times = []
+        tau = tau0
+        for k, step in enumerate(steps):
+            tau += step
+            times.append(tau + self._offset_s + (k + 1) * adjust)
+        self._tau_s = tau
+        self._offset_s += n * adjust
+        prev = self._prev_s
+        if gap == "clock":
+            # A step of the beat clock, not a break: the RR series goes on (the live
+            # windows keep running); only these beats' times move to stay before their
+            # arrival and after the previous beat.
+            gap = None
+            if prev is not None and times[0] <= prev:
+                hi = arrival_s - self._EPS_S
+                shift = prev + self.MAX_CATCH_UP_S - times[0]
+                times = [t + shift for t in times]
+                if times[-1] > hi:  # no room for their spacing: spread them evenly
+                    times = [prev + (arrival_s - prev) * (k + 1) / (n + 1) for k in range(n)]
+                self._offset_s = times[-1] - tau
+        new = fresh or gap is not None
+        if new and prev is not None and times[0] <= prev:
+            out.extend(self._squeeze(times, prev, arrival_s, gap or "clock", hr_bpm, contact,
+                                     rr_ms))  # fmt: skip
+        else:
+            if gap is not None:
+                out.append(Gap(self._between(times[0]), self.source, gap))
+            out.extend(
+                Beat(times[k], float(rr_ms[k]), hr_bpm, contact, self.source) for k in range(n)
+            )
+        last = out[-1]
+        assert isinstance(last, Beat)
+        self._prev_s = last.time_s
+        self._arrival_s = arrival_s
+        return out
+
+    def _between(self, t_s: float) -> float:
+        """A gap's time: ``t_s``, or halfway from the previous beat if that is not later."""
+        prev = self._prev_s
+        if prev is None or t_s > prev:
+            return t_s if prev is None else max(t_s - 1e-3, (prev + t_s) / 2.0)
+        return prev
+
+    def _squeeze(
+        self,
+        times: list[float],
+        prev: float,
+        arrival_s: float,
+        reason: str,
+        hr_bpm: float | None,
+        contact: bool | None,
+        rr_ms: Sequence[float],
+    ) -> list[Beat | Gap]:
+        """Place a new segment's beats when its anchor falls before the previous beat.
+
+        The beats that still fit after ``prev`` keep their spacing and start the
+        segment; the earlier ones each stand alone (one-beat segments) between ``prev``
+        and the segment's first beat, so that times stay strictly increasing.
+        """
+        n = len(times)
+        room = prev + (arrival_s - prev) / 2.0
+        if times[-1] < room:
+            # The last beat barely fits, or not at all: move it halfway to the arrival.
+            shift = room - times[-1]
+            times = [t + shift for t in times]
+            self._offset_s += shift
+        j = next(k for k in range(n) if times[k] > prev)
+        for k in range(j):
+            times[k] = prev + (times[j] - prev) * (k + 1) / (j + 1)
+        out: list[Beat | Gap] = []
+        last = prev
+        for k in range(n):
+            if k <= j:
+                out.append(Gap((last + times[k]) / 2.0, self.source, reason))
+            out.append(Beat(times[k], float(rr_ms[k]), hr_bpm, contact, self.source))
+            last = times[k]
+        return out
