@@ -13,8 +13,12 @@ What is measured, and the goals:
    <= 0.5 ms. Also ``classify_artifacts`` on 120 s of beats (~150), median ms.
 3. ``resonant analyze --json`` on a 24-h RR file (~100,000 beats) as a whole process,
    best of 5 (and median), against neurokit2 ``hrv_time`` + ``hrv_frequency`` on the
-   same series, also a whole process, best of 3. Goal: >= 20x faster than neurokit2,
-   resonant near 0.4 s.
+   same series, also a whole process, best of 3. Goal: >= 30x faster than neurokit2,
+   resonant near 0.4 s. Both sides run with ``PYTHONPYCACHEPREFIX`` set to one
+   temporary folder, after one unmeasured warm-up run each, so both use cached bytecode
+   as an installed program does (with ``PYTHONDONTWRITEBYTECODE=1`` resonant's sources
+   would be compiled on every run while neurokit2's installed ``.pyc`` files are used).
+   The live 5-s update (item 1) has the goal: median < 0.5 ms.
 4. Start-up: ``resonant --help`` as a whole process, best of 10 (and median): <= 0.3 s;
    and whether the analyze path imports PyQt6, bleak or scipy (it should not).
 5. A 2-hour recorded session on the simulated strap as fast as it runs
@@ -144,11 +148,16 @@ def bench_analyze(duration_s: float, runs: int, nk_runs: int, tmp: Path) -> dict
     rr = beats_with_artifacts(duration_s)
     path = tmp / "rr.txt"
     np.savetxt(path, rr, fmt="%.4f")
-    ours, out = time_process(
-        [sys.executable, "-m", "resonant", "analyze", "--json", str(path)], runs
-    )
-    env = os.environ | {"PYTHONWARNINGS": "ignore"}
-    nk, _ = time_process([sys.executable, "-c", NK_SCRIPT, str(path)], nk_runs, env)
+    # Cached bytecode for both sides alike (see item 3 of the module docstring).
+    env = os.environ | {"PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cmd = [sys.executable, "-m", "resonant", "analyze", "--json", str(path)]
+    time_process(cmd, 1, env)  # warm-up: writes the bytecode cache
+    ours, out = time_process(cmd, runs, env)
+    nk_env = env | {"PYTHONWARNINGS": "ignore"}
+    nk_cmd = [sys.executable, "-c", NK_SCRIPT, str(path)]
+    time_process(nk_cmd, 1, nk_env)
+    nk, _ = time_process(nk_cmd, nk_runs, nk_env)
     summary = json.loads(out.splitlines()[0])
     return {
         "beats": int(rr.size),
@@ -199,6 +208,8 @@ def report(r: dict) -> None:
     med = s["all"]["median_us"]
     print(f"   mean over all beats {s['all']['mean_us']:.1f} us")
     print(f"   goal: per-beat median <= 20 us: {med:.1f} us  {verdict(med <= 20)}")
+    upd = s["update"]["median_us"]
+    print(f"   goal: 5-s update median < 500 us: {upd:.1f} us  {verdict(upd < 500)}")
     print("\n2. Kernels (median)")
     print(f"   short_spectra, {k['short_spectra_beats']} beats (67 s): "
           f"{k['short_spectra_ms']:.3f} ms   goal <= 0.5 ms  "
@@ -210,7 +221,8 @@ def report(r: dict) -> None:
           f"median {a['resonant_median_s']:7.3f} s")  # fmt: skip
     print(f"   neurokit2 time + freq     best {a['neurokit2_best_s']:7.3f} s  "
           f"median {a['neurokit2_median_s']:7.3f} s")  # fmt: skip
-    print(f"   speed-up {a['speedup']:.1f}x   goal >= 20x  {verdict(a['speedup'] >= 20)}; "
+    print("   (both with cached bytecode: PYTHONPYCACHEPREFIX set, one warm-up run each)")
+    print(f"   speed-up {a['speedup']:.1f}x   goal >= 30x  {verdict(a['speedup'] >= 30)}; "
           f"resonant near 0.4 s  {verdict(a['resonant_best_s'] <= 0.4)}")  # fmt: skip
     print("\n4. Start-up")
     print(f"   resonant --help  best {st['help_best_ms']:.0f} ms  median "

@@ -3,6 +3,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resonant.devices.synthetic import RRSpec, synth_rr
 from resonant.signal.offline import analyze_rr
@@ -94,3 +96,42 @@ def test_gaps_split_the_recording_and_short_stretches_say_why():
     r = analyze_rr(np.cumsum(short) / 1000, short)
     assert r.coherence_mean is None and r.lf_ms2 is None
     assert any("64 s" in n for n in r.notes) and any("120 s" in n for n in r.notes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan"))),
+        min_size=1, max_size=60,
+    )
+)
+def test_the_median_without_numpy_ma_equals_numpys(values) -> None:
+    """Closed form: ``_median`` gives numpy's median exactly (NaN when any value is NaN)."""
+    from resonant.signal.offline import _median
+
+    x = np.array(values)
+    expected = float(np.median(x))
+    got = _median(x)
+    assert (np.isnan(got) and np.isnan(expected)) or got == expected
+
+
+def test_ring_slice_writes_keep_every_row() -> None:
+    """Property: chunks that wrap, and column rewrites, keep the held rows exactly."""
+    from resonant.signal.ring import Ring
+
+    rng = np.random.default_rng(0)
+    ring = Ring(50, 2)
+    rows: list[np.ndarray] = []
+    for _ in range(200):
+        k = int(rng.integers(1, 30))
+        chunk = rng.normal(size=(k, 2))
+        rows.append(chunk)
+        ring.extend(chunk)
+        kept = np.concatenate(rows)[-50:]
+        np.testing.assert_array_equal(ring.view(ring.start), kept)
+        at = int(rng.integers(ring.start, ring.end))
+        values = rng.normal(size=ring.end - at)
+        ring.write_column(at, 1, values)
+        kept[at - ring.start :, 1] = values
+        rows = [kept.copy()]
+        np.testing.assert_array_equal(ring.view(ring.start), kept)

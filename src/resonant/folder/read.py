@@ -338,13 +338,20 @@ def _read_rr_text_fast(p: Path, lines: list[str], complete: bool) -> Recording |
     Anything unusual (comments, headers, bad or absurd values, a cut-off last line) goes to
     the line-by-line reader, which says exactly what and where.
     """
-    tokens = "\n".join(lines).split()
-    if not tokens or len(tokens) != sum(1 for ln in lines if ln.strip()) or "#" in tokens[0]:
-        return None
     try:
-        rr = np.array(tokens, dtype=np.float64)
+        # Every line one number (numpy parses each as float() does, surrounding whitespace
+        # allowed): the common case, without splitting the text into tokens first.
+        rr = np.array(lines, dtype=np.float64)
     except ValueError:
-        return None
+        rr = None  # blank lines, or lines that are not one number: look closer
+    if rr is None or rr.size == 0:
+        tokens = "\n".join(lines).split()
+        if not tokens or len(tokens) != sum(1 for ln in lines if ln.strip()) or "#" in tokens[0]:
+            return None
+        try:
+            rr = np.array(tokens, dtype=np.float64)
+        except ValueError:
+            return None
     if not np.isfinite(rr).all() or rr.max() < 10.0:
         return None
     if ((rr < RR_ABSURD_MIN_MS) | (rr > RR_ABSURD_MAX_MS)).any():

@@ -176,10 +176,15 @@ class BeatTimer:
       the RR sum (``tau``) up to its last beat. The smallest ``u`` (the notifications
       that came soonest after their beat) places the RR clock on the session clock. A
       clock drift tilts it, by 0.1 ms per s at 100 ppm, so it is kept as a leaky
-      minimum that rises by :attr:`LEAK` s per s of RR until an arrival shows it lower.
+      minimum that rises, per s of RR, by the drift estimated as the slope of the lower
+      convex hull of the per-:attr:`SKEW_BIN_S` minima over :attr:`SKEW_WINDOW_S`
+      (Moon, Skelly & Towsley 1999), plus a margin (:attr:`SKEW_MARGIN` and
+      :attr:`SKEW_SPREAD_S` over the hull's span), at most :attr:`LEAK` (also the rise
+      before :attr:`SKEW_MIN_SPAN_S` of points), until an arrival shows it lower.
       While no arrival comes soon after its beat (the heart keeping step with the
       notifications, as under a pacer whose breath is a whole number of notification
-      intervals), the envelope can rise above the true course by ``LEAK`` per s.
+      intervals), the envelope can rise above the true course by the error of that
+      rise, and the hull slope itself is biased when the locked delays slide.
     - **Slow correction.** Each beat adds at most :attr:`MAX_ADJUST_S` to its interval,
       steering ``t - tau`` toward ``envelope - LEAD_S`` (gain :attr:`GAIN` per beat): a
       strap clock off by 100 ppm needs 0.1 ms per 1-s beat, well inside the bound.
@@ -208,7 +213,10 @@ class BeatTimer:
     measurement; times are its cumulative sum). The envelope is the lower-envelope
     (minimum-delay) clock estimate of network time synchronisation: D. L. Mills,
     "Internet time synchronization: the Network Time Protocol", IEEE Trans. Commun.
-    39(10):1482-1493 (1991), §4 (minimum-delay filter).
+    39(10):1482-1493 (1991), §4 (minimum-delay filter). The drift is the clock-skew
+    estimate of S. B. Moon, P. Skelly and D. Towsley, "Estimation and removal of clock
+    skew from network delay measurements", IEEE INFOCOM 1999, pp. 227-234 (the line
+    under all delay points that minimises their summed distance to it).
     """
 
     #: How far before the envelope of arrivals the beats are placed, s (about one BLE
@@ -220,8 +228,20 @@ class BeatTimer:
     MAX_CATCH_UP_S = 5e-4
     #: Share of the remaining offset corrected per beat.
     GAIN = 0.05
-    #: Rise of the envelope per s of RR (a 120 ppm clock drift).
+    #: Rise of the envelope per s of RR before the drift is known (a 120 ppm drift).
     LEAK = 1.2e-4
+    #: The drift is the slope of the lower convex hull of the per-bin minima of
+    #: ``arrival - tau`` over this much RR time, s.
+    SKEW_WINDOW_S = 3600.0
+    #: Width of one bin of RR time (its minimum ``arrival - tau`` is a hull point), s.
+    SKEW_BIN_S = 10.0
+    #: The hull slope is used once its points span this much RR time, s.
+    SKEW_MIN_SPAN_S = 60.0
+    #: Rise of the envelope above the estimated drift, per s: a margin for the estimate
+    #: (a constant part plus the spread of the minimum delays over the hull's span).
+    SKEW_MARGIN = 1e-5
+    #: Spread of the minimum delays, s (the margin adds this over the hull's span).
+    SKEW_SPREAD_S = 0.005
     #: Arrivals ahead of the RR clock by more than this mean lost beats, s (hrv-spec §1.4).
     LOSS_TOLERANCE_S = 1.5
     #: A beat is placed at least this long before its arrival, s (strict order room).
@@ -234,6 +254,10 @@ class BeatTimer:
         self._tau_s: float | None = None  # RR sum since the anchor, s (None: no segment)
         self._offset_s = 0.0  # beat time minus tau
         self._floor_s = 0.0  # leaky minimum of arrival - tau, s
+        self._leak = self.LEAK  # rise of the floor per s of tau
+        self._hull: list[tuple[float, float]] = []  # per-bin minima (tau, u), oldest first
+        self._bin: tuple[float, float] | None = None  # the open bin's minimum (tau, u)
+        self._bin_start_s = 0.0  # where the open bin began, s of tau
 
     def reset(self) -> None:
         """End the segment (after a disconnect the next notification re-anchors)."""
@@ -281,13 +305,14 @@ class BeatTimer:
         if not fresh:
             assert self._tau_s is not None
             u = arrival_s - (self._tau_s + total)
-            floor = self._floor_s + self.LEAK * total
+            floor = self._floor_s + self._leak * total
             assert self._arrival_s is not None
             if arrival_s - self._arrival_s > total + self.LOSS_TOLERANCE_S:
                 out.append(Gap(self._between(arrival_s - total), self.source, "timing"))
                 fresh = True
             else:
                 self._floor_s = min(floor, u)
+                self._skew(self._tau_s + total, u)
                 target = self._floor_s - self.LEAD_S
                 adjust = min(max(self.GAIN * (target - self._offset_s), -self.MAX_ADJUST_S),
                              self.MAX_ADJUST_S)  # fmt: skip
@@ -300,6 +325,8 @@ class BeatTimer:
         if fresh:
             self._tau_s = 0.0
             self._floor_s = arrival_s - total
+            self._hull, self._bin = [], None  # a new RR series; the drift estimate stays
+            self._skew(total, self._floor_s)
             self._offset_s = self._floor_s - self.LEAD_S
         tau0 = self._tau_s
         assert tau0 is not None
@@ -338,6 +365,47 @@ class BeatTimer:
         self._prev_s = last.time_s
         self._arrival_s = arrival_s
         return out
+
+    def _skew(self, tau_s: float, u_s: float) -> None:
+        """Add a point ``(tau, arrival - tau)`` and re-estimate the drift (the leak).
+
+        Points are reduced to one minimum per :attr:`SKEW_BIN_S` of RR time; when a bin
+        closes, the lower convex hull of the minima over :attr:`SKEW_WINDOW_S` is
+        found, and its edge above the points' mean ``tau`` gives the slope (the linear
+        programme of Moon, Skelly & Towsley 1999: the line under every point closest
+        to them on the whole). The floor then rises by that slope plus a margin.
+        """
+        if self._bin is not None and tau_s < self._bin_start_s + self.SKEW_BIN_S:
+            if u_s < self._bin[1]:
+                self._bin = (tau_s, u_s)
+            return
+        if self._bin is not None:
+            self._hull.append(self._bin)
+            while self._hull and self._hull[0][0] < tau_s - self.SKEW_WINDOW_S:
+                del self._hull[0]
+            self._estimate()
+        self._bin = (tau_s, u_s)
+        self._bin_start_s = tau_s
+
+    def _estimate(self) -> None:
+        """Set :attr:`_leak` from the lower hull of :attr:`_hull` (Moon et al. 1999)."""
+        pts = self._hull
+        if len(pts) < 2 or pts[-1][0] - pts[0][0] < self.SKEW_MIN_SPAN_S:
+            return
+        lower: list[tuple[float, float]] = []
+        for p in pts:  # monotone chain (the points are in increasing tau)
+            while len(lower) >= 2:
+                (x1, y1), (x2, y2) = lower[-2], lower[-1]
+                if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) > 0:
+                    break
+                lower.pop()
+            lower.append(p)
+        mean = sum(p[0] for p in pts) / len(pts)
+        k = next((i for i in range(1, len(lower)) if lower[i][0] >= mean), len(lower) - 1)
+        (x1, y1), (x2, y2) = lower[k - 1], lower[k]
+        slope = min(max((y2 - y1) / (x2 - x1), -self.LEAK), self.LEAK)
+        span = pts[-1][0] - pts[0][0]
+        self._leak = min(slope + self.SKEW_MARGIN + self.SKEW_SPREAD_S / span, self.LEAK)
 
     def _between(self, t_s: float) -> float:
         """A gap's time: ``t_s``, or halfway from the previous beat if that is not later."""

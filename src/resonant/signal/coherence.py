@@ -193,11 +193,74 @@ def spectra_and_psd(
     psd : tuple of ndarray
         ``(freq_hz, psd_ms2_hz)`` from 0 to :data:`DISPLAY_HI_HZ`, as :func:`window_psd`.
     """
-    out: list[NDArray[np.float64]] = []
-    spec = _short_block(time_s, nn_ms, np.array([end_s]), out)
-    f, psd = out
-    keep = int(np.searchsorted(f, DISPLAY_HI_HZ, side="right"))
-    return spec, (f[:keep], psd[0, :keep])
+    # The arithmetic of resample_grid, detrend_linear, periodogram and _short_block for a
+    # single window, operation for operation (so bit for bit), with the constants that
+    # depend only on the pinned grid computed once: the live update runs this every 5 s.
+    x = np.interp(end_s + _OFFSETS, time_s, nn_ms).reshape(1, COHERENCE_POINTS)
+    mean = x.mean(axis=-1, keepdims=True)
+    slope = (x @ _K)[..., None] / _KK
+    spec = np.fft.rfft((x - mean - slope * _K) * _WINDOW, n=COHERENCE_NFFT, axis=-1)
+    parts = spec[..., :_KEEP_PSD].view(np.float64).reshape(1, _KEEP_PSD, 2)
+    psd = np.einsum("...ij,...ij->...i", parts, parts)
+    psd *= _PSD_SCALE
+    psd[..., 0] *= 0.5
+    row = psd[0]
+    f = _F_PSD
+    i_peak = _PEAK_A + int(row[_PEAK_A:_PEAK_B].argmax())
+    i_breath = _BREATH_A + int(row[_BREATH_A:_BREATH_B].argmax())
+    peak_hz = f[i_peak]
+    csum = np.zeros(_KEEP + 1)
+    np.cumsum(row[:_KEEP], out=csum[1:])
+    lo = int(np.searchsorted(f[:_KEEP], peak_hz - PEAK_HALF_WIDTH_HZ - 1e-12, side="left"))
+    hi = int(np.searchsorted(f[:_KEEP], peak_hz + PEAK_HALF_WIDTH_HZ + 1e-12, side="right"))
+    p_peak = (csum[hi] - csum[lo]) * _DF
+    p_total = (csum[_TOTAL_B] - csum[_TOTAL_A]) * _DF
+    rest = p_total - p_peak
+    cr = p_peak / rest if rest > 0 else SCORE_MAX
+    lf = (csum[_LF_B] - csum[_LF_A]) * _DF
+    hf = (csum[_HF_B] - csum[_HF_A]) * _DF
+    spectra = ShortSpectra(
+        np.array([cr], dtype=np.float64),
+        np.array([peak_hz]),
+        np.array([lf]),
+        np.array([hf]),
+        np.array([p_total]),
+        np.array([f[i_breath]]),
+    )
+    return spectra, (f[:_DISPLAY_KEEP], row[:_DISPLAY_KEEP])
+
+
+# Constants of spectra_and_psd, as resample_grid, detrend_linear, periodogram and
+# _short_block compute them.
+_OFFSETS = (np.arange(COHERENCE_POINTS) - (COHERENCE_POINTS - 1)) / COHERENCE_FS_HZ
+_K = np.arange(COHERENCE_POINTS) - (COHERENCE_POINTS - 1) / 2.0
+_KK = _K @ _K
+_PSD_SCALE = 2.0 / (COHERENCE_FS_HZ * float(_WINDOW @ _WINDOW))
+_F_PSD = np.arange(_KEEP_PSD, dtype=np.float64) * (COHERENCE_FS_HZ / COHERENCE_NFFT)
+_DF = _F_PSD[1] - _F_PSD[0]
+_DISPLAY_KEEP = int(np.searchsorted(_F_PSD, DISPLAY_HI_HZ, side="right"))
+
+
+def _span(f: NDArray[np.float64], lo_hz: float, hi_hz: float, closed: bool) -> tuple[int, int]:
+    """First and one-past-last index of ``lo <= f < hi`` (``<= hi`` when closed)."""
+    a = int(np.searchsorted(f, lo_hz, side="left"))
+    b = int(np.searchsorted(f, hi_hz, side="right" if closed else "left"))
+    return a, b
+
+
+def _mask_span(mask: NDArray[np.bool_]) -> tuple[int, int]:
+    """The contiguous run of a mask over increasing frequencies, as a slice."""
+    idx = np.flatnonzero(mask)
+    assert idx.size and idx[-1] - idx[0] + 1 == idx.size
+    return int(idx[0]), int(idx[-1]) + 1
+
+
+_F_KEEP = _F_PSD[:_KEEP]
+_PEAK_A, _PEAK_B = _mask_span((_F_KEEP >= PEAK_LO_HZ) & (_F_KEEP <= PEAK_HI_HZ))
+_BREATH_A, _BREATH_B = _mask_span((_F_KEEP >= BREATH_LO_HZ) & (_F_KEEP <= BREATH_HI_HZ))
+_TOTAL_A, _TOTAL_B = _span(_F_KEEP, TOTAL.lo_hz, TOTAL.hi_hz, closed=True)
+_LF_A, _LF_B = _span(_F_KEEP, LF.lo_hz, LF.hi_hz, closed=False)
+_HF_A, _HF_B = _span(_F_KEEP, HF.lo_hz, HF.hi_hz, closed=False)
 
 
 def _short_block(
@@ -218,10 +281,9 @@ def _short_block(
     df = f[1] - f[0]
     rows = np.arange(psd.shape[0])
 
-    in_peak = np.flatnonzero((f >= PEAK_LO_HZ) & (f <= PEAK_HI_HZ))
-    peak_hz = f[in_peak[np.argmax(psd[:, in_peak], axis=1)]]
-    in_breath = np.flatnonzero((f >= BREATH_LO_HZ) & (f <= BREATH_HI_HZ))
-    breath_hz = f[in_breath[np.argmax(psd[:, in_breath], axis=1)]]
+    # The bands are contiguous runs of bins: argmax over slices, not over copies.
+    peak_hz = f[_PEAK_A + np.argmax(psd[:, _PEAK_A:_PEAK_B], axis=1)]
+    breath_hz = f[_BREATH_A + np.argmax(psd[:, _BREATH_A:_BREATH_B], axis=1)]
 
     # Peak power: bins within +/-0.015 Hz of each window's own peak, via a cumulative sum.
     csum = np.zeros((psd.shape[0], keep + 1))

@@ -198,7 +198,7 @@ def analyze_rr(
     if usable.any():
         coh_mean = float(series.coherence_ratio[usable].mean())
         coh_max = float(series.coherence_ratio[usable].max())
-        breath = float(np.median(series.breath_hz[usable]) * 60.0)
+        breath = _median(series.breath_hz[usable]) * 60.0
     elif series.time_s.size:
         notes.append(
             "coherence and breathing rate are not given: every 64-s window had more than "
@@ -242,6 +242,23 @@ def analyze_rr(
         series=series,
         notes=notes,
     )
+
+
+def _median(x: NDArray[np.float64]) -> float:
+    """``np.median`` of a non-empty 1-D array, the same value, without importing numpy.ma.
+
+    As numpy computes it: partition at the middle (the two middle elements when the
+    length is even, whose mean is taken), NaN if any value is NaN. ``np.median`` imports
+    ``numpy.ma`` (about 7 ms of every ``resonant analyze``).
+    """
+    n = x.size
+    h = n // 2
+    part = np.partition(x, [h - 1, h, n - 1] if n % 2 == 0 else [h, n - 1])
+    if part[-1] != part[-1]:
+        return float("nan")
+    if n % 2:
+        return float(part[h])
+    return (float(part[h - 1]) + float(part[h])) / 2.0
 
 
 def _corrected_pct(
@@ -290,6 +307,9 @@ def _welch_powers(rows: list, longest_s: float) -> tuple[float, float] | None:
     x = np.concatenate(segs)
     if x.shape[0] == 0:
         return None
-    f, psd = periodogram(x, fs, x.shape[1], hann(x.shape[1]))
+    # Only the bins up to just above the HF band are used: the others are not computed
+    # (each kept bin's value, and so every band sum, is the same either way).
+    keep = int(np.ceil(HF.hi_hz * x.shape[1] / fs)) + 2
+    f, psd = periodogram(x, fs, x.shape[1], hann(x.shape[1]), keep)
     mean_psd = psd.mean(axis=0)
     return float(band_power(f, mean_psd, LF)), float(band_power(f, mean_psd, HF))

@@ -60,9 +60,7 @@ class Ring:
         k = rows.shape[0]
         if k > self.capacity:
             raise ValueError(f"Ring: cannot append {k} rows to a ring of {self.capacity}")
-        p = (self.end + np.arange(k)) % self.capacity
-        self._buf[p] = rows
-        self._buf[p + self.capacity] = rows
+        self._write(self.end, rows, slice(None))
         self.end += k
         self._start = max(self._start, self.end - self.capacity)
 
@@ -81,9 +79,19 @@ class Ring:
         """
         if not self.start <= start <= self.end - len(values):
             raise IndexError(f"Ring: rows {start}.. are not held ({self.start}..{self.end})")
-        p = (start + np.arange(len(values))) % self.capacity
-        self._buf[p, col] = values
-        self._buf[p + self.capacity, col] = values
+        self._write(start, values, col)
+
+    def _write(self, start: int, values: NDArray, col: int | slice) -> None:
+        """Write rows from absolute index ``start`` on, both copies, as at most two slices."""
+        cap, buf = self.capacity, self._buf
+        p0 = start % cap
+        n1 = min(len(values), cap - p0)
+        buf[p0 : p0 + n1, col] = values[:n1]
+        buf[p0 + cap : p0 + cap + n1, col] = values[:n1]
+        rest = len(values) - n1
+        if rest > 0:
+            buf[:rest, col] = values[n1:]
+            buf[cap : cap + rest, col] = values[n1:]
 
     def row(self, i: int) -> NDArray[np.float64]:
         """Row at absolute index ``i``."""

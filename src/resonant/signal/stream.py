@@ -260,10 +260,10 @@ class HrvStream:
         codes = classify_artifacts(rows[ctx0:, _RR])
         # The newest two beats lack the two following beats the classification needs:
         # keep their provisional flag where the classification has none.
-        provisional = rows[-2:, _CODE].astype(np.int8)
-        codes[-2:] = np.where(codes[-2:] != 0, codes[-2:], provisional)
-        apply0 = first - ctx0
-        codes = codes[apply0:]
+        for j in (-2, -1):
+            if codes[j] == 0:
+                codes[j] = rows[j, _CODE]
+        codes = codes[first - ctx0 :]
         raw.write_column(seg0 + first, _CODE, codes)
         # Rebuild the NN ring from the first re-classified beat on.
         t_nn, nn, corr = correct_rr(rows[first:, _T], rows[first:, _RR], codes)
@@ -273,11 +273,24 @@ class HrvStream:
         keep = int(np.searchsorted(nn_ring.view(nn0)[:, _NT], boundary, side="right"))
         prev_nn = nn_ring.row(nn0 + keep - 1)[_NN] if keep > 0 else math.nan
         nn_ring.truncate(nn0 + keep)
-        d = np.diff(np.concatenate([[prev_nn], nn]))
-        hasd = ~np.isnan(d)
-        d = np.where(hasd, d, 0.0)
-        nn_ring.extend(np.column_stack([t_nn, nn, corr, d * d, hasd, np.abs(d) > 50.0]))
-        if nn.size:
+        # The rebuilt rows, one column at a time into one block (as np.diff would).
+        m = nn.size
+        block = np.empty((m, 6))
+        block[:, _NT] = t_nn
+        block[:, _NN] = nn
+        block[:, _CORR] = corr
+        d = block[:, _D2]
+        if m:
+            d[0] = nn[0] - prev_nn
+            np.subtract(nn[1:], nn[:-1], out=d[1:])
+        hasd = block[:, _HASD]
+        np.equal(d, d, out=hasd)  # False where d is NaN
+        if not hasd.all():
+            d[hasd == 0.0] = 0.0
+        np.greater(np.abs(d), 50.0, out=block[:, _BIG])
+        np.multiply(d, d, out=d)
+        nn_ring.extend(block)
+        if m:
             self._last_nn = float(nn[-1])
         # Recompute the window and its sums from scratch (this also removes rounding drift).
         nn0 = max(self._seg_nn0, nn_ring.start)
@@ -285,12 +298,15 @@ class HrvStream:
         drop = int(np.searchsorted(seg[:, _NT], t_end - self.config.window_s, side="right"))
         self._win0 = nn0 + drop
         w = seg[drop:]
-        self._s1 = float(w[:, _NN].sum())
-        self._s2 = float((w[:, _NN] ** 2).sum())
+        nn_w = w[:, _NN]
+        self._s1 = float(nn_w.sum())
+        self._s2 = float((nn_w * nn_w).sum())
         self._d2 = float(w[:, _D2].sum())
-        self._nd = int(w[:, _HASD].sum())
-        self._n50 = int(w[:, _BIG].sum())
-        self._ncorr = int(w[:, _CORR].sum())
+        # Counts of 0/1 cells: exact in any order, so one reduction gives all three.
+        counts = w[:, _CORR:].sum(axis=0)
+        self._nd = int(counts[_HASD - _CORR])
+        self._n50 = int(counts[_BIG - _CORR])
+        self._ncorr = int(counts[0])
 
     def _update(self, time_s: float, t_end: float) -> SpectralMetrics:
         self._reclassify()
@@ -310,8 +326,11 @@ class HrvStream:
         w = rows[lo:]
         t, nn = w[:, _NT], w[:, _NN]
         spec, self.latest_psd = spectra_and_psd(t, nn, t_end)
-        in_win = t > t_end - COHERENCE_WINDOW_S
-        corrected_pct = 100.0 * float(w[in_win, _CORR].mean()) if in_win.any() else 0.0
+        # The beats in the window, t > t_end - 64 s, are a suffix (times increase); the
+        # share of 0/1 flags is exact whichever way it is summed.
+        j = int(np.searchsorted(t, t_end - COHERENCE_WINDOW_S, side="right"))
+        n_win = t.size - j
+        corrected_pct = 100.0 * (float(w[j:, _CORR].sum()) / n_win) if n_win else 0.0
         ratio = float(spec.coherence_ratio[0])
         breath_hz = float(spec.breath_hz[0])
         lf, hf = float(spec.lf_ms2[0]), float(spec.hf_ms2[0])
