@@ -222,8 +222,12 @@ def report(r: dict) -> None:
     print(f"   neurokit2 time + freq     best {a['neurokit2_best_s']:7.3f} s  "
           f"median {a['neurokit2_median_s']:7.3f} s")  # fmt: skip
     print("   (both with cached bytecode: PYTHONPYCACHEPREFIX set, one warm-up run each)")
-    print(f"   speed-up {a['speedup']:.1f}x   goal >= 30x  {verdict(a['speedup'] >= 30)}; "
-          f"resonant near 0.4 s  {verdict(a['resonant_best_s'] <= 0.4)}")  # fmt: skip
+    if r["quick"]:
+        # The goal is stated for 24 h; on 2 h the fixed start-up cost dominates both sides.
+        print(f"   speed-up {a['speedup']:.1f}x   (goal >= 30x is judged on 24 h: run without --quick)")
+    else:
+        print(f"   speed-up {a['speedup']:.1f}x   goal >= 30x  {verdict(a['speedup'] >= 30)}; "
+              f"resonant near 0.4 s  {verdict(a['resonant_best_s'] <= 0.4)}")  # fmt: skip
     print("\n4. Start-up")
     print(f"   resonant --help  best {st['help_best_ms']:.0f} ms  median "
           f"{st['help_median_ms']:.0f} ms   goal <= 300 ms  "
