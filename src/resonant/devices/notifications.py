@@ -101,7 +101,9 @@ class BeatDecoder:
                 items.append(Event(arrival_s, "connection", "contact_restored", source=self.source))
             self._contact = m.contact
         rr_ms = m.rr_ms
-        if rr_ms:
+        if m.hr_bpm is not None:
+            # Every notification, with RR values or none, times the strap's notification
+            # timer (BeatTimer bounds each beat between two notifications' send times).
             hr = float(m.hr_bpm) if m.hr_bpm else None
             items.extend(self._timer.beats(rr_ms, arrival_s, hr, m.contact))
         return Decoded(items, m.hr_bpm, m.contact, m.problem)

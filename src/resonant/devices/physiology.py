@@ -328,7 +328,7 @@ class Person:
         a = spec.adherence
         p_own = dt * (1.0 - a) / (self.OWN_EPISODE_S * a) if 0.0 < a < 1.0 else 0.0
         p_back = dt / self.OWN_EPISODE_S
-        while self._t + dt <= until_s + 1e-12:
+        while self._t + dt <= until_s + 1e-6 * dt:  # (summed steps carry rounding)
             t0 = self._t
             t = t0 + dt
             prof = self._profile(t)

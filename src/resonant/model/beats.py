@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 __all__ = [
     "Beat",
     "Gap",
@@ -185,8 +187,22 @@ class BeatTimer:
       notifications, as under a pacer whose breath is a whole number of notification
       intervals), the envelope can rise above the true course by the error of that
       rise, and the hull slope itself is biased when the locked delays slide.
+    - **Notification timer.** A strap notifies on its own steady timer (about 1 s),
+      with RR values or none. Every notification is counted, and the lower convex hull
+      of (index, arrival) in bins of :attr:`NOTE_BIN` gives each one's send time on the
+      host clock, free of the arrival jitter and of the heart's phase (dropped when the
+      bins' minima stray more than :attr:`NOTE_STEADY` of the period from the line, a
+      tick is missed, or a segment ends). Each beat was completed after the previous
+      notification was sent and before its own: ``send_(i-1) < t < send_i``, a bound
+      on ``t - tau`` from both sides. Per :attr:`SKEW_BIN_S` of RR time the tightest
+      bounds are kept; over :attr:`SKEW_WINDOW_S` the line of offsets with drift within
+      :attr:`BAND_SLOPE_TOL` of the hull drift above that leaves the widest band
+      between them (a minimax line) gives the target, its middle, never above the
+      latest upper bound. This replaces ``envelope - LEAD_S`` once
+      :attr:`BAND_MIN_BINS` bins are in; a target more than :attr:`STEP_S` off steps
+      the clock (at most once per :attr:`STEP_EVERY_S`, after :attr:`STEP_MIN_BINS`).
     - **Slow correction.** Each beat adds at most :attr:`MAX_ADJUST_S` to its interval,
-      steering ``t - tau`` toward ``envelope - LEAD_S`` (gain :attr:`GAIN` per beat): a
+      steering ``t - tau`` toward the target (``envelope - LEAD_S`` or the band's middle; gain :attr:`GAIN` per beat): a
       strap clock off by 100 ppm needs 0.1 ms per 1-s beat, well inside the bound.
     - **Never after the arrival.** If a notification's last beat would fall after its
       arrival, its beats are pulled back, at most :attr:`MAX_CATCH_UP_S` per beat; a
@@ -244,6 +260,26 @@ class BeatTimer:
     SKEW_SPREAD_S = 0.005
     #: Arrivals ahead of the RR clock by more than this mean lost beats, s (hrv-spec §1.4).
     LOSS_TOLERANCE_S = 1.5
+    #: Notifications closer than this share of the period belong to one tick.
+    NOTE_SAME_TICK = 0.3
+    #: The notification timer is steady when the per-bin minimum arrivals lie within
+    #: this share of the period above their lower hull.
+    NOTE_STEADY = 0.1
+    #: Notifications per bin of the send-time fit, and the fit's window.
+    NOTE_BIN = 5
+    NOTE_WINDOW = 3600
+    NOTE_MIN_BINS = 3
+    #: Least delay from a notification's send to its arrival, s (a connection event).
+    NOTE_LATENCY_S = 0.0075
+    #: Band bins needed before the band steers the clock.
+    BAND_MIN_BINS = 3
+    #: A band target further than this from the clock steps it, s.
+    STEP_S = 0.025
+    #: The band's drift is sought this close to the arrivals' hull drift, per s.
+    BAND_SLOPE_TOL = 1e-5
+    #: Band bins needed before a step, and the least RR time between steps, s.
+    STEP_MIN_BINS = 3
+    STEP_EVERY_S = 120.0
     #: A beat is placed at least this long before its arrival, s (strict order room).
     _EPS_S = 1e-6
 
@@ -258,10 +294,31 @@ class BeatTimer:
         self._hull: list[tuple[float, float]] = []  # per-bin minima (tau, u), oldest first
         self._bin: tuple[float, float] | None = None  # the open bin's minimum (tau, u)
         self._bin_start_s = 0.0  # where the open bin began, s of tau
+        # The strap's notification timer (every notification, with RR values or not).
+        self._note_i = -1  # index of the last notification counted
+        self._note_bin_start = 0.0
+        self._note_first = 0.0
+        self._note_at: float | None = None  # its arrival, s
+        self._note_bins: list[tuple[float, float]] = []  # per-bin minima (index, arrival)
+        self._note_bin: tuple[float, float] | None = None
+        self._note_line: tuple[float, float] | None = None  # (send of index 0, period), s
+        # The two-sided band of the beat clock offset from the notification send times.
+        self._band_pts: list[tuple[float, float, float]] = []  # (tau, hi, lo) per bin
+        self._band_bin: tuple[float, float, float] | None = None  # (tau start, hi, lo)
+        self._band_fit: tuple[float, float, float] | None = None  # (tau0, c0, slope)
+        self._last_step_tau = -1e9
+        self._drift_est: float | None = None  # slope of the arrivals' hull (Moon et al.)
 
     def reset(self) -> None:
         """End the segment (after a disconnect the next notification re-anchors)."""
         self._tau_s = None
+        self._forget_notes()
+
+    def _forget_notes(self) -> None:
+        """Drop the notification-timer model (a new link or an unsteady timer)."""
+        self._note_i, self._note_at = -1, None
+        self._note_bins, self._note_bin, self._note_line = [], None, None
+        self._band_pts, self._band_bin, self._band_fit = [], None, None
 
     def beats(
         self,
@@ -292,6 +349,7 @@ class BeatTimer:
             ``"timing"``; the clock re-anchored: ``"clock"``).
         """
         n = len(rr_ms)
+        self._note(arrival_s)
         if n == 0:
             return []
         if self._arrival_s is not None and arrival_s < self._arrival_s:
@@ -314,6 +372,15 @@ class BeatTimer:
                 self._floor_s = min(floor, u)
                 self._skew(self._tau_s + total, u)
                 target = self._floor_s - self.LEAD_S
+                band = self._band(self._tau_s, steps)
+                if band is not None:
+                    target = band
+                    if (abs(target - self._offset_s) > self.STEP_S
+                            and len(self._band_pts) >= self.STEP_MIN_BINS
+                            and self._tau_s - self._last_step_tau > self.STEP_EVERY_S):
+                        self._offset_s = target
+                        self._last_step_tau = self._tau_s
+                        gap = "clock"  # a step of the beat clock, as for a late anchor
                 adjust = min(max(self.GAIN * (target - self._offset_s), -self.MAX_ADJUST_S),
                              self.MAX_ADJUST_S)  # fmt: skip
                 limit = u - self._EPS_S
@@ -326,6 +393,8 @@ class BeatTimer:
             self._tau_s = 0.0
             self._floor_s = arrival_s - total
             self._hull, self._bin = [], None  # a new RR series; the drift estimate stays
+            self._band_pts, self._band_bin, self._band_fit = [], None, None
+            self._last_step_tau = -1e9
             self._skew(total, self._floor_s)
             self._offset_s = self._floor_s - self.LEAD_S
         tau0 = self._tau_s
@@ -366,6 +435,128 @@ class BeatTimer:
         self._arrival_s = arrival_s
         return out
 
+    def _note(self, arrival_s: float) -> None:
+        """Count one notification and refit the strap's send times (lower hull of arrivals)."""
+        line = self._note_line
+        if self._note_at is not None:
+            gap = arrival_s - self._note_at
+            period = line[1] if line is not None else 1.0
+            if gap < self.NOTE_SAME_TICK * period:
+                return  # a second notification of the same tick (more RR than fit in one)
+            if line is not None:
+                tick = round((arrival_s - line[0]) / period)
+                resid = arrival_s - (line[0] + (self._note_i + 1) * period)
+                if tick != self._note_i + 1 or not -self.NOTE_STEADY * period < resid < period:
+                    self._forget_notes()  # a missed tick or an unsteady timer: start over
+        self._note_i += 1
+        self._note_at = arrival_s
+        i = float(self._note_i)
+        if self._note_i == 0:
+            self._note_first = arrival_s
+        # The minimum of the arrival less the index times a rough period (the line's, or
+        # the mean interval so far) picks the least-delayed notification of a bin.
+        rough = line[1] if line is not None else (
+            (arrival_s - self._note_first) / i if i > 0 else 1.0)  # fmt: skip
+        b = self._note_bin
+        if b is not None and i < self._note_bin_start + self.NOTE_BIN:
+            if arrival_s - rough * i < b[1] - rough * b[0]:
+                self._note_bin = (i, arrival_s)
+            return
+        if self._note_bin is not None:
+            self._note_bins.append(self._note_bin)
+            while self._note_bins and self._note_bins[0][0] < i - self.NOTE_WINDOW:
+                del self._note_bins[0]
+            self._note_line = None
+            pts = self._note_bins
+            if len(pts) >= self.NOTE_MIN_BINS:
+                lower = _lower_hull(pts)
+                mean = sum(p[0] for p in pts) / len(pts)
+                k = next((j for j in range(1, len(lower)) if lower[j][0] >= mean),
+                         len(lower) - 1)  # fmt: skip
+                (x1, y1), (x2, y2) = lower[k - 1], lower[k]
+                period = (y2 - y1) / (x2 - x1)
+                a0 = y1 - period * x1
+                if 0.2 < period < 5.0 and all(
+                    y - (a0 + period * x) < self.NOTE_STEADY * period for x, y in pts
+                ):
+                    self._note_line = (a0, period)
+        self._note_bin = (i, arrival_s)
+        self._note_bin_start = i
+
+    def _band(self, tau0_s: float, steps: list[float]) -> float | None:
+        """The offset the notification send times imply for this notification's beats.
+
+        Each beat was completed after the previous notification was sent and before its
+        own was: ``send_(i-1) < t < send_i``. With ``t = tau + c`` the beats bound the
+        offset ``c`` from both sides; per :attr:`SKEW_BIN_S` of RR time the tightest
+        bounds give a midpoint, and a weighted straight line through the midpoints (the
+        drift is its slope) gives the target offset.
+        """
+        line = self._note_line
+        if line is None or not steps:
+            return self._fit_at(tau0_s + sum(steps))
+        a0, period = line
+        send = a0 + self._note_i * period - self.NOTE_LATENCY_S
+        tau_first = tau0_s + steps[0]
+        tau_last = tau0_s + sum(steps)
+        hi = send - tau_last
+        lo = send - period - tau_first
+        b = self._band_bin
+        if b is not None and tau_last < b[0] + self.SKEW_BIN_S:
+            self._band_bin = (b[0], min(b[1], hi), max(b[2], lo))
+        else:
+            if b is not None:
+                self._band_pts.append((b[0] + self.SKEW_BIN_S / 2, b[1], b[2]))
+                while self._band_pts and self._band_pts[0][0] < tau_last - self.SKEW_WINDOW_S:
+                    del self._band_pts[0]
+                self._refit()
+            self._band_bin = (tau_last, hi, lo)
+        fit = self._fit_at(tau_last)
+        # No beat after its own notification's send: the open bin's upper bound holds.
+        return None if fit is None else min(fit, self._band_bin[1])
+
+    def _refit(self) -> None:
+        """The line of offsets in the middle of every bin's bounds (minimax over slopes).
+
+        For each trial drift the bins' tightest upper bounds (``hi``) and lower bounds
+        (``lo``), moved along the line, leave a band of offsets; the slope with the widest
+        band (the Chebyshev line between the two envelopes) is taken, and its band's
+        middle is the target.
+        """
+        pts = self._band_pts
+        if len(pts) < self.BAND_MIN_BINS:
+            self._band_fit = None
+            return
+        x = np.array([p[0] for p in pts])
+        hi = np.array([p[1] for p in pts])
+        lo = np.array([p[2] for p in pts])
+        x0 = float(x[-1])
+        x = x - x0
+        if float(-x[0]) < self.SKEW_MIN_SPAN_S:
+            slopes = np.zeros(1)
+        elif self._drift_est is not None:
+            # Near the drift of the arrivals' hull (Moon et al. 1999), which is steadier
+            # than the band alone when the heart keeps step with the notifications.
+            slopes = np.linspace(self._drift_est - self.BAND_SLOPE_TOL,
+                                 self._drift_est + self.BAND_SLOPE_TOL, 25)  # fmt: skip
+        else:
+            slopes = np.linspace(-self.LEAK, self.LEAK, 49)
+        for _ in range(2):
+            up = (hi[None, :] - slopes[:, None] * x[None, :]).min(axis=1)
+            down = (lo[None, :] - slopes[:, None] * x[None, :]).max(axis=1)
+            k = int(np.argmax(up - down))
+            if slopes.size == 1:
+                break
+            step = float(slopes[1] - slopes[0])
+            slopes = np.linspace(slopes[k] - step, slopes[k] + step, 21)
+        self._band_fit = (x0, float(up[k] + down[k]) / 2.0, float(slopes[k]))
+
+    def _fit_at(self, tau_s: float) -> float | None:
+        fit = self._band_fit
+        if fit is None:
+            return None
+        return fit[1] + fit[2] * (tau_s - fit[0])
+
     def _skew(self, tau_s: float, u_s: float) -> None:
         """Add a point ``(tau, arrival - tau)`` and re-estimate the drift (the leak).
 
@@ -404,6 +595,7 @@ class BeatTimer:
         k = next((i for i in range(1, len(lower)) if lower[i][0] >= mean), len(lower) - 1)
         (x1, y1), (x2, y2) = lower[k - 1], lower[k]
         slope = min(max((y2 - y1) / (x2 - x1), -self.LEAK), self.LEAK)
+        self._drift_est = slope
         span = pts[-1][0] - pts[0][0]
         self._leak = min(slope + self.SKEW_MARGIN + self.SKEW_SPREAD_S / span, self.LEAK)
 
@@ -448,3 +640,16 @@ class BeatTimer:
             out.append(Beat(times[k], float(rr_ms[k]), hr_bpm, contact, self.source))
             last = times[k]
         return out
+
+
+def _lower_hull(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Lower convex hull of points in increasing x (monotone chain)."""
+    lower: list[tuple[float, float]] = []
+    for p in pts:
+        while len(lower) >= 2:
+            (x1, y1), (x2, y2) = lower[-2], lower[-1]
+            if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) > 0:
+                break
+            lower.pop()
+        lower.append(p)
+    return lower
