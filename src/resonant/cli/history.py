@@ -184,7 +184,7 @@ def summarise(folder: str | Path) -> SessionSummary:
     RecordingError
         When ``session.json`` or the beats cannot be read.
     """
-    from resonant.reports.page import parse_utc
+    from resonant.folder.read import parse_utc
     from resonant.folder.read import RecordingError, read_recording, read_session_json
     from resonant.signal.offline import analyze_rr
 

@@ -106,7 +106,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,7 @@ from numpy.typing import NDArray
 from resonant._version import __version__
 from resonant.errors import BadInputError
 from resonant.folder.read import (
+    parse_utc,
     PacerRows,
     Recording,
     RecordingError,
@@ -421,15 +422,11 @@ def _start_utc(folder: Path, meta: dict[str, Any]) -> datetime:
             f"{folder} cannot be exported to EDF: the start time (start_utc in session.json) "
             "is missing"
         )
-    try:
-        start = datetime.fromisoformat(raw)
-    except ValueError:
+    start = parse_utc(raw)
+    if start is None:
         raise ExportError(
             f"{folder / 'session.json'}: start_utc {raw[:40]!r} is not an ISO 8601 time"
-        ) from None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    start = start.astimezone(UTC)
+        )
     if not 1985 <= start.year <= 2084:
         raise ExportError(
             f"{folder / 'session.json'}: start_utc {raw!r} is outside the years EDF can "

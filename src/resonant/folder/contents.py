@@ -11,11 +11,12 @@ where it can, the line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from resonant.folder.read import (
+    parse_utc,
     PacerRows,
     Recording,
     RecordingError,
@@ -131,7 +132,7 @@ def read_session(folder: str | Path) -> SessionFolder:
     _parse_start(p, meta.get("start_utc"))  # broken metadata fails here, not later
     recordings = read_recording(p)
     events = read_events(p)
-    pacer = read_pacer(p) if (p / "pacer.tsv").is_file() else None
+    pacer = read_pacer(p)  # None when the session had no guide
     return SessionFolder(p, meta, recordings, events, pacer)
 
 
@@ -139,13 +140,8 @@ def _parse_start(folder: Path, raw: object) -> datetime | None:
     """``start_utc`` of ``session.json`` as an aware UTC datetime (naive times are UTC)."""
     if raw is None:
         return None
-    where = folder / "session.json"
-    if not isinstance(raw, str):
-        raise RecordingError(where, f"start_utc {raw!r} is not an ISO 8601 time")
-    try:
-        start = datetime.fromisoformat(raw)
-    except ValueError:
-        raise RecordingError(where, f"start_utc {raw[:40]!r} is not an ISO 8601 time") from None
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    return start.astimezone(UTC)
+    start = parse_utc(raw)
+    if start is None:
+        shown = raw[:40] if isinstance(raw, str) else raw
+        raise RecordingError(folder / "session.json", f"start_utc {shown!r} is not an ISO 8601 time")
+    return start

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from resonant.model.pacer import PHASES
 from resonant.signal.artifacts import RR_MAX_MS, RR_MIN_MS
 
 __all__ = [
+    "parse_utc",
     "EcgTrace",
     "PacerRows",
     "read_ecg",
@@ -658,6 +660,22 @@ def read_ecg(folder: str | Path) -> dict[str, EcgTrace]:
         order = np.argsort(t_arr, kind="stable")
         out[src] = EcgTrace(t_arr[order], v_arr[order])
     return out
+
+
+def parse_utc(value: object) -> datetime | None:
+    """A time of ``session.json`` (``start_utc``, ``end_utc``) as an aware UTC datetime.
+
+    ISO 8601 (``Z`` or an offset; a time without one is UTC). The one parser of these
+    times: the report and history show them, ``read_session`` and the EDF export refuse
+    a broken one. None when the value is absent, not text, or not a time.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def read_session_json(folder: str | Path) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,11 @@ from resonant._version import __version__
 from resonant.analysis.phases import PhaseResult, PhaseSpan, analyze_phases, poor_data_note
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
-from resonant.folder.read import PacerRows, read_pacer
 from resonant.config.palette import THEMES
 from resonant.folder.read import (
+    PacerRows,
+    parse_utc,
+    read_pacer,
     Recording,
     RecordingError,
     read_events,
@@ -79,7 +81,6 @@ __all__ = [
     "render_chart",
     "png_data_uri",
     "ensure_qt_app",
-    "parse_utc",
     "DISCLAIMER",
 ]
 
@@ -168,17 +169,6 @@ class SessionFacts:
     def complete(self) -> bool:
         """Whether ``session.json`` has its end fields (False for a cut-off session)."""
         return bool(self.meta.get("end_utc"))
-
-
-def parse_utc(value: object) -> datetime | None:
-    """A ``start_utc``/``end_utc`` value as an aware UTC datetime, or None when unreadable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def load_session(folder: str | Path) -> SessionFacts:
