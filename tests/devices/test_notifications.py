@@ -19,8 +19,8 @@ def test_beats_are_timed_back_from_the_first_arrival() -> None:
     out = d.decode(bytes.fromhex("16 48 40 03 9A 03"), 10.0)
     beats = _beats(out.items)
     assert [b.rr_ms for b in beats] == [812.5, 900.390625]
-    assert beats[-1].time_s == 10.0 - BeatTimer.LEAD_S
-    assert beats[0].time_s == pytest.approx(10.0 - BeatTimer.LEAD_S - 0.900390625)
+    assert beats[-1].time_s == 10.0 - BeatTimer.ANCHOR_S
+    assert beats[0].time_s == pytest.approx(10.0 - BeatTimer.ANCHOR_S - 0.900390625)
     assert all(b.source == "strap" and b.contact is True and b.hr_bpm == 72 for b in beats)
 
 
@@ -72,7 +72,7 @@ def test_reset_starts_a_new_timing_anchor() -> None:
     d.reset()
     items = d.decode(encode_hrm(60, [1024]), 30.0).items
     assert not any(isinstance(x, Gap) for x in items)  # the disconnect's own Gap says it
-    assert _beats(items)[0].time_s == 30.0 - BeatTimer.LEAD_S
+    assert _beats(items)[0].time_s == 30.0 - BeatTimer.ANCHOR_S
 
 
 def _strap_notifications(seed: int, hours: float, drift_ppm: float, jitter_s: float):
@@ -124,22 +124,14 @@ def test_jitter_and_100_ppm_drift_keep_rr_spacing_and_follow_the_heart(drift_ppm
     packets, t_true = _strap_notifications(1, 2.0, drift_ppm, 0.1)
     t, rr, cont, gaps = _decode_all(packets)
     assert not gaps  # nothing lost, and a clock step is not a break
-    # The previous beat plus its RR, to well under 1 ms, but for the clock's rare
-    # re-anchoring steps (a late first anchor; arrivals locked to the notifications).
+    # Every beat is the previous one plus its RR, to under 1 ms, but at the clock's
+    # re-anchoring steps while the arrivals have not yet shown how late the first ones
+    # were (measured over seeds 1-4: 1-3 steps, the last at 92 s).
     off = np.abs(np.diff(t) * 1000.0 - rr[1:])
-    # (measured: 28 steps among 8470 beats at +100 ppm, 0.1 s jitter)
-    assert np.median(off) < 0.5 and np.sum(off > 1.0) <= 0.005 * t.size
+    assert np.sum(off > 1.0) <= 3 and np.all(t[1:][off > 1.0] < 120.0)
     # The RR sum runs 0.72 s off the host clock over 2 h; the beats stay with the heart.
-    err_ms = (t - t_true[: t.size]) * 1000.0
-    assert np.max(np.abs(err_ms[t > 60.0])) <= 100.0
-
-
-# (measured: worst 43.8 ms after the first minute at +100 ppm (5 steps), 11.8 ms at
-# -100 ppm (3 steps): every beat lies between two notifications' send times, fitted
-# from the lower hull of (notification index, arrival))
-@pytest.mark.parametrize("drift_ppm", [100.0, -100.0])
-def test_beats_within_50_ms_of_the_heart_over_2_h_with_100_ppm_drift(drift_ppm) -> None:
-    packets, t_true = _strap_notifications(1, 2.0, drift_ppm, 0.1)
-    t, _, _, gaps = _decode_all(packets)
+    # (measured: worst 36 ms after the first minute at +100 ppm, 17 ms at -100 ppm: every
+    # beat lies between two notifications' send times, fitted from the lower hull of
+    # (notification index, arrival))
     err_ms = (t - t_true[: t.size]) * 1000.0
     assert np.max(np.abs(err_ms[t > 60.0])) <= 50.0

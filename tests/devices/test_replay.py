@@ -11,6 +11,7 @@ from resonant.model.beats import Beat, Event, Gap
 from resonant.model.clock import MonotonicClock
 from resonant.devices.replay import ReplaySource
 from resonant.folder.read import RecordingError
+from resonant.folder.write import Recorder
 from tests.conftest import FIXTURES, REFERENCE
 
 GAP_SESSION = FIXTURES / "sessions" / "2026-11-22T10-00-00Z_gap"
@@ -31,6 +32,21 @@ def test_session_folder_timeline_has_beats_gap_and_events_in_order() -> None:
     after = next(b for b in beats if b.time_s > gaps[0].time_s)
     before = [b for b in beats if b.time_s <= gaps[0].time_s][-1]
     assert before.time_s < events[0].onset_s < after.time_s
+
+
+def test_gap_events_come_back_as_the_gaps_they_were(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path / "s", {"start_utc": "2026-11-22T10:00:00Z", "sources": []})
+    for k in range(3):
+        rec.beat(Beat(1.0 + k, 1000.0, None, None, "a"))
+    rec.on_gap(Gap(3.5, "a", "clock"))
+    rec.on_gap(Gap(3.6, "a", "disconnected"))  # two breaks with no beat between them
+    for k in range(3, 6):
+        rec.beat(Beat(1.0 + k, 1000.0, None, None, "a"))
+    rec.close(duration_s=6.0)
+    items = ReplaySource(tmp_path / "s").timeline()
+    assert [(g.time_s, g.reason) for g in items if isinstance(g, Gap)] == [
+        (3.5, "clock"), (3.6, "disconnected")]  # fmt: skip
+    assert not [e for e in items if isinstance(e, Event)]  # not replayed as events too
 
 
 def test_rr_file_replays_at_its_running_sum() -> None:

@@ -124,35 +124,30 @@ def test_items_follow_an_accelerated_clock() -> None:
     assert strap.state == "streaming"
 
 
-def test_a_drifting_strap_with_jittery_arrivals_end_to_end() -> None:
-    """100 ppm strap clock and 0.1 s arrival jitter: RR spacing and the true R-peaks."""
+@pytest.mark.parametrize("drift_ppm", [100.0, -100.0])
+def test_a_drifting_strap_with_jittery_arrivals_end_to_end(drift_ppm: float) -> None:
+    """2 h, 100 ppm strap clock, 0.1 s arrival jitter: RR spacing and the true R-peaks."""
     strap = SimulatedStrap(
         PersonSpec(seed=3),
-        StrapSpec(seed=3, clock_drift_ppm=100.0, arrival_jitter_s=0.1),
+        StrapSpec(seed=3, clock_drift_ppm=drift_ppm, arrival_jitter_s=0.1),
         PacerSchedule(),
+        keep_heartbeats=True,
     )
-    true = []
-    advance = strap.person.advance
-
-    def record(until_s: float) -> list:
-        got = advance(until_s)
-        true.extend(got)
-        return got
-
-    strap.person.advance = record  # type: ignore[method-assign]
-    items = strap.run_until(1800.0)
+    items = strap.run_until(7200.0)
+    true = strap.heartbeats
     beats = [x for x in items if isinstance(x, Beat)]
-    assert not [g for g in items if isinstance(g, Gap)]
+    assert not [g for g in items if isinstance(g, Gap)]  # nothing lost
     t = np.array([b.time_s for b in beats])
     rr = np.array([b.rr_ms for b in beats])
-    # The previous beat plus its RR (under 1 ms) but for the clock's rare re-anchoring steps.
+    # Each beat is the previous one plus its RR (to under 1 ms) but at the clock's
+    # re-anchoring steps in the first minute (a late first anchor).
     off = np.abs(np.diff(t) * 1000.0 - rr[1:])
-    assert np.median(off) < 0.5 and np.sum(off > 1.0) <= 0.005 * t.size
+    assert np.sum(off > 1.0) <= 3 and np.all(t[1:][off > 1.0] < 60.0)
     # Each beat is the true one (no artifacts): compare with the heart's own R-peaks.
     t_true = np.array([b.time_s for b in true[: t.size]])
-    assert np.all(t <= t_true + 1.1)  # never later than its notification
     err_ms = (t - t_true) * 1000.0
-    assert np.max(np.abs(err_ms[t > 60.0])) <= 200.0
+    # (measured over seeds 1-8 at +-100 ppm: worst 48.6 ms after the first minute)
+    assert np.max(np.abs(err_ms[t > 60.0])) <= 50.0
 
 
 def test_strap_spec_rejects_impossible_clocks() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from resonant.model.beats import Beat, Event
+from resonant.model.beats import Beat, Event, Gap
 from resonant.model.pacer import PacerSchedule
 from resonant.folder.write import COLUMNS, LAZY, Recorder, RecorderError, fmt_number
 from resonant.folder.read import read_events, read_recording
@@ -51,6 +51,23 @@ def test_rows_are_on_disk_before_close(tmp_path: Path) -> None:
     pacer = (tmp_path / "s" / "pacer.tsv").read_text().splitlines()
     assert pacer[1:] == ["0\tinhale\t6\t4:6\t4\t0", "4\texhale\t6\t4:6\t6\t0"]
     rec.close()
+
+
+def test_every_gap_is_written_and_read_back_as_a_break(tmp_path: Path) -> None:
+    """A break the live path made is a break for every reader, whatever its reason."""
+    folder = tmp_path / "s"
+    rec = Recorder(folder, _meta())
+    for k in range(4):
+        rec.beat(Beat(1.0 + k, 1000.0, None, None, "a"))
+    # Beats spaced by their RR on both sides: only the written gap says there is a break.
+    rec.on_gap(Gap(4.5, "a", "clock"))
+    for k in range(4, 8):
+        rec.beat(Beat(1.0 + k, 1000.0, None, None, "a"))
+    rec.close(duration_s=8.0)
+    [e] = read_events(folder)
+    assert (e.onset_s, e.kind, e.label, e.source) == (4.5, "gap", "clock", "a")
+    [r] = read_recording(folder)
+    assert r.segment_starts.tolist() == [0, 4]
 
 
 def test_an_existing_folder_is_never_overwritten(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ def _beats(items):
 def test_a_segment_is_anchored_just_before_its_first_arrival():
     timer = BeatTimer("strap")
     beats = timer.beats([812.5, 900.390625], arrival_s=10.0, hr_bpm=72, contact=True)
-    last = 10.0 - BeatTimer.LEAD_S
+    last = 10.0 - BeatTimer.ANCHOR_S
     assert [b.time_s for b in beats] == pytest.approx([last - 0.900390625, last])
     assert beats[0] == Beat(last - 0.900390625, 812.5, 72, True, "strap")
 
@@ -51,19 +51,19 @@ def test_lost_beats_make_a_timing_gap_and_a_fresh_anchor():
         timer.beats([1000.0], arrival_s=1.0 + k)
     out = timer.beats([1000.0], arrival_s=10.0)  # 4 s of beats never came
     assert [x.reason for x in out if isinstance(x, Gap)] == ["timing"]
-    assert _beats(out)[0].time_s == pytest.approx(10.0 - BeatTimer.LEAD_S)
+    assert _beats(out)[0].time_s == pytest.approx(10.0 - BeatTimer.ANCHOR_S)
 
 
 def test_reset_re_anchors_and_keeps_times_increasing():
     timer = BeatTimer()
     timer.beats([1000.0], arrival_s=100.0)
     timer.reset()
-    assert timer.beats([1000.0], arrival_s=130.0)[-1].time_s == 130.0 - BeatTimer.LEAD_S
+    assert timer.beats([1000.0], arrival_s=130.0)[-1].time_s == 130.0 - BeatTimer.ANCHOR_S
     timer.reset()
     # A source whose clock went back still gives increasing times (one-beat segments).
     out = timer.beats([1000.0, 1000.0], arrival_s=50.0)
     t = [b.time_s for b in _beats(out)]
-    assert t[0] > 130.0 - BeatTimer.LEAD_S and t[1] > t[0]
+    assert t[0] > 130.0 - BeatTimer.ANCHOR_S and t[1] > t[0]
 
 
 @settings(max_examples=200, deadline=None)

@@ -30,8 +30,8 @@ class Decoded:
     ----------
     items : list of Beat, Gap or Event
         In order: contact events, then the beats, each Gap (beats lost before this
-        notification: ``"timing"``; a new segment's beats standing alone: ``"clock"``) just before the
-        beat that starts the new segment.
+        notification: ``"timing"``; the beat clock re-anchored, nothing lost:
+        ``"clock"``) just before the beat that starts the new segment.
     hr_bpm : int or None
         Heart rate the strap reported.
     contact : bool or None

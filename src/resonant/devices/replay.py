@@ -78,15 +78,26 @@ class ReplaySource:
         """Every item of the replay in time order (what :meth:`items` yields)."""
         heap: list[tuple[float, int, int, SourceItem]] = []
         seq = 0
+        # A folder's gap events come back as the Gaps they were (the recorder writes
+        # them again), not as events.
+        gap_events = [ev for ev in self.events if ev.kind == "gap"]
         for ev in self.events:
-            heap.append((ev.onset_s, _ORDER_EVENT, seq, ev))
-            seq += 1
+            if ev.kind != "gap":
+                heap.append((ev.onset_s, _ORDER_EVENT, seq, ev))
+                seq += 1
         for rec in self.recordings:
             label = rec.source or self._label
             t, rr = rec.time_s, rec.rr_ms
             starts = set(rec.segment_starts.tolist())
+            mine = [ev for ev in gap_events if ev.source in ("", rec.source)]
+            for ev in mine:
+                heap.append((ev.onset_s, _ORDER_GAP, seq, Gap(ev.onset_s, label, ev.label)))
+                seq += 1
             for k in range(t.size):
-                if k in starts and k > 0:
+                if k in starts and k > 0 and not any(
+                    t[k - 1] < ev.onset_s <= t[k] for ev in mine
+                ):
+                    # A break the folder does not name (written before gap events).
                     gap_t = max(float(t[k - 1]), float(t[k]) - float(rr[k]) / 1000.0)
                     heap.append((gap_t, _ORDER_GAP, seq, Gap(gap_t, label, "replayed break")))
                     seq += 1

@@ -103,12 +103,19 @@ class SimulatedStrap:
         The strap's label, faults and notification interval.
     pacer : PacerSchedule or None
         The pacer the person breathes with (None: they breathe at their own rate).
+    keep_heartbeats : bool
+        Keep every true heartbeat in :attr:`heartbeats` (for tests and benchmarks; off,
+        so that a long session's memory stays flat).
 
     Attributes
     ----------
     injected : collections.Counter
         Artifacts made so far, by kind (``ectopic``, ``missed``, ``extra``), and
         ``contact_lost`` and ``disconnected`` episodes: the ground truth for tests.
+    heartbeats : list of TrueBeat
+        With ``keep_heartbeats``, every beat of the simulated heart so far, at its true
+        R-peak time (before the strap measures, loses or delivers it): the ground truth
+        for beat timing.
     """
 
     def __init__(
@@ -116,6 +123,7 @@ class SimulatedStrap:
         person: PersonSpec | None = None,
         strap: StrapSpec | None = None,
         pacer: PacerSchedule | None = None,
+        keep_heartbeats: bool = False,
     ) -> None:
         self.strap = strap or StrapSpec()
         spec = person or PersonSpec()
@@ -125,11 +133,16 @@ class SimulatedStrap:
         self.person = Person(spec, pacer)
         self.decoder = BeatDecoder(self.strap.label)
         self.injected: Counter[str] = Counter()
+        self.heartbeats: list[TrueBeat] = []
+        self._keep_heartbeats = keep_heartbeats
         self._rng = np.random.default_rng([self.strap.seed, 0x5157])
         self._n = 0  # notifications made
         self._pending: list[float] = []  # RR values (ms) the strap has measured, not yet sent
         self._recent_rr: list[float] = []
         self._carry_ms = 0.0  # a missed beat's interval, added to the next one
+        # The strap times R-peaks in whole 1/1024 s ticks and sends their differences,
+        # so rounding never accumulates: the part of a tick not yet sent, ms.
+        self._tick_rest_ms = 0.0
         self._contact_until = -math.inf
         self._link_until = -math.inf
         self._down = False
@@ -227,12 +240,15 @@ class SimulatedStrap:
             self._contact_until = t_n + float(rng.uniform(3.0, 15.0))
             self.injected["contact_lost"] += 1
         beats = self.person.advance(t_n)
+        if self._keep_heartbeats:
+            self.heartbeats.extend(beats)
         linked = t_n >= self._link_until
         in_contact = t_n >= self._contact_until
         if not in_contact:
             # No skin contact: the strap sees no R-peaks; the beats are lost.
             self._pending.clear()
             self._carry_ms = 0.0
+            self._tick_rest_ms = 0.0
         else:
             for b in beats:
                 self._measure(b)
@@ -250,7 +266,11 @@ class SimulatedStrap:
         if self._last_arrival_s is not None:
             arrival = max(arrival, self._last_arrival_s)  # notifications arrive in order
         self._last_arrival_s = arrival
-        rr_raw = [rr_raw_from_ms(x) for x in self._pending]
+        rr_raw = []
+        for rr_ms in self._pending:
+            raw = rr_raw_from_ms(rr_ms + self._tick_rest_ms)
+            self._tick_rest_ms += rr_ms - raw * 1000.0 / 1024.0
+            rr_raw.append(raw)
         self._pending.clear()
         hr = self._strap_hr()
         contact = in_contact if st.reports_contact else None

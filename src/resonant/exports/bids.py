@@ -137,6 +137,7 @@ _TRIAL_TYPES = {
     "connection": "connection",
     "pacer": "pacer_change",
     "note": "note",
+    "gap": "gap",
 }
 _TRIAL_LEVELS = {
     "marker": "a person pressed the marker key",
@@ -146,6 +147,8 @@ _TRIAL_LEVELS = {
     "reconnected, contact_lost or contact_restored)",
     "pacer_change": "a change of the breathing guide's settings, effective at onset",
     "note": "a note",
+    "gap": "a break in a source's beats (label: disconnected, timing when beats were lost, "
+    "or clock); nothing is computed across it",
     "breathing_phase": "a phase of the breathing guide began (label: inhale, hold_in, exhale "
     "or hold_out); duration: its planned length",
 }

@@ -442,10 +442,14 @@ def read_events(folder: str | Path) -> list[Event]:
 
 
 def _disconnects(folder: Path) -> dict[str, list[float]]:
-    """Onsets of ``connection`` events labelled ``disconnected``, per source ('' = all)."""
+    """Onsets of the breaks, per source ('' = all).
+
+    A ``gap`` event (any reason) or a ``connection`` event labelled ``disconnected``
+    (folders written before ``gap`` events were).
+    """
     out: dict[str, list[float]] = {}
     for ev in read_events(folder):
-        if ev.kind == "connection" and ev.label == "disconnected":
+        if ev.kind == "gap" or (ev.kind == "connection" and ev.label == "disconnected"):
             out.setdefault(ev.source, []).append(ev.onset_s)
     return out
 

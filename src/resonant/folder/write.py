@@ -35,7 +35,7 @@ from resonant.model.atomic import (
     os_error_reason,
     write_atomic,
 )
-from resonant.model.beats import Beat, EcgSamples, Event
+from resonant.model.beats import Beat, EcgSamples, Event, Gap
 from resonant.model.source import SourceInfo
 from resonant.model.pacer import PacerPhase
 from resonant.folder.sidecars import write_sidecar
@@ -261,6 +261,10 @@ class Recorder(SessionSink):
     def on_event(self, event: Event) -> None:
         """Sink: write the event."""
         self.event(event)
+
+    def on_gap(self, gap: Gap) -> None:
+        """Sink: write the break as a ``gap`` event (the reader splits the beats there)."""
+        self.event(Event(gap.time_s, "gap", gap.reason, source=gap.source))
 
     def on_pacer(self, phase: PacerPhase) -> None:
         """Sink: write the phase onset."""
