@@ -3,6 +3,7 @@ import pytest
 
 from resonant.model.beats import Beat, Gap
 from resonant.devices.synthetic import RRSpec, inject_artifacts, synth_rr
+from resonant.signal.artifacts import classify_artifacts, correct_rr
 from resonant.signal.metrics import StreamConfig
 from resonant.signal.offline import analyze_rr
 from resonant.signal.ring import Ring
@@ -133,3 +134,21 @@ def test_two_hours_with_artifacts_run_through_a_small_ring():
     beats, spectra = feed(HrvStream(StreamConfig(capacity=512)), rr)
     assert len(beats) == rr.size
     assert sum(s.coherence_ratio is not None for s in spectra) > 1000
+
+
+def test_settled_classes_and_nn_values_equal_the_offline_correction():
+    """Once a beat's 91-beat window is in, its class and NN value are the offline ones."""
+    rr = inject_artifacts(synth_rr(CLEAN, 1800, seed=5), every=40, seed=5).rr_ms
+    stream = HrvStream()
+    feed(stream, rr)
+    t = np.cumsum(rr) / 1000
+    codes = classify_artifacts(rr)
+    raw = stream._raw.view(stream._raw.start)
+    settled = slice(0, raw.shape[0] - 100)  # the newest beats may still change
+    assert (raw[settled, 2] != 0).sum() > 10
+    np.testing.assert_array_equal(raw[settled, 2], codes[-raw.shape[0]:][settled])
+    t_nn, nn, _ = correct_rr(t, rr, codes)
+    ring = stream._nn.view(stream._nn.start)[:-100]
+    k = np.searchsorted(t_nn, ring[0, 0] - 1e-6)
+    np.testing.assert_allclose(ring[:, 0], t_nn[k : k + ring.shape[0]], atol=1e-6)
+    np.testing.assert_allclose(ring[:, 1], nn[k : k + ring.shape[0]], atol=1e-9)

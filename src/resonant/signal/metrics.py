@@ -21,7 +21,9 @@ class StreamConfig:
     update_s : float
         Interval between spectral updates and artifact re-classifications.
     reclassify_s : float
-        Span of recent beats re-classified (Lipponen & Tarvainen) at each update.
+        Longest span of recent beats re-classified (Lipponen & Tarvainen) at each
+        update; within it only the beats whose class can still change (the newest 60:
+        a class is settled once the beat's 91-beat window is in) are.
     max_corrected_pct : float
         Metrics are suppressed when more of the window's beats than this were corrected.
     challenge_level : int

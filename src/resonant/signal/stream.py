@@ -40,6 +40,9 @@ _NT, _NN, _CORR, _D2, _HASD, _BIG = 0, 1, 2, 3, 4, 5
 
 # Beats on either side of a classified beat that its thresholds look at (91-beat window).
 _CLASSIFY_CONTEXT = 45
+# Newest beats whose class can still change as beats come (context, the two beats a
+# decision reads, and a margin for a chain of merged extra beats).
+_UNSETTLED_BEATS = _CLASSIFY_CONTEXT + 15
 # Margin before a window's first grid point so interpolation has a beat to its left, s.
 _GRID_MARGIN_S = 3.0
 
@@ -253,6 +256,9 @@ class HrvStream:
         t_all = rows[:, _T]
         t_end = t_all[-1]
         first = int(np.searchsorted(t_all, t_end - self.config.reclassify_s))
+        # A beat's class is settled once its whole 91-beat window and the two beats its
+        # decision reads are in: only the newer ones can still change.
+        first = max(first, rows.shape[0] - _UNSETTLED_BEATS)
         # Classify with context before the first beat whose flag is replaced.
         ctx0 = max(0, first - _CLASSIFY_CONTEXT)
         if rows.shape[0] - ctx0 < 4:
@@ -263,13 +269,18 @@ class HrvStream:
         for j in (-2, -1):
             if codes[j] == 0:
                 codes[j] = rows[j, _CODE]
-        codes = codes[first - ctx0 :]
-        raw.write_column(seg0 + first, _CODE, codes)
+        new_codes = codes[first - ctx0 :]
+        # The settled beats before keep their classes; they are the correction's context
+        # (an interpolation reaches back to the last good beat), as offline.
+        codes[: first - ctx0] = rows[ctx0:first, _CODE]
+        raw.write_column(seg0 + first, _CODE, new_codes)
         # Rebuild the NN ring from the first re-classified beat on.
-        t_nn, nn, corr = correct_rr(rows[first:, _T], rows[first:, _RR], codes)
+        t_nn, nn, corr = correct_rr(rows[ctx0:, _T], rows[ctx0:, _RR], codes)
+        boundary = rows[first - 1, _T] if first > 0 else -math.inf
+        cut = int(np.searchsorted(t_nn, boundary, side="right"))
+        t_nn, nn, corr = t_nn[cut:], nn[cut:], corr[cut:]
         nn_ring = self._nn
         nn0 = max(self._seg_nn0, nn_ring.start)
-        boundary = rows[first - 1, _T] if first > 0 else -math.inf
         keep = int(np.searchsorted(nn_ring.view(nn0)[:, _NT], boundary, side="right"))
         prev_nn = nn_ring.row(nn0 + keep - 1)[_NN] if keep > 0 else math.nan
         nn_ring.truncate(nn0 + keep)
