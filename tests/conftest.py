@@ -36,3 +36,34 @@ def real_nn_long() -> np.ndarray:
 def real_nn_short() -> np.ndarray:
     """337 real NN intervals (ms), about 5 min (pyhrv SampleNNISeriesShort, BSD-3)."""
     return np.load(_pyhrv_file("SampleNNISeriesShort.npy")).astype(float)
+
+
+@pytest.fixture(autouse=True)
+def _private_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep every test away from the real user's settings (an accepted rate moves the guide)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+def accept_simulated_rate(tmp: Path) -> float:
+    """``resonant assess --accept`` on a simulated person resonating at 5 breaths/min.
+
+    Returns the rate now saved in the (private, per-test) settings.
+    """
+    from resonant.cli import main
+    from resonant.config.settings import load_settings
+
+    assert main(["assess", "--simulate", "--sim-resonance", "5.0", "--sim-seed", "1",
+                 "--sim-adherence", "1", "--speed", "100000", "--out", str(tmp / "assessment"),
+                 "--accept"]) == 0  # fmt: skip
+    accepted = load_settings()[0].resonance_bpm
+    assert accepted is not None and accepted != 6.0
+    return accepted
+
+
+def first_pacer_rate(folder: Path) -> float:
+    """The guide's rate in a session folder's first ``pacer.tsv`` row."""
+    from resonant.folder.read import read_pacer
+
+    rows = read_pacer(folder)
+    assert rows is not None and rows.rate_bpm.size
+    return float(rows.rate_bpm[0])

@@ -57,7 +57,7 @@ def test_the_table_has_a_row_per_recording_and_per_phase_and_matches_analyze(
     whole = [r for r in rows if not r["phase"]]
     assert len(whole) == 6  # 3 sessions, 1 assessment, 2 RR files
     phases = [r for r in rows if r["phase"]]
-    assert len(phases) == 5 and all(r["path"].endswith("assess") for r in phases)
+    assert len(phases) == 6 and all(r["path"].endswith("assess") for r in phases)
     # The same numbers as `resonant analyze --json` on each input.
     for r in whole:
         capsys.readouterr()
@@ -110,4 +110,4 @@ def test_the_same_analysis_runs_on_a_local_dask_cluster(archive: Path, tmp_path:
     local = sorted(analyze_one(p) for p in paths)
     assert results == local
     status = run_batch([str(archive)], True, str(tmp_path / "dask.tsv"), results=iter(local))
-    assert status == 2 and len(_read(tmp_path / "dask.tsv")) == 11
+    assert status == 2 and len(_read(tmp_path / "dask.tsv")) == 12

@@ -15,7 +15,7 @@ import pytest
 
 from resonant.cli import main
 from resonant.folder.read import read_events, read_recording
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, accept_simulated_rate, first_pacer_rate
 
 FAST = "100000"  # as fast as the machine goes
 
@@ -265,3 +265,94 @@ def test_demo_runs_the_simulated_strap_headless(tmp_path: Path) -> None:
     lines = proc.stdout.splitlines()
     assert any("sim: HR" in ln and "coherence" in ln for ln in lines)
     assert "session completed after 2:00" in proc.stdout
+
+
+# -- the accepted rate everywhere -----------------------------------------------------------
+
+
+
+
+
+
+def test_without_an_accepted_rate_the_guide_starts_at_6_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = record(tmp_path, "s", "--duration", "30", "--sim-seed", "1")
+    assert first_pacer_rate(out) == 6.0
+    err = capsys.readouterr().err
+    assert err.count("the guide starts at") == 1
+    assert "resonant: the guide starts at 6 breaths/min.\n" in err
+
+
+def test_after_accept_record_starts_the_guide_at_the_accepted_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rate = accept_simulated_rate(tmp_path)
+    err = capsys.readouterr().err
+    assert f"rate {rate:g}/min is saved" in err and "resonant record" in err and "--pace" in err
+    out = record(tmp_path, "s", "--duration", "30", "--sim-seed", "1")
+    assert first_pacer_rate(out) == rate
+    meta = json.loads((out / "session.json").read_text())
+    assert meta["settings"]["pacer"]["rate_bpm"] == rate
+    assert meta["settings"]["pacer"]["ratio"] == "4:6"  # the ratio keeps its own default
+    err = capsys.readouterr().err
+    assert f"the guide starts at {rate:g} breaths/min, your accepted resonance rate." in err
+    assert err.count("the guide starts at") == 1
+
+
+def test_pace_on_the_command_line_overrides_the_accepted_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rate = accept_simulated_rate(tmp_path)
+    capsys.readouterr()
+    out = record(tmp_path, "s", "--duration", "30", "--sim-seed", "1", "--pace", "6")
+    assert first_pacer_rate(out) == 6.0
+    assert json.loads((out / "session.json").read_text())["settings"]["pacer"]["rate_bpm"] == 6.0
+    err = capsys.readouterr().err
+    assert f"the guide starts at 6 breaths/min; your accepted resonance rate is {rate:g}." in err
+
+
+def test_a_replay_starts_the_guide_at_the_accepted_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rate = accept_simulated_rate(tmp_path)
+    out = tmp_path / "r"
+    src = REFERENCE / "slow-breathing.txt"
+    assert main(["record", "--replay", str(src), "--out", str(out), "--speed", FAST,
+                 "--duration", "60"]) == 0  # fmt: skip
+    assert first_pacer_rate(out) == rate
+    assert "your accepted resonance rate" in capsys.readouterr().err
+
+
+def test_the_adaptive_guide_starts_from_the_accepted_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rate = accept_simulated_rate(tmp_path)
+    capsys.readouterr()
+    out = record(tmp_path, "s", "--duration", "300", "--sim-seed", "2", "--sim-resonance", "5",
+                 "--sim-adherence", "1", "--adaptive")  # fmt: skip
+    assert first_pacer_rate(out) == rate
+    meta = json.loads((out / "session.json").read_text())
+    assert meta["settings"]["adaptive"] is True and meta["settings"]["pacer"]["rate_bpm"] == rate
+    changes = [e for e in read_events(out) if e.kind == "pacer"]
+    assert changes, "the adaptive guide made no move in 5 minutes"
+    assert "then gently follows you" in capsys.readouterr().err
+
+
+def test_an_assessment_says_nothing_about_a_plain_guide(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    accept_simulated_rate(tmp_path)
+    assert "the guide starts at" not in capsys.readouterr().err
+
+
+def test_a_protocols_resonance_phase_uses_the_accepted_rate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rate = accept_simulated_rate(tmp_path)
+    capsys.readouterr()
+    out = record(tmp_path, "p", "--protocol", "soothing-practice", "--sim-seed", "1")
+    assert first_pacer_rate(out) == rate  # the guide runs only in the breathing phase, at the rate
+    err = capsys.readouterr().err
+    assert "No resonance rate has been assessed" not in err
+    assert "the guide starts at" not in err  # the protocol's phases say what the guide does

@@ -22,6 +22,7 @@ from resonant.model.pacer import PacerSchedule, PacerSettings
 from resonant.gui.qtloop import run_on_qt
 from resonant.folder.read import read_events
 from resonant.config.settings import Settings, load_settings
+from tests.conftest import accept_simulated_rate, first_pacer_rate
 
 SIM = SourceSpec("sim", (), SimSpec(resonance_bpm=5.5, state="soothing", seed=7))
 
@@ -275,7 +276,7 @@ def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> Non
 
 
 def test_an_assessment_in_the_window_shows_its_result_and_accept_saves_it(qapp) -> None:
-    choice = SourceSpec("sim", (), SimSpec(resonance_bpm=5.0, state="soothing", seed=1))
+    choice = SourceSpec("sim", (), SimSpec(resonance_bpm=5.0, state="soothing", seed=2))
     window = _window(qapp, speed=400.0).with_choice(choice)
 
     async def main():
@@ -293,6 +294,7 @@ def test_an_assessment_in_the_window_shows_its_result_and_accept_saves_it(qapp) 
     assert dialog.accept_button.isEnabled() == (
         result.reliable and result.resonance_bpm is not None
     )
+    assert result.reliable  # (seed 2: 4.98 breaths/min, confidence 1.0)
     if result.resonance_bpm is not None:
         assert f"{result.resonance_bpm:.1f} breaths per minute" in dialog.summary.text()
         saved = load_settings()[0]
@@ -334,4 +336,72 @@ def test_a_protocol_runs_through_every_phase_and_ends_in_the_comparison(qapp, tm
     start, end = phases[2]["onset_s"], phases[2]["onset_s"] + phases[2]["duration_s"]
     assert rows.start_s.min() >= start - 1e-6 and rows.start_s.max() < end
     assert (tmp_path / "compare.png").stat().st_size > 10_000
+    window.close()
+
+
+# -- the accepted rate: where the window's guide starts -----------------------------------------
+
+
+
+
+def test_after_accept_the_demo_window_starts_the_guide_at_the_accepted_rate(
+    qapp, tmp_path: Path
+) -> None:
+    import json
+
+    from resonant.cli import main
+
+    rate = accept_simulated_rate(tmp_path)
+    demo = ["demo", "--speed", "50", "--sim-seed", "3", "--after", "2"]
+    out, shot = tmp_path / "window", tmp_path / "w.png"
+    assert main([*demo, "--out", str(out), "--screenshot", str(shot)]) == 0
+    assert first_pacer_rate(out) == rate
+    assert json.loads((out / "session.json").read_text())["settings"]["pacer"]["rate_bpm"] == rate
+    # --pace overrides it, in the window as in the terminal.
+    paced = tmp_path / "paced"
+    assert main([*demo, "--out", str(paced), "--screenshot", str(shot), "--pace", "6"]) == 0
+    assert first_pacer_rate(paced) == 6.0
+    assert load_settings()[0].pace_bpm == rate  # the demo changes no setting
+
+
+def _start_message(window: MainWindow, qapp) -> str:
+    """What the status bar says just after Start (the session is stopped again)."""
+
+    async def run_once() -> str:
+        window.start()
+        await asyncio.sleep(0.2)
+        message = window.statusBar().currentMessage()
+        window.stop()
+        await asyncio.wait([window.task], timeout=5)
+        return message
+
+    return run_on_qt(run_once, qapp)
+
+
+def test_the_window_says_where_the_guide_starts(qapp) -> None:
+    window = MainWindow(
+        Settings(session_min=None, checkin=False, resonance_bpm=5.2, pace_bpm=5.2), speed=40.0
+    ).with_choice(SIM)
+    assert "accepted resonance rate is 5.2/min" in window.pace_spin.toolTip()
+    spec = window.spec_from_controls()
+    assert spec is not None and spec.pacer is not None and spec.pacer.rate_bpm == 5.2
+
+    said = _start_message(window, qapp)
+    assert "The guide starts at 5.2 breaths/min, your accepted resonance rate." in said
+    # The person changes the Pace: the guide starts there, and the window says both.
+    window.pace_spin.setValue(6.0)
+    spec = window.spec_from_controls()
+    assert spec is not None and spec.pacer is not None and spec.pacer.rate_bpm == 6.0
+    said = _start_message(window, qapp)
+    assert "The guide starts at 6 breaths/min; your accepted resonance rate is 5.2." in said
+    window.close()
+
+
+def test_without_an_accepted_rate_the_window_starts_at_6(qapp) -> None:
+    window = _window(qapp)
+    assert "6 unless you change it" in window.pace_spin.toolTip()
+    window.adaptive_check.setChecked(True)
+
+    said = _start_message(window, qapp)
+    assert "The guide starts at 6 breaths/min and then gently follows you." in said
     window.close()

@@ -7,13 +7,16 @@ import math
 import numpy as np
 import pytest
 
+from resonant.model.plans import SlidingProtocol
 from resonant.signal.resonance import (
     CRITERIA,
     StepScore,
     analyze_sliding,
     breath_amplitudes,
     breath_locking,
+    breath_swings,
     choose_stepped,
+    fit_resonance,
 )
 
 
@@ -63,65 +66,124 @@ def test_locking_tells_following_from_own_breathing() -> None:
     assert np.nanmedian(breath_locking(t2, hr2, onsets, lag_s=0.0)) < 0.5
 
 
-def _step(rate: float, amp: float, followed: bool = True, **kw) -> StepScore:
+def test_swing_of_a_sine_is_its_peak_to_trough_however_many_beats_sample_it() -> None:
+    # A fast breath has few beats per wave and a slow one many: max - min is shrunk by
+    # coarse sampling, the fitted wave is not (closed form: the sine's own swing).
+    for rate in (4.5, 7.0):
+        t, hr = _beats(rate, 12.0)
+        period = 60.0 / rate
+        onsets = np.arange(0.0, 120.0 - period, period)
+        swings = breath_swings(t, hr, onsets, lag_s=0.0)
+        assert np.nanmedian(swings) == pytest.approx(12.0, rel=0.02)
+
+
+def _curve(rates, f0: float, q: float = 4.0, a: float = 300.0, c: float = 25.0):
+    """Swings on the model's own resonance curve: sqrt(a |H|^2 + c)."""
+    r = np.asarray(rates, dtype=float)
+    return np.sqrt(a / (1.0 + q**2 * (r / f0 - f0 / r) ** 2) + c)
+
+
+RATES = [7.0, 6.5, 6.0, 5.5, 5.0, 4.5]
+
+
+@pytest.mark.parametrize("f0", [4.62, 5.37, 5.5, 6.11, 6.93])
+def test_the_fitted_curve_peaks_at_the_resonance_between_the_steps(f0: float) -> None:
+    # Closed form: swings exactly on a resonance curve give back its peak (to the grid).
+    assert float(fit_resonance(np.array(RATES), _curve(RATES, f0))) == pytest.approx(f0, abs=0.011)
+
+
+def test_the_fit_does_not_depend_on_the_swings_scale_or_the_order_of_the_steps() -> None:
+    y = _curve(RATES, 5.8, q=3.0)
+    one = float(fit_resonance(np.array(RATES), y))
+    assert float(fit_resonance(np.array(RATES), 2.5 * y)) == pytest.approx(one, abs=1e-9)
+    assert float(fit_resonance(np.array(RATES[::-1]), y[::-1])) == pytest.approx(one, abs=1e-9)
+
+
+def _step(rate: float, swing: float, followed: bool = True, spread: float = 0.03, **kw) -> StepScore:
+    """A scored step whose 8 breaths swing about ``swing`` (relative spread ``spread``)."""
+    breaths = tuple(swing * (1.0 + spread * x) for x in (-1.5, -1, -0.5, 0, 0, 0.5, 1, 1.5))
     base = dict(
-        rate_bpm=rate, start_s=0.0, end_s=90.0, breaths=8, amplitude_bpm=amp, lf_ms2=amp * 100,
-        lf_peak_ms2_hz=amp * 5000, phase_deg=-10.0, phase_abs_deg=10.0, smoothness=0.8,
-        lf_peaks=1, breathing_rate_bpm=rate, followed=followed, corrected_pct=0.0,
+        rate_bpm=rate, start_s=0.0, end_s=90.0, breaths=8, amplitude_bpm=swing,
+        lf_ms2=swing * 100, lf_peak_ms2_hz=swing * 5000, phase_deg=-10.0, phase_abs_deg=10.0,
+        smoothness=0.8, lf_peaks=1, breathing_rate_bpm=rate, followed=followed,
+        corrected_pct=0.0, swing_bpm=swing, breath_swings_bpm=breaths,
     )  # fmt: skip
     base.update(kw)
     return StepScore(**base)
 
 
-RATES = [6.5, 6.0, 5.5, 5.0, 4.5]
-
-
-def test_the_rate_that_wins_most_criteria_is_chosen_and_refined_between_steps() -> None:
-    amps = {6.5: 6.0, 6.0: 9.0, 5.5: 12.0, 5.0: 11.0, 4.5: 7.0}
-    steps = [_step(r, a, phase_deg=-5 * i, phase_abs_deg=5 * i, smoothness=0.5 + a / 30)
-             for i, (r, a) in enumerate(amps.items())]  # fmt: skip
+def test_every_step_counts_and_a_clear_answer_is_confident() -> None:
+    steps = [_step(r, y) for r, y in zip(RATES, _curve(RATES, 5.37), strict=True)]
     result = choose_stepped(steps, RATES)
-    assert result.reliable and result.chosen_step_bpm == 5.5
-    # Parabola through (5.0, 11), (5.5, 12), (6.0, 9): maximum at 5.375.
-    assert result.resonance_bpm == pytest.approx(5.375, abs=1e-6)
-    assert set(result.wins) == set(CRITERIA) and 5.5 in result.wins["amplitude_bpm"]
-    assert 0.0 < result.confidence <= 1.0
+    assert result.resonance_bpm == pytest.approx(5.37, abs=0.02)
+    assert result.chosen_step_bpm == 5.5 and result.extend_bpm is None
+    assert result.confidence >= 0.95 and result.reliable
+    assert set(result.wins) == set(CRITERIA)
+    j = result.to_json()
+    assert "breath_swings_bpm" not in j["table"][0] and j["extend_bpm"] is None
 
 
-def test_an_edge_answer_is_flagged_and_capped() -> None:
-    steps = [_step(r, a) for r, a in zip(RATES, [5, 6, 7, 8, 9], strict=True)]
+def test_confidence_falls_as_the_breaths_disagree() -> None:
+    ys = _curve(RATES, 5.6, q=2.0)
+    tight = choose_stepped([_step(r, y, spread=0.02) for r, y in zip(RATES, ys, strict=True)], RATES)
+    loose = choose_stepped([_step(r, y, spread=0.6) for r, y in zip(RATES, ys, strict=True)], RATES)
+    assert loose.confidence < tight.confidence
+    assert not loose.reliable and any("uncertain" in w for w in loose.warnings)
+
+
+def test_a_peak_at_the_fastest_rate_asks_for_one_more_step() -> None:
+    steps = [_step(r, y) for r, y in zip(RATES, _curve(RATES, 7.4), strict=True)]
     result = choose_stepped(steps, RATES)
-    assert result.chosen_step_bpm == 4.5 and result.confidence <= 0.5
-    assert any("beyond the range" in w for w in result.warnings)
+    assert result.extend_bpm == 7.5
+    assert result.resonance_bpm is not None and result.resonance_bpm > 7.0
+    assert not result.reliable  # beyond the rates tried: the curve's shape alone
+    assert any("one more step at 7.5" in w for w in result.warnings)
+    slow = choose_stepped([_step(r, y) for r, y in zip(RATES, _curve(RATES, 4.55), strict=True)],
+                          RATES)  # fmt: skip
+    assert slow.extend_bpm == 4.0
 
 
 def test_steps_not_followed_are_left_out_and_too_many_give_no_answer() -> None:
-    steps = [_step(r, 8.0 + i, followed=i > 1, breathing_rate_bpm=12.0 if i <= 1 else r)
-             for i, r in enumerate(RATES)]  # fmt: skip
+    ys = _curve(RATES, 5.5)
+    steps = [_step(r, y, followed=i > 3, breathing_rate_bpm=12.0 if i <= 3 else r)
+             for i, (r, y) in enumerate(zip(RATES, ys, strict=True))]  # fmt: skip
     result = choose_stepped(steps, RATES)
     assert result.resonance_bpm is None and not result.reliable
-    assert sum("left out" in w for w in result.warnings) == 2
+    assert sum("left out" in w for w in result.warnings) == 4
     assert any("rather than a guess" in w for w in result.warnings)
     j = result.to_json()
-    assert j["resonance_bpm"] is None and j["reliable"] is False and len(j["table"]) == 5
+    assert j["resonance_bpm"] is None and j["reliable"] is False and len(j["table"]) == 6
 
 
-def test_sliding_finds_the_rate_at_the_largest_smoothed_swing() -> None:
-    # Breaths lengthening from 8.9 s; a swing that peaks at the breath whose rate is 5.2/min.
-    durations = 60 / 6.75 + 0.0676 * np.arange(78)
-    onsets = np.concatenate([[0.0], np.cumsum(durations)])
-    rates = 60.0 / durations
+def _sweep(f0: float, lag_s: float, both_ways: bool = True):
+    """Beats of a sweep whose swing follows the resonance curve at the rate ``lag_s`` ago."""
+    proto = SlidingProtocol()
+    periods = np.array(proto.periods_s() if both_ways else proto.periods_s()[: proto.breaths])
+    onsets = np.concatenate([[0.0], np.cumsum(periods)])
+    rates = 60.0 / periods
     t_list, hr_list = [], []
-    for k in range(78):
-        swing = 6.0 + 8.0 * math.exp(-((rates[k] - 5.2) ** 2) / 0.3)
+    for k in range(periods.size):
         for j in range(14):
-            tj = onsets[k] + (j + 0.5) * durations[k] / 14
+            tj = onsets[k] + (j + 0.5) * periods[k] / 14
+            kk = max(0, int(np.searchsorted(onsets, tj - lag_s, side="right")) - 1)
+            swing = float(_curve([rates[min(kk, rates.size - 1)]], f0)[0])
             t_list.append(tj)
-            hr_list.append(
-                65 + 0.5 * swing * math.sin(2 * math.pi * (tj - onsets[k]) / durations[k])
-            )
-    t, hr = np.array(t_list), np.array(hr_list)
-    result = analyze_sliding(t, 60000.0 / hr, onsets, rates, np.ones(78, dtype=bool))
-    assert result.reliable and abs(result.resonance_bpm - 5.2) < 0.15
-    poor = analyze_sliding(t, 60000.0 / hr, onsets, rates, np.arange(78) % 2 == 0)
-    assert not poor.reliable and poor.resonance_bpm is None and poor.warnings
+            hr_list.append(65 + 0.5 * swing * math.sin(2 * math.pi * (tj - onsets[k]) / periods[k]))
+    return np.array(t_list), 60000.0 / np.array(hr_list), onsets, rates
+
+
+def test_the_two_way_sweep_cancels_the_lag_of_the_response() -> None:
+    t, nn, onsets, rates = _sweep(5.6, lag_s=20.0)
+    result = analyze_sliding(t, nn, onsets, rates, np.ones(rates.size, dtype=bool))
+    assert result.resonance_bpm == pytest.approx(5.6, abs=0.05) and result.reliable
+    # One way only: the late response puts the peak at a slower rate (the bias removed).
+    t1, nn1, on1, r1 = _sweep(5.6, lag_s=20.0, both_ways=False)
+    one = analyze_sliding(t1, nn1, on1, r1, np.ones(r1.size, dtype=bool))
+    assert one.resonance_bpm is not None and one.resonance_bpm < 5.6 - 0.1
+    assert not one.reliable and any("one direction" in w for w in one.warnings)
+
+
+def test_a_sweep_not_followed_is_not_answered_confidently() -> None:
+    t, nn, onsets, rates = _sweep(5.6, lag_s=0.0)
+    poor = analyze_sliding(t, nn, onsets, rates, np.arange(rates.size) % 2 == 0)
+    assert not poor.reliable and poor.warnings

@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from resonant.folder.read import RecordingError, read_pacer, read_recording, read_session_json
+from resonant.folder.read import (
+    PacerRows,
+    RecordingError,
+    read_pacer,
+    read_recording,
+    read_session_json,
+)
 from resonant.signal.coherence import short_spectra
 from resonant.signal.resonance import (
     ADHERENCE_TOLERANCE_BPM,
@@ -26,19 +32,20 @@ from resonant.signal.resonance import (
 )
 from resonant.signal.stream import update_ticks
 
-__all__ = ["analyze_folder"]
+__all__ = ["analyze_folder", "analyze_assessment"]
 
 
 def analyze_folder(folder: str | Path, source: str | None = None) -> AssessmentResult:
     """Score a recorded assessment from its session folder (``beats.tsv``, ``pacer.tsv``).
 
-    The protocol and its parameters come from ``session.json``; without them a sweep is
-    recognised by its rate changing at every breath, and steps by runs of one rate.
+    The protocol and its parameters come from ``session.json``; without them (folders
+    made by hand or by other versions) a sweep is recognised by its rate changing at
+    every breath, and steps by runs of one rate (at least 3).
 
     Raises
     ------
     RecordingError
-        When the folder cannot be read.
+        When the folder cannot be read, or holds no assessment (one sentence).
     """
     folder = Path(folder)
     recs = read_recording(folder)
@@ -48,10 +55,43 @@ def analyze_folder(folder: str | Path, source: str | None = None) -> AssessmentR
     pacer = read_pacer(folder)
     if pacer is None:
         raise RecordingError(
-            folder / "pacer.tsv", "no breathing phases: this session had no breathing guide"
+            folder, "holds no resonance assessment: the session had no breathing guide"
         )
     meta = _protocol_metadata(folder)
-    t, nn, corrected = nn_series(rec.time_s, rec.rr_ms, rec.segment_starts)
+    if meta.get("name") != "resonance-assessment":
+        _, rates = pacer.inhales()
+        runs = len(_runs(rates)[1])
+        if runs < 3 and np.unique(np.round(rates, 3)).size <= 20:
+            only = ", ".join(f"{r:g}" for r in sorted(set(_runs(rates)[1])))
+            raise RecordingError(
+                folder,
+                f"holds no resonance assessment: its breathing guide paced {only} "
+                "breaths/min, and an assessment paces 3 or more rates (record one with "
+                "'resonant assess')",
+            )
+    return analyze_assessment(rec.time_s, rec.rr_ms, rec.segment_starts, pacer, meta)
+
+
+def analyze_assessment(
+    time_s: NDArray[np.float64],
+    rr_ms: NDArray[np.float64],
+    segment_starts: NDArray[np.intp],
+    pacer: PacerRows,
+    meta: dict[str, Any],
+) -> AssessmentResult:
+    """Score an assessment from one source's beats and the guide's phases.
+
+    Parameters
+    ----------
+    time_s, rr_ms, segment_starts : ndarray
+        The beats (session times, raw RR) and where each gap-free segment starts.
+    pacer : PacerRows
+        The guide's phases (``pacer.tsv``, or :meth:`PacerRows.from_phases` of a plan).
+    meta : dict
+        The protocol's parameters as in ``session.json`` (``protocol``, ``rates_bpm``,
+        ``settle_s``...); may be empty.
+    """
+    t, nn, corrected = nn_series(time_s, rr_ms, segment_starts)
     onsets, rates = pacer.inhales()
     kind = meta.get("protocol") or (
         "sliding" if np.unique(np.round(rates, 3)).size > 20 else "stepped"

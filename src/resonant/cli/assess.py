@@ -67,13 +67,15 @@ def print_result(result: AssessmentResult, as_json: bool, out: TextIO | None = N
         print(json.dumps(result.to_json()), file=out, flush=True)
         return
     if result.protocol == "stepped":
-        print("rate  breaths  swing  LF power  LF peak  phase  smooth  breathing  used", file=out)
-        print("/min           bpm    ms²       ms²/Hz   deg    0-1     /min", file=out)
+        print("rate  breaths  swing  max-min  LF power  LF peak  phase  smooth  breathing  used",
+              file=out)  # fmt: skip
+        print("/min           bpm    bpm      ms²       ms²/Hz   deg    0-1     /min", file=out)
         for s in result.steps:
             print(
-                f"{s.rate_bpm:4.1f}  {s.breaths:7d}  {s.amplitude_bpm:5.1f}  {s.lf_ms2:8.0f}  "
-                f"{s.lf_peak_ms2_hz:7.0f}  {s.phase_deg:5.0f}  {s.smoothness:6.2f}  "
-                f"{s.breathing_rate_bpm:9.1f}  {'yes' if s.followed else 'no'}",
+                f"{s.rate_bpm:4.1f}  {s.breaths:7d}  {s.swing_bpm:5.1f}  {s.amplitude_bpm:7.1f}  "
+                f"{s.lf_ms2:8.0f}  {s.lf_peak_ms2_hz:7.0f}  {s.phase_deg:5.0f}  "
+                f"{s.smoothness:6.2f}  {s.breathing_rate_bpm:9.1f}  "
+                f"{'yes' if s.followed else 'no'}",
                 file=out,
             )
     else:
@@ -81,8 +83,9 @@ def print_result(result: AssessmentResult, as_json: bool, out: TextIO | None = N
         print(f"{len(result.breaths)} breaths swept, {len(used)} used", file=out)
     if result.resonance_bpm is not None:
         print(
-            f"Resonance rate: about {result.resonance_bpm:.1f} breaths/min "
-            f"(confidence {result.confidence:.2f}).",
+            f"Resonance rate: about {result.resonance_bpm:.1f} breaths/min (about a "
+            f"{100 * result.confidence:.0f}% chance of being within 0.25 breaths/min; "
+            f"{'reliable' if result.reliable else 'not reliable enough to use as it is'}).",
             file=out,
         )
     else:
@@ -159,5 +162,7 @@ def _accept(rate_bpm: float) -> None:
     settings, _ = load_settings()
     rounded = accepted_rate(rate_bpm)
     path = save_settings(settings.with_changes(resonance_bpm=rounded, pace_bpm=rounded))
-    print(f"resonant: your resonance rate {rounded:g}/min is saved in {path} and the guide "
-          "will use it.", file=sys.stderr)  # fmt: skip
+    print(f"resonant: your resonance rate {rounded:g}/min is saved in {path}. From now on the "
+          "guide starts there in the window, `resonant record` and `resonant demo` (with "
+          "--adaptive too), and a protocol's resonance phases use it; --pace or the window's "
+          "Pace control sets another rate.", file=sys.stderr)  # fmt: skip

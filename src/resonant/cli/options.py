@@ -60,9 +60,12 @@ def add_source_arguments(
     p.add_argument(
         "--pace",
         type=float,
-        default=6.0,
+        default=None,
         metavar="BPM",
-        help="pacer rate, 3-10 breaths/min in steps of 0.1 (default 6)",
+        help=(
+            "pacer rate, 3-10 breaths/min in steps of 0.1 (default: your accepted "
+            "resonance rate from `resonant assess --accept`, else 6)"
+        ),
     )
     p.add_argument(
         "--ratio",
@@ -111,8 +114,9 @@ def add_source_arguments(
         "--adaptive",
         action="store_true",
         help=(
-            "let the guide follow you: steps of at most 0.1 breaths/min every 2 minutes "
-            "toward the rate with the largest heart-rate swing, only while you follow it"
+            "let the guide follow you: steps of at most 0.5 breaths/min every 2 minutes "
+            "(smaller once it turns back) toward the rate with the largest heart-rate "
+            "swing, only while you follow it"
         ),
     )
     p.add_argument("--no-pacer", action="store_true", help="no breathing guide (free breathing)")
@@ -167,6 +171,15 @@ def add_source_arguments(
         metavar="N",
         help="seed: the same seed gives the same session (default: random)",
     )
+    sim.add_argument(
+        "--sim-model",
+        choices=("resonator", "delay"),
+        default="resonator",
+        help=(
+            "the simulated person's physiology: a band-pass resonance (resonator) or a "
+            "baroreflex loop with a delay (delay) (default resonator)"
+        ),
+    )
 
 
 def session_spec(
@@ -196,7 +209,7 @@ def session_spec(
         When a pacer option is invalid (one sentence).
     """
     from resonant.config.settings import load_settings
-    from resonant.session.assemble import SessionSpec, SimSpec, SourceSpec, pacer_from_options
+    from resonant.session.assemble import SessionSpec, SimSpec, SourceSpec, starting_pacer
 
     if kind is None:
         kind = "ble" if getattr(args, "device", None) else (
@@ -210,12 +223,15 @@ def session_spec(
     sim = SimSpec(
         resonance_bpm=args.sim_resonance, state=args.sim_state, adherence=args.sim_adherence,
         artifact_rate=args.sim_artifacts, contact_losses_per_h=args.sim_contact_loss,
-        disconnects_per_h=args.sim_disconnects, seed=args.sim_seed,
+        disconnects_per_h=args.sim_disconnects, seed=args.sim_seed, model=args.sim_model,
     )  # fmt: skip
     source = SourceSpec(kind, targets, sim, bool(getattr(args, "ecg", False)))
-    pacer = pacer_from_options(args.pace, args.ratio, args.hold_in, args.hold_out)
-    no_pacer = bool(getattr(args, "no_pacer", False)) and assessment is None
     settings, _ = load_settings()
+    # No --pace: the guide starts at the accepted resonance rate, else 6 (as in the window).
+    pacer = starting_pacer(
+        args.pace, args.ratio, args.hold_in, args.hold_out, accepted_bpm=settings.resonance_bpm
+    )
+    no_pacer = bool(getattr(args, "no_pacer", False)) and assessment is None
     return SessionSpec(
         source=source,
         pacer=None if no_pacer else pacer,

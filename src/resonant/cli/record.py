@@ -87,6 +87,8 @@ def run_in_terminal(
         return exc.exit_status
     for note in assembly.notes:
         _say(f"note: {note}")
+    if assembly.guide_start is not None:
+        _say(f"{assembly.guide_start}.")
     if assembly.folder is not None:
         print(f"resonant: recording to {assembly.folder}", flush=True)
     if assembly.lsl is not None:

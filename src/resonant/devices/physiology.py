@@ -51,9 +51,12 @@ import numpy as np
 
 from resonant.model.pacer import PacerSchedule
 
-__all__ = ["STATES", "StateProfile", "PROFILES", "PersonSpec", "Person", "TrueBeat"]
+__all__ = ["STATES", "MODELS", "StateProfile", "PROFILES", "PersonSpec", "Person", "TrueBeat"]
 
 STATES = ("rest", "threat", "soothing")
+#: The simulated people: ``resonator`` (:class:`Person`, this module) and ``delay``
+#: (:class:`resonant.devices.baroreflex.DelayedBaroreflexPerson`).
+MODELS = ("resonator", "delay")
 
 #: Simulation step of the breathing and heart-rate signals, s (10 Hz: breathing and
 #: Mayer waves are below 0.5 Hz; beat times are interpolated within a step).
@@ -128,6 +131,10 @@ class PersonSpec:
         Time a change of state takes, s.
     seed : int
         Seed of every random part.
+    model : str
+        Which simulated person: ``resonator`` (a band-pass resonance, :class:`Person`) or
+        ``delay`` (a delayed baroreflex loop,
+        :class:`resonant.devices.baroreflex.DelayedBaroreflexPerson`).
     """
 
     resonance_bpm: float = 5.5
@@ -140,6 +147,7 @@ class PersonSpec:
     ectopic_rate: float = 0.0
     transition_s: float = 30.0
     seed: int = 0
+    model: str = "resonator"
 
     def __post_init__(self) -> None:
         lo, hi = RESONANCE_RANGE_BPM
@@ -153,6 +161,8 @@ class PersonSpec:
             raise ValueError(f"adherence {self.adherence:g} is outside 0-1")
         if not 0.0 <= self.ectopic_rate <= 0.2:
             raise ValueError(f"ectopic beat rate {self.ectopic_rate:g} is outside 0-0.2")
+        if self.model not in MODELS:
+            raise ValueError(f"model {self.model!r} is not one of {', '.join(MODELS)}")
 
 
 @dataclass(frozen=True, slots=True)

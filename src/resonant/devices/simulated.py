@@ -1,9 +1,10 @@
 """The simulated strap: a simulated person wearing a Heart Rate Service chest strap.
 
-The person (:mod:`resonant.devices.physiology`) makes heartbeats; the strap does what a
-real one does with them: about once a second it sends a Heart Rate Measurement
-notification (0x2A37 bytes, RR in 1/1024 s) carrying the beats completed since the last
-one, and it sometimes gets things wrong. The bytes then go through the same decoder as
+The person (:mod:`resonant.devices.physiology`, or :mod:`resonant.devices.baroreflex` as
+``PersonSpec.model`` says) makes heartbeats; the strap does what a real one does with
+them: about once a second it sends a Heart Rate Measurement notification (0x2A37 bytes,
+RR in 1/1024 s) carrying the beats completed since the last one, and it sometimes gets
+things wrong. The bytes then go through the same decoder as
 a Bluetooth strap's (:class:`~resonant.devices.notifications.BeatDecoder`).
 
 Strap faults, each at a set rate: a missed R-peak (two intervals reported as one), an
@@ -25,7 +26,8 @@ from resonant.model.beats import Event, Gap
 from resonant.model.clock import Clock
 from resonant.devices.hrm import encode_hrm, rr_raw_from_ms, split_rr
 from resonant.devices.notifications import BeatDecoder
-from resonant.devices.physiology import DT_S, Person, PersonSpec, TrueBeat
+from resonant.devices.people import make_person
+from resonant.devices.physiology import DT_S, PersonSpec, TrueBeat
 from resonant.model.source import SourceInfo, SourceItem
 from resonant.model.pacer import PacerSchedule
 
@@ -130,7 +132,7 @@ class SimulatedStrap:
         if self.strap.artifact_rate > 0:
             spec = PersonSpec(**{**asdict(spec), "ectopic_rate": self.strap.artifact_rate / 3})
         self.person_spec = spec
-        self.person = Person(spec, pacer)
+        self.person = make_person(spec, pacer)
         self.decoder = BeatDecoder(self.strap.label)
         self.injected: Counter[str] = Counter()
         self.heartbeats: list[TrueBeat] = []
@@ -175,6 +177,7 @@ class SimulatedStrap:
                 "contact_losses_per_h": self.strap.contact_losses_per_h,
                 "disconnects_per_h": self.strap.disconnects_per_h,
                 "seed": s.seed,
+                "model": s.model,
             },
         )
 

@@ -21,6 +21,7 @@ import math
 from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from resonant.errors import BadInputError
 from resonant.folder.schema import REQUIRED, required_sentence
 from resonant.model.atomic import os_error_reason
 from resonant.model.beats import EVENT_KINDS, Event
-from resonant.model.pacer import PHASES
+from resonant.model.pacer import PHASES, PacerPhase
 from resonant.signal.artifacts import RR_MAX_MS, RR_MIN_MS
 
 __all__ = [
@@ -535,6 +536,16 @@ class PacerRows:
     duration_s: NDArray[np.float64]
     code: NDArray[np.intp]
     rate_bpm: NDArray[np.float64]
+
+    @classmethod
+    def from_phases(cls, phases: Sequence[PacerPhase]) -> PacerRows:
+        """The same arrays from scheduled phases (a plan, before it is recorded)."""
+        return cls(
+            np.array([p.start_s for p in phases], dtype=np.float64),
+            np.array([p.duration_s for p in phases], dtype=np.float64),
+            np.array([PHASES.index(p.phase) for p in phases], dtype=np.intp),
+            np.array([p.rate_bpm for p in phases], dtype=np.float64),
+        )
 
     def inhales(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Inhale onsets and their rates."""

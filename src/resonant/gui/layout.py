@@ -175,8 +175,9 @@ class WindowLayout:
         )
         self.adaptive_check = QCheckBox("Follo&w me")
         self.adaptive_check.setToolTip(
-            "Let the guide follow you: 0.1 breaths/min at most every 2 minutes, toward the "
-            "rate with the largest heart-rate swing, only while you follow it"
+            "Let the guide follow you: at most 0.5 breaths/min every 2 minutes (smaller once "
+            "it turns back), toward the rate with the largest heart-rate swing, only while "
+            "you follow it"
         )
         self.tone_check = QCheckBox("&Tone at each turn")
         self.record_check = QCheckBox("&Record")

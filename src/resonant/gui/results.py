@@ -43,8 +43,11 @@ class ResultsDialog(QDialog):
         if result.resonance_bpm is not None:
             text = (
                 f"Your heart rhythm resonated most at about <b>{result.resonance_bpm:.1f} "
-                f"breaths per minute</b> (confidence {result.confidence:.2f})."
+                f"breaths per minute</b> (about a {100 * result.confidence:.0f}% chance of "
+                "being within a quarter of a breath per minute)."
             )
+            if not result.reliable:
+                text += " That is not certain enough to let the guide use it as it is."
         else:
             text = "No resonance rate could be given this time."
         if not completed:

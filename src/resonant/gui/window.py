@@ -37,6 +37,7 @@ from resonant.session.assemble import (
     SessionSpec,
     SourceSpec,
     assemble,
+    starting_pacer,
 )
 from resonant.session.core import Session, SessionSnapshot, SessionSummary
 from resonant.session.protocol_runner import ProtocolRunner
@@ -249,6 +250,22 @@ class MainWindow(QMainWindow):
                   self.length_spin, self.level_combo, self.tone_check):  # fmt: skip
             w.blockSignals(False)
         self.tiles.challenge_level = s.challenge_level
+        self._pace_tooltip()
+
+    def _pace_tooltip(self) -> None:
+        """Say on the Pace control where the guide starts and how to change it."""
+        accepted = self.settings.resonance_bpm
+        if accepted is None:
+            tip = (
+                "Breaths per minute for the guide: 6 unless you change it. "
+                "Assess... can find the rate that suits you."
+            )
+        else:
+            tip = (
+                f"Breaths per minute for the guide. Your accepted resonance rate is "
+                f"{accepted_rate(accepted):g}/min: the guide starts there unless you change this."
+            )
+        self.pace_spin.setToolTip(tip)
 
     def _store(self, **changes: object) -> None:
         try:
@@ -261,14 +278,19 @@ class MainWindow(QMainWindow):
                 save_settings(self.settings)
 
     def pacer_settings(self) -> PacerSettings | None:
-        """The pacer settings the controls show, or None (with a message) when invalid."""
+        """The pacer settings the controls show, or None (with a message) when invalid.
+
+        The same rule as the command line's (:func:`starting_pacer`): the Pace control
+        shows the accepted resonance rate once one is accepted (Accept and ``assess
+        --accept`` set it), and the rate the person chose there when they changed it.
+        """
         try:
-            inhale, exhale = PacerSettings.parse_ratio(self.ratio_combo.currentText())
-            return PacerSettings(
-                rate_bpm=round(self.pace_spin.value(), 1), inhale=inhale, exhale=exhale,
-                hold_in_s=self.hold_in_spin.value(), hold_out_s=self.hold_out_spin.value(),
+            return starting_pacer(
+                round(self.pace_spin.value(), 1), self.ratio_combo.currentText(),
+                self.hold_in_spin.value(), self.hold_out_spin.value(),
+                accepted_bpm=self.settings.resonance_bpm,
             )  # fmt: skip
-        except PacerError as exc:
+        except (PacerError, ResonantError) as exc:
             self._status(str(exc))
             return None
 
@@ -495,8 +517,11 @@ class MainWindow(QMainWindow):
             else "Breathe at your own pace; there is nothing to get right."
         )
         notes = " ".join(assembly.notes)
+        guide = assembly.guide_start
+        starts = f" {guide[:1].upper()}{guide[1:]}." if guide else ""
         self._status(
-            f"Session started with the {spec.source.describe()}.{where} {invitation} {notes}".strip()
+            f"Session started with the {spec.source.describe()}.{starts}{where} {invitation} "
+            f"{notes}".strip()
         )
         self._update_buttons()
 
@@ -566,7 +591,8 @@ class MainWindow(QMainWindow):
         self._store(resonance_bpm=rounded, pace_bpm=rounded)
         self._apply_settings_to_controls()
         self._status(
-            f"Your resonance rate {rounded:g}/min is saved; the guide uses it."
+            f"Your resonance rate {rounded:g}/min is saved: from now on the guide starts "
+            "there, here and in resonant record and demo, unless you change the Pace."
         )
 
     def _on_phase(self, k: int, phase: Phase) -> None:

@@ -68,7 +68,8 @@ class SteppedProtocol:
     Attributes
     ----------
     rates_bpm : tuple of float
-        The rates, in order (default 6.5, 6.0, 5.5, 5.0, 4.5).
+        The rates, in order (default 7.0, 6.5, 6.0, 5.5, 5.0, 4.5: Lehrer's 6.5-4.5 and
+        one step more, so that the default covers the guide's whole range 4.5-7).
     step_s : float
         Length of each step, s (default 120).
     settle_s : float
@@ -78,7 +79,7 @@ class SteppedProtocol:
         last rate and nothing is scored.
     """
 
-    rates_bpm: tuple[float, ...] = (6.5, 6.0, 5.5, 5.0, 4.5)
+    rates_bpm: tuple[float, ...] = (7.0, 6.5, 6.0, 5.5, 5.0, 4.5)
     step_s: float = 120.0
     settle_s: float = 30.0
     rest_s: float = 0.0
@@ -126,42 +127,77 @@ class SteppedProtocol:
 
 @dataclass(frozen=True, slots=True)
 class SlidingProtocol:
-    """One continuous, phase-smooth sweep (Fisher & Lehrer 2022; hrv-spec §7.4).
+    """A continuous, phase-smooth sweep down and back up (after Fisher & Lehrer 2022).
 
-    Breath k lasts ``60 / start_bpm + k * increment_s`` seconds, k = 0..breaths-1: from
-    6.75 down to about 4.26 breaths/min in 78 breaths (about 15 minutes). The increment
-    per breath, 0.0676 s (0.0338 s per phase), is the reading of the published numbers
-    recorded in hrv-spec §7.4.
+    Fisher & Lehrer sweep once, from 6.75 down to 4.25 breaths/min, lengthening every
+    breath by a fixed increment (hrv-spec §7.4). The heart's response builds up and dies
+    away over several breaths (a resonance with a time constant of about 15-20 s), so a
+    one-way sweep sees its largest swing late, at a slower rate than the resonance: the
+    answer is biased low, more so the faster the sweep. Here the sweep goes down and then
+    back up over the same rates, each way with the same fixed increment, and the
+    analysis averages the two answers: the lag moves them in opposite directions and
+    cancels (decision; a sweep in both directions is the usual way to cancel the lag of
+    a swept-frequency measurement, e.g. Pintelon & Schoukens, System Identification,
+    2012, §2.7).
+
+    Breath k of the way down lasts ``60 / start_bpm + k * increment_s`` s, k = 0..breaths-1
+    (from ``start_bpm`` to ``end_bpm``); the way up repeats those breaths in reverse.
+
+    Attributes
+    ----------
+    start_bpm, end_bpm : float
+        The fast and the slow end of the sweep, breaths/min (default 7.25 and 4.25:
+        0.25 beyond the guide's range 4.5-7 on both sides).
+    breaths : int
+        Breaths each way (default 42: about 16 minutes in all).
     """
 
-    start_bpm: float = 6.75
-    breaths: int = 78
-    increment_s: float = 0.0676
+    start_bpm: float = 7.25
+    end_bpm: float = 4.25
+    breaths: int = 42
 
     name = "sliding"
 
+    def __post_init__(self) -> None:
+        if not self.start_bpm > self.end_bpm > 0:
+            raise ValueError("a sweep runs from a faster rate down to a slower one")
+        if self.breaths < 10:
+            raise ValueError("a sweep needs at least 10 breaths each way")
+
+    @property
+    def increment_s(self) -> float:
+        """Lengthening of each breath on the way down, s."""
+        return (60.0 / self.end_bpm - 60.0 / self.start_bpm) / (self.breaths - 1)
+
+    def periods_s(self) -> list[float]:
+        """Every breath's length in order, down and back up, s."""
+        down = [60.0 / self.start_bpm + k * self.increment_s for k in range(self.breaths)]
+        return down + down[::-1]
+
     def plan(self, base: PacerSettings, start_s: float = 0.0) -> Plan:
         """Lay the sweep out from ``start_s``: a rate change at every inhale onset."""
-        pacer = PacerSchedule(_with_rate(base, self.start_bpm, exact=True), start_s=start_s)
+        periods = self.periods_s()
+        pacer = PacerSchedule(_with_rate(base, 60.0 / periods[0], exact=True), start_s=start_s)
         t = start_s
-        for k in range(1, self.breaths + 1):
-            t += 60.0 / self.start_bpm + (k - 1) * self.increment_s
-            if k < self.breaths:
-                rate = 60.0 / (60.0 / self.start_bpm + k * self.increment_s)
-                pacer.change(_with_rate(base, rate, exact=True), t)
-        end_rate = 60.0 / (60.0 / self.start_bpm + (self.breaths - 1) * self.increment_s)
-        events = [Event(
-            start_s, "phase",
-            f"assessment sweep: {self.start_bpm:g} to {end_rate:.2f} breaths/min", t - start_s,
-        )]  # fmt: skip
+        for k, period in enumerate(periods):
+            t += period
+            if k + 1 < len(periods):
+                pacer.change(_with_rate(base, 60.0 / periods[k + 1], exact=True), t)
+        turn = start_s + sum(periods[: self.breaths])
+        events = [
+            Event(start_s, "phase", f"assessment sweep down: {self.start_bpm:g} to "
+                  f"{self.end_bpm:g} breaths/min", turn - start_s),
+            Event(turn, "phase", f"assessment sweep up: {self.end_bpm:g} to "
+                  f"{self.start_bpm:g} breaths/min", t - turn),
+        ]  # fmt: skip
         return Plan(pacer, events, t, self.metadata())
 
     def metadata(self) -> dict[str, Any]:
         """The parameters, for ``session.json``."""
         return {
             "name": "resonance-assessment", "protocol": self.name,
-            "start_bpm": self.start_bpm, "breaths": self.breaths,
-            "increment_s": self.increment_s,
+            "start_bpm": self.start_bpm, "end_bpm": self.end_bpm, "breaths": self.breaths,
+            "increment_s": self.increment_s, "both_ways": True,
         }  # fmt: skip
 
 

@@ -1252,6 +1252,13 @@ def _protocol_text(protocol: object) -> str:
             "of each for settling in)" + (f", {rest:g}-s rests" if rest else "")
         )
     if protocol.get("name") == "resonance-assessment" and kind == "sliding":
+        if protocol.get("both_ways"):
+            return (
+                f"resonance assessment, sliding: from {protocol.get('start_bpm', 0):g} down to "
+                f"{protocol.get('end_bpm', 0):g} breaths/min and back up, "
+                f"{protocol.get('breaths', 0)} breaths each way, each "
+                f"{protocol.get('increment_s', 0):.3g} s longer (then shorter) than the last"
+            )
         return (
             f"resonance assessment, sliding: from {protocol.get('start_bpm', 0):g} breaths/min, "
             f"{protocol.get('breaths', 0)} breaths, each {protocol.get('increment_s', 0):g} s "
@@ -1332,12 +1339,15 @@ def _assessment_html(meta: dict[str, Any]) -> str:
     rate = a.get("resonance_bpm")
     if isinstance(rate, (int, float)):
         conf = a.get("confidence")
-        conf_text = f" (confidence {conf:.2f} on a 0-1 scale)" if isinstance(conf, float) else ""
+        conf_text = (
+            f" (about a {100 * conf:.0f}% chance of being within 0.25 breaths/min)"
+            if isinstance(conf, float) else ""
+        )  # fmt: skip
         text = (
             f"Your heart rhythm resonated most at about <b>{rate:.1f} breaths/min</b>{conf_text}."
         )
         if a.get("chosen_step_bpm") is not None:
-            text += f" The step chosen by the criteria was {a['chosen_step_bpm']:g} breaths/min."
+            text += f" The largest swing was at the {a['chosen_step_bpm']:g} breaths/min step."
     else:
         text = (
             "This assessment did not settle on one rate this time; the steps below still show "
@@ -1574,6 +1584,13 @@ def _pdf_bytes(page_html: str, title: str) -> tuple[bytes, int]:
     scale = area.width() / PAGE_WIDTH_PX
     page_h = area.height() / scale
     doc.setTextWidth(PAGE_WIDTH_PX)
+    # A page that runs a little over one sheet (a longer table, a few more notes) is
+    # drawn a little smaller to stay on one, down to 85 %; longer ones get more pages.
+    doc.setPageSize(QSizeF(PAGE_WIDTH_PX, 1e6))
+    whole_h = doc.size().height()
+    if page_h < whole_h <= page_h / 0.85:
+        scale *= page_h / whole_h
+        page_h = whole_h
     doc.setPageSize(QSizeF(PAGE_WIDTH_PX, page_h))
     pages = doc.pageCount()
     painter = QPainter(writer)

@@ -26,9 +26,10 @@ from resonant.errors import EXIT_FAILED, EXIT_OK, BadInputError, ResonantError
 from resonant.folder.write import Recorder
 from resonant.model.clock import SPEED_MAX, Clock, MonotonicClock, utc_now
 from resonant.model.pacer import PacerError, PacerSchedule, PacerSettings
-from resonant.model.plans import Plan, SlidingProtocol, SteppedProtocol
+from resonant.model.plans import Plan, SlidingProtocol, SteppedProtocol, accepted_rate
 from resonant.model.protocols import Protocol, load_protocol
 from resonant.model.source import Source
+from resonant.session.extension import StepExtension
 from resonant.session.adaptive import AdaptivePacer
 from resonant.session.core import Session, SessionSink, SessionSummary
 from resonant.session.protocol_runner import DEFAULT_RESONANCE_BPM, ProtocolRunner
@@ -44,6 +45,9 @@ __all__ = [
     "Outcome",
     "assemble",
     "UTC_FORMAT",
+    "DEFAULT_PACE_BPM",
+    "starting_pacer",
+    "guide_start",
 ]
 
 #: How times are written into ``session.json``.
@@ -66,6 +70,9 @@ class SimSpec:
         Contact losses and dropped links per hour.
     seed : int or None
         The same seed gives the same session; None: a random one, drawn at assembly.
+    model : str
+        Which simulated person: ``resonator`` (a band-pass resonance) or ``delay`` (a
+        delayed baroreflex loop); see :mod:`resonant.devices.people`.
     """
 
     resonance_bpm: float = 5.5
@@ -75,6 +82,7 @@ class SimSpec:
     contact_losses_per_h: float = 0.0
     disconnects_per_h: float = 0.0
     seed: int | None = None
+    model: str = "resonator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +174,10 @@ class SessionSpec:
     lsl : bool
         Publish Lab Streaming Layer outlets.
     resonance_bpm : float or None
-        The person's assessed rate: the guide of a protocol's ``resonance`` phases and
-        the adaptive guide's first direction.
+        The person's accepted resonance rate: the guide of a protocol's ``resonance``
+        phases, the adaptive guide's first direction, and the words that say where the
+        guide starts (:func:`guide_start`). The faces also start the guide there unless
+        told otherwise (:func:`starting_pacer`).
     auto_phases : bool
         A protocol's phases follow each other on their durations (else on request).
     consent, checkin_before : dict or None
@@ -263,6 +273,10 @@ class Assembly:
     notes : list of str
         Sentences to show before the start (a replay's reader notes, a protocol's
         default rate).
+    guide_start : str or None
+        Where the guide starts and why (:func:`guide_start`), for every face to say
+        once; None when there is no plain guide (free breathing, a protocol, an
+        assessment).
     """
 
     spec: SessionSpec
@@ -275,6 +289,7 @@ class Assembly:
     adaptive: AdaptivePacer | None = None
     lsl: Any = None
     notes: list[str] = field(default_factory=list)
+    guide_start: str | None = None
 
     @property
     def folder(self) -> Path | None:
@@ -404,6 +419,14 @@ def assemble(
         prior = spec.resonance_bpm or DEFAULT_RESONANCE_BPM
         adaptive = AdaptivePacer(lambda _s, _r: None, pacer.settings, prior_bpm=prior)
         own.append(adaptive)
+    extension = None
+    if plan is not None and spec.assessment is not None and spec.assessment.protocol == "stepped":
+        rec_ = recorder
+        extension = StepExtension(
+            plan, base,
+            on_metadata=None if rec_ is None else lambda m: rec_.update_metadata(protocol=m),
+        )  # fmt: skip
+        own.append(extension)
     runner = None
     if protocol is not None:
         runner = ProtocolRunner(
@@ -418,7 +441,14 @@ def assemble(
         adaptive.change = session.change_pacer
     if plan is not None:
         session.schedule_events(plan.events)
-    return Assembly(spec, session, clock, recorder, plan, protocol, runner, adaptive, lsl, notes)
+    if extension is not None:
+        extension.attach(session)
+    start_words = None
+    if pacer is not None and plan is None:
+        start_words = guide_start(pacer.settings, spec.resonance_bpm, adaptive=adaptive is not None)
+    return Assembly(
+        spec, session, clock, recorder, plan, protocol, runner, adaptive, lsl, notes, start_words
+    )
 
 
 def session_metadata(
@@ -509,8 +539,9 @@ def _simulated(sim: SimSpec, pacer: PacerSchedule | None) -> Source:
     seed = sim.seed if sim.seed is not None else 0
     try:
         person = PersonSpec(
-            resonance_bpm=sim.resonance_bpm, state=sim.state, adherence=sim.adherence, seed=seed
-        )
+            resonance_bpm=sim.resonance_bpm, state=sim.state, adherence=sim.adherence, seed=seed,
+            model=sim.model,
+        )  # fmt: skip
         strap = StrapSpec(
             label="sim", artifact_rate=sim.artifact_rate,
             contact_losses_per_h=sim.contact_losses_per_h,
@@ -577,6 +608,85 @@ def _remove_empty(folder: Path) -> None:
             (folder / name).unlink()
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+#: Where the guide starts when no rate is given and no resonance rate has been accepted,
+#: breaths/min (a common adult resonance rate; Lehrer et al. 2000; Vaschillo et al. 2006).
+DEFAULT_PACE_BPM = 6.0
+
+
+def starting_pacer(
+    rate_bpm: float | None,
+    ratio: str = "4:6",
+    hold_in_s: float = 0.0,
+    hold_out_s: float = 0.0,
+    *,
+    accepted_bpm: float | None = None,
+) -> PacerSettings:
+    """The guide a session starts with: the one rule every face follows.
+
+    A rate the person gave (``--pace``, the window's Pace control) is used as given;
+    without one the guide starts at the person's accepted resonance rate (``assess
+    --accept``, Accept in the window), and at :data:`DEFAULT_PACE_BPM` when there is none.
+
+    Parameters
+    ----------
+    rate_bpm : float or None
+        The rate the person gave, breaths/min; None: none was given.
+    ratio : str
+        Inhale:exhale ratio, such as ``"4:6"``.
+    hold_in_s, hold_out_s : float
+        Holds after inhaling and after exhaling, s.
+    accepted_bpm : float or None
+        The person's accepted resonance rate (``Settings.resonance_bpm``), or None.
+
+    Returns
+    -------
+    PacerSettings
+        The guide's settings.
+
+    Raises
+    ------
+    BadInputError
+        When the values are not a valid guide (one sentence).
+
+    References
+    ----------
+    Lehrer, Vaschillo & Vaschillo (2000), Resonant frequency biofeedback training to
+    increase cardiac variability, Applied Psychophysiology and Biofeedback 25(3).
+    """
+    if rate_bpm is None:
+        rate_bpm = DEFAULT_PACE_BPM if accepted_bpm is None else accepted_rate(accepted_bpm)
+    return pacer_from_options(rate_bpm, ratio, hold_in_s, hold_out_s)
+
+
+def guide_start(pacer: PacerSettings, accepted_bpm: float | None, adaptive: bool = False) -> str:
+    """Where the guide starts and why, in a few calm words (no capital, no full stop).
+
+    For example "the guide starts at 5.5 breaths/min, your accepted resonance rate", or
+    "the guide starts at 6 breaths/min" when no rate has been accepted.
+
+    Parameters
+    ----------
+    pacer : PacerSettings
+        The guide at the start.
+    accepted_bpm : float or None
+        The person's accepted resonance rate, or None.
+    adaptive : bool
+        The guide follows the person from there (hrv-spec §8).
+    """
+    rate = pacer.rate_bpm
+    words = f"the guide starts at {rate:g} breaths/min"
+    then = "then gently follows you"
+    if accepted_bpm is None:
+        return f"{words} and {then}" if adaptive else words
+    accepted = accepted_rate(accepted_bpm)
+    if abs(rate - accepted) < 1e-9:
+        words += ", your accepted resonance rate"
+        return f"{words}, and {then}" if adaptive else words
+    if adaptive:
+        words += f" and {then}"
+    return f"{words}; your accepted resonance rate is {accepted:g}"
 
 
 def pacer_from_options(

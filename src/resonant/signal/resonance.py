@@ -123,6 +123,12 @@ class StepScore:
         (:func:`breath_locking`).
     corrected_pct : float
         Share of the step's beats corrected as artifacts, percent.
+    swing_bpm : float
+        Median over the breaths that followed the guide of the peak-to-trough of the one
+        sinusoid at the breath's length (with a straight line) fitted to its heart rate
+        (:func:`breath_swings`), bpm: the swing the resonance is estimated from.
+    breath_swings_bpm : tuple of float
+        Those breaths' swings (the confidence resamples them).
     """
 
     rate_bpm: float
@@ -140,6 +146,8 @@ class StepScore:
     followed: bool
     corrected_pct: float
     locked_share: float = 1.0
+    swing_bpm: float = math.nan
+    breath_swings_bpm: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +173,15 @@ class AssessmentResult:
         The resonance rate (may lie between steps), breaths/min; None when there is no
         reliable answer.
     chosen_step_bpm : float or None
-        Stepped: the step chosen by the criteria.
+        Stepped: the step with the largest swing.
     margin_pct : float or None
-        How much larger the chosen rate's amplitude was than the next best, percent.
+        Stepped: how much larger that step's swing was than the next largest, percent.
     confidence : float
-        0-1.
+        0-1: the estimated probability that the answer lies within
+        :data:`CONFIDENCE_WITHIN_BPM` (0.25 breaths/min) of the person's resonance rate
+        (resampling; the calibration table in docs/benchmarks.md shows how well it holds).
     reliable : bool
-        Whether the answer can be used.
+        ``confidence >= RELIABLE_CONFIDENCE`` (0.8) and a rate is given.
     warnings : list of str
         Plain sentences on what limits the answer.
     steps : list of StepScore
@@ -180,6 +190,9 @@ class AssessmentResult:
         Sliding: every breath.
     wins : dict
         Stepped: for each criterion, the rate(s) that won it.
+    extend_bpm : float or None
+        When the answer lies at or beyond the first or last rate tried: the rate of one
+        more step (or the end of a longer sweep) that would tell.
     """
 
     protocol: str
@@ -192,6 +205,7 @@ class AssessmentResult:
     steps: list[StepScore] = field(default_factory=list)
     breaths: list[BreathRow] = field(default_factory=list)
     wins: dict[str, list[float]] = field(default_factory=dict)
+    extend_bpm: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the ``--json`` output and ``session.json``'s ``assessment``)."""
@@ -202,10 +216,14 @@ class AssessmentResult:
             "margin_pct": None if self.margin_pct is None else round(self.margin_pct, 1),
             "confidence": round(self.confidence, 3),
             "reliable": self.reliable,
+            "extend_bpm": self.extend_bpm,
             "warnings": list(self.warnings),
         }
         if self.protocol == "stepped":
-            out["table"] = [_rounded(asdict(s)) for s in self.steps]
+            out["table"] = [
+                _rounded({k: v for k, v in asdict(s).items() if k != "breath_swings_bpm"})
+                for s in self.steps
+            ]
             out["wins"] = self.wins
         else:
             out["table"] = [_rounded(asdict(b)) for b in self.breaths]
@@ -341,6 +359,21 @@ def _wave_fit(
     return t, design, coef
 
 
+def _breath_waves(
+    time_s: NDArray[np.float64],
+    hr_bpm: NDArray[np.float64],
+    onsets: NDArray[np.float64],
+    lag_s: float,
+) -> Iterator[tuple[int, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]]:
+    """Each breath of 4 beats or more with its one-wave fit (:func:`_wave_fit`).
+
+    Yields the breath's index, its heart rate, the design matrix and the coefficients.
+    """
+    for k, t_beats, seg in _breaths(time_s, hr_bpm, onsets, lag_s, min_beats=4):
+        _, design, coef = _wave_fit(t_beats, seg, onsets[k] + lag_s, onsets[k + 1] - onsets[k])
+        yield k, seg, design, coef
+
+
 def breath_locking(
     time_s: NDArray[np.float64],
     hr_bpm: NDArray[np.float64],
@@ -363,13 +396,40 @@ def breath_locking(
     """
     onsets = np.asarray(onsets_s, dtype=np.float64)
     out = np.full(max(0, onsets.size - 1), np.nan)
-    for k, t_beats, seg in _breaths(time_s, hr_bpm, onsets, lag_s, min_beats=4):
-        _, design, coef = _wave_fit(t_beats, seg, onsets[k] + lag_s, onsets[k + 1] - onsets[k])
+    for k, seg, design, coef in _breath_waves(time_s, hr_bpm, onsets, lag_s):
         trend = design[:, 2:] @ coef[2:]
         resid = seg - trend
         var = float(np.sum(resid**2))
         out[k] = float(np.sum((design[:, :2] @ coef[:2]) ** 2) / var) if var > 0 else 0.0
     return np.clip(out, 0.0, 1.0)
+
+
+def breath_swings(
+    time_s: NDArray[np.float64],
+    hr_bpm: NDArray[np.float64],
+    onsets_s: NDArray[np.float64],
+    lag_s: float = HR_LAG_S,
+) -> NDArray[np.float64]:
+    """Peak-to-trough of the one wave at each breath's length in its heart rate.
+
+    For breath k, heart rate at its beats is fitted by least squares with one sinusoid
+    whose period is the breath plus a straight line (as :func:`breath_locking`); the
+    swing is twice the sinusoid's amplitude. Unlike max - min of the beats
+    (:func:`breath_amplitudes`), it is not shrunk by sampling a faster breath with fewer
+    beats, nor grown by beat-to-beat noise in a slower one with more (decision: both bias
+    max - min toward slow rates by a few percent across 4.5-7 breaths/min, enough to
+    move a fitted peak by 0.1 breaths/min).
+
+    Returns
+    -------
+    ndarray of float
+        One swing per breath (NaN when it has fewer than 4 beats or crosses a gap), bpm.
+    """
+    onsets = np.asarray(onsets_s, dtype=np.float64)
+    out = np.full(max(0, onsets.size - 1), np.nan)
+    for k, _, _, coef in _breath_waves(time_s, hr_bpm, onsets, lag_s):
+        out[k] = 2.0 * float(np.hypot(coef[0], coef[1]))
+    return out
 
 
 #: A breath counts as following the guide when its locking is at least this.
@@ -423,6 +483,8 @@ def score_step(
     amps = breath_amplitudes(time_s, hr, onsets_s)
     locked = breath_locking(time_s, hr, onsets_s) >= LOCKING_MIN
     amps = np.where(locked, amps, np.nan)  # breaths taken at the person's own rate
+    swings = breath_swings(time_s, hr, onsets_s)
+    swings = swings[locked & np.isfinite(swings)]
     f_pace = rate_bpm / 60.0
     # HR curve on a 4 Hz grid, and the guide's volume on the same grid.
     t, hr_g = _grid(time_s, hr, start, end)
@@ -461,16 +523,120 @@ def score_step(
         and float(np.mean(locked)) >= 0.5,
         corrected_pct=100.0 * float(np.mean(corrected[in_nn])) if in_nn.any() else 0.0,
         locked_share=float(np.mean(locked)),
+        swing_bpm=float(np.median(swings)) if swings.size else math.nan,
+        breath_swings_bpm=tuple(float(x) for x in swings),
     )  # fmt: skip
 
 
-def choose_stepped(steps: list[StepScore], planned_bpm: list[float]) -> AssessmentResult:
-    """Choose the resonance rate from scored steps (hrv-spec §7.3, §7.5).
+#: Sharpness values (quality factor) the resonance-curve fit tries.
+_FIT_Q = np.array([1.0, 1.5, 2.0, 3.0, 4.0, 5.5, 7.5, 10.0, 14.0])
+#: Resolution of the fitted resonance rate, breaths/min.
+_FIT_RES_BPM = 0.01
+#: The fitted rate may lie this far beyond the outermost rate tried, breaths/min.
+_FIT_BEYOND_BPM = 0.25
+#: Resamples of the confidence (bootstrap over breaths).
+BOOTSTRAP_N = 200
+#: The confidence is the estimated probability that the answer is within this of the
+#: person's resonance rate, breaths/min.
+CONFIDENCE_WITHIN_BPM = 0.25
+#: An answer is marked reliable when its confidence is at least this.
+RELIABLE_CONFIDENCE = 0.8
+#: ... and when at least this share of the scored breaths followed the guide (measured
+#: on two simulated people: 0.51 median, 0.74 at most, at adherence 0.5; 0.91 median at
+#: adherence 0.9, 5 % of runs below 0.68).
+RELIABLE_FOLLOWED = 0.75
 
-    Only followed steps are scored. The rate that wins most criteria is chosen (ties:
-    larger amplitude, then higher LF peak); the rate is then refined between steps with
-    a parabola through the amplitudes at the chosen step and its neighbours (within half
-    a step). Fewer than three followed steps give no answer.
+
+def fit_resonance(
+    rate_bpm: NDArray[np.float64],
+    swing_bpm: NDArray[np.float64],
+    weight: NDArray[np.float64] | None = None,
+    lo_bpm: float | None = None,
+    hi_bpm: float | None = None,
+) -> NDArray[np.float64]:
+    """Rate of the peak of the resonance curve fitted to swings measured at several rates.
+
+    The squared swing is modelled as ``a |H(f)|^2 + c``, with ``|H(f)|^2 = 1 / (1 +
+    Q^2 (f/f0 - f0/f)^2)`` the power gain of a resonance at ``f0`` (the cardiovascular
+    system as a resonator: Vaschillo et al. 2002, 2006), and ``a, c >= 0`` (``c``:
+    oscillation at the breathing rate that does not resonate, such as the direct vagal
+    effect and noise). ``a`` and ``c`` are solved in closed form for every ``(f0, Q)`` on
+    a grid, and the ``f0`` whose curve is nearest the swings (weighted
+    least squares on the swings themselves) is returned. Every rate counts, so an answer
+    between two rates, or a maximum at the first or last rate, is read from the curve's
+    shape rather than from the winning rate alone.
+
+    Parameters
+    ----------
+    rate_bpm : ndarray of float
+        The rates (at least 3 distinct), breaths/min.
+    swing_bpm : ndarray of float
+        The swing at each rate; a 2-D array fits each row separately (resamples).
+    weight : ndarray of float or None
+        Weight of each rate (breaths scored); None: equal.
+    lo_bpm, hi_bpm : float or None
+        The range searched for ``f0`` (default: 0.25 beyond the outermost rates).
+
+    Returns
+    -------
+    ndarray of float
+        The fitted resonance rate, one per row of ``swing_bpm`` (a 0-d value for 1-D).
+
+    References
+    ----------
+    deBoer RW, Karemaker JM, Strackee J (1987). Hemodynamic fluctuations and baroreflex
+    sensitivity in humans: a beat-to-beat model. Am J Physiol 253:H680-H689.
+    Vaschillo E et al. (2002), Appl Psychophysiol Biofeedback 27:1-27; (2006) 31:129-142.
+    """
+    f = np.asarray(rate_bpm, dtype=np.float64)
+    y = np.asarray(swing_bpm, dtype=np.float64)
+    one = y.ndim == 1
+    y2 = np.atleast_2d(y)
+    w = np.ones(f.size) if weight is None else np.asarray(weight, dtype=np.float64)
+    w = w / w.sum()
+    lo = float(f.min()) - _FIT_BEYOND_BPM if lo_bpm is None else lo_bpm
+    hi = float(f.max()) + _FIT_BEYOND_BPM if hi_bpm is None else hi_bpm
+    f0 = np.arange(lo, hi + _FIT_RES_BPM / 2, _FIT_RES_BPM)
+    x2 = (f[None, :] / f0[:, None] - f0[:, None] / f[None, :]) ** 2  # (f0, rate)
+    h2 = 1.0 / (1.0 + (_FIT_Q**2)[:, None, None] * x2[None])  # (Q, f0, rate)
+    hm = (h2 * w).sum(-1)  # weighted means over the rates
+    hc = h2 - hm[..., None]
+    hvar = np.maximum((hc**2 * w).sum(-1), 1e-12)
+    out = np.empty(y2.shape[0])
+    for i, yy in enumerate(y2):
+        sq = yy**2
+        sm = float((sq * w).sum())
+        a = np.maximum((hc * (sq - sm) * w).sum(-1) / hvar, 0.0)
+        c = np.maximum(sm - a * hm, 0.0)
+        model = np.sqrt(a[..., None] * h2 + c[..., None])
+        resid = (((model - yy) ** 2) * w).sum(-1)  # (Q, f0)
+        k = int(np.argmin(resid))
+        out[i] = f0[k % f0.size]
+    return out[0] if one else out
+
+
+def choose_stepped(
+    steps: list[StepScore], planned_bpm: list[float], seed: int = 0
+) -> AssessmentResult:
+    """The resonance rate from scored steps: one resonance curve through all of them.
+
+    Only steps the person followed are used (hrv-spec §7.5.3); fewer than three give no
+    answer. The rate is the peak of the
+    resonance curve fitted to every step's swing (:func:`fit_resonance`, weighted by
+    breaths). The literature's six criteria (hrv-spec §7.3) are still scored and shown
+    per step; the swing, which the others stand in for, decides (decision: on two
+    simulated people, the phase is shifted by how late a person follows the guide, and
+    LF power and its peak add nothing the swing does not have; see docs/research-guide.md).
+
+    The confidence is the share of :data:`BOOTSTRAP_N` resamples (each step's breaths
+    drawn with replacement, the curve fitted again) whose answer lies within
+    :data:`CONFIDENCE_WITHIN_BPM` of the answer: an estimate of the probability that the
+    answer is that close. ``reliable`` is ``confidence >= RELIABLE_CONFIDENCE`` with at
+    least :data:`RELIABLE_FOLLOWED` of the scored breaths following the guide; an answer
+    beyond the rates tried (the curve's peak may lie up to 0.25 breaths/min outside
+    them) is not. When the largest swing is at the first or last rate and the
+    peak near or beyond it, ``extend_bpm`` names one more step, half a breath/min
+    further, that would tell (a live assessment adds it by itself).
 
     Parameters
     ----------
@@ -478,6 +644,8 @@ def choose_stepped(steps: list[StepScore], planned_bpm: list[float]) -> Assessme
         Every step that could be scored.
     planned_bpm : list of float
         The protocol's rates, in order (to name the steps that could not be scored).
+    seed : int
+        Seed of the resampling (the same data give the same confidence).
     """
     warnings: list[str] = []
     scored = {s.rate_bpm: s for s in steps}
@@ -503,79 +671,80 @@ def choose_stepped(steps: list[StepScore], planned_bpm: list[float]) -> Assessme
             f"At {s.rate_bpm:g} breaths/min {what}, so that step was left out. Following the "
             "guide is not always easy; that is all right."
         )
-    ok = [s for s in steps if s.followed and np.isfinite(s.amplitude_bpm)]
+    ok = sorted(
+        (s for s in steps if s.followed and s.breath_swings_bpm and np.isfinite(s.swing_bpm)),
+        key=lambda s: s.rate_bpm,
+    )
     unused = len(planned_bpm) - len(ok)
-    if len(ok) < 3 or unused > 0.2 * len(planned_bpm):
+    if len(ok) < 3:
         warnings.append(
             f"{unused} of the {len(planned_bpm)} steps could not be used, so no rate is given "
             "rather than a guess. A repeat, following the guide as best you can, may give a "
             "clearer answer."
         )
         return AssessmentResult("stepped", None, None, None, 0.0, False, warnings, steps)
+    wins = _criteria_wins(ok)
+    rates = np.array([s.rate_bpm for s in ok])
+    swings = np.array([s.swing_bpm for s in ok])
+    breaths = np.array([len(s.breath_swings_bpm) for s in ok], dtype=np.float64)
+    resonance = float(fit_resonance(rates, swings, breaths))
+    # Confidence: resample each step's breaths and fit again.
+    rng = np.random.default_rng(seed)
+    boot = np.empty((BOOTSTRAP_N, rates.size))
+    for j, s in enumerate(ok):
+        b = np.asarray(s.breath_swings_bpm)
+        boot[:, j] = np.median(b[rng.integers(0, b.size, (BOOTSTRAP_N, b.size))], axis=1)
+    again = fit_resonance(rates, boot, breaths)
+    confidence = float(np.mean(np.abs(again - resonance) <= CONFIDENCE_WITHIN_BPM))
+    top = int(np.argmax(swings))
+    order = np.argsort(-swings)
+    margin = 100.0 * (swings[order[0]] - swings[order[1]]) / swings[order[1]]
+    lo, hi = float(rates[0]), float(rates[-1])
+    extend: float | None = None
+    if resonance >= hi - CONFIDENCE_WITHIN_BPM and top == rates.size - 1:
+        extend = hi + 0.5
+    elif resonance <= lo + CONFIDENCE_WITHIN_BPM and top == 0:
+        extend = lo - 0.5
+    answer: float | None = resonance
+    beyond = resonance > hi or resonance < lo
+    if extend is not None:
+        side = "fastest" if extend > hi else "slowest"
+        where = "beyond" if beyond else "near"
+        warnings.append(
+            f"The strongest response was {where} the {side} rate tried; one more step at "
+            f"{extend:g} breaths/min would make the answer firmer."
+        )
+    # How much of the time the heart rhythm followed the guide, over the steps scored.
+    followed_share = float(np.mean([s.locked_share for s in steps]))
+    if followed_share < RELIABLE_FOLLOWED:
+        warnings.append(
+            f"The heart rhythm followed the guide in {100 * followed_share:.0f}% of the "
+            "breaths, so the answer is less certain. Following the guide is not always "
+            "easy; that is all right."
+        )
+    # An answer outside the rates tried rests on the curve's shape alone.
+    reliable = confidence >= RELIABLE_CONFIDENCE and not beyond
+    reliable = reliable and followed_share >= RELIABLE_FOLLOWED
+    if not reliable and followed_share >= RELIABLE_FOLLOWED:
+        warnings.append(
+            f"The answer is uncertain (about a {100 * confidence:.0f}% chance of being within "
+            f"{CONFIDENCE_WITHIN_BPM:g} breaths/min), so it is not marked reliable; a repeat "
+            "may give a clearer answer."
+        )
+    return AssessmentResult(
+        "stepped", answer, float(rates[top]), float(margin), confidence, reliable, warnings,
+        steps, [], wins, extend,
+    )  # fmt: skip
+
+
+def _criteria_wins(ok: list[StepScore]) -> dict[str, list[float]]:
+    """For each criterion of hrv-spec §7.3, the rate(s) that won it (shown, not deciding)."""
     wins: dict[str, list[float]] = {}
-    count = dict.fromkeys((s.rate_bpm for s in ok), 0)
     for crit, larger in CRITERIA.items():
         values = np.array([getattr(s, crit) for s in ok], dtype=float)
         best = np.nanmax(values) if larger else np.nanmin(values)
-        winners = [s.rate_bpm for s, v in zip(ok, values, strict=True) if np.isclose(v, best)]
-        wins[crit] = winners
-        if len(winners) == len(ok):
-            continue  # a criterion every step wins tells nothing
-        for r in winners:
-            count[r] += CRITERION_WEIGHT.get(crit, 1)
-    chosen = max(ok, key=lambda s: (count[s.rate_bpm], s.amplitude_bpm, s.lf_peak_ms2_hz))
-    by_amp = sorted(ok, key=lambda s: -s.amplitude_bpm)
-    top, runner_up = by_amp[0], by_amp[1]
-    margin = (
-        100.0 * (top.amplitude_bpm - runner_up.amplitude_bpm) / runner_up.amplitude_bpm
-        if runner_up.amplitude_bpm > 0 else None
-    )  # fmt: skip
-    if top is not chosen:
-        warnings.append(
-            f"The criteria chose {chosen.rate_bpm:g}/min, but the largest heart-rate swing "
-            f"was at {top.rate_bpm:g}/min, so the answer is less certain."
-        )
-        margin = 0.0
-    resonance = _refine(ok, chosen)
-    rates = sorted(planned_bpm)
-    at_edge = chosen.rate_bpm in (rates[0], rates[-1])
-    agreement = count[chosen.rate_bpm] / sum(CRITERION_WEIGHT.get(c, 1) for c in CRITERIA)
-    clear = min(1.0, max(0.0, (margin or 0.0) / 15.0))
-    confidence = 0.4 * agreement + 0.4 * clear + 0.2 * len(ok) / max(1, len(planned_bpm))
-    if at_edge:
-        side = "slowest" if chosen.rate_bpm == rates[0] else "fastest"
-        warnings.append(
-            f"The strongest response was at the {side} rate tried ({chosen.rate_bpm:g}/min); "
-            "the resonance may lie beyond the range tested."
-        )
-        confidence = min(confidence, 0.5)
-    if margin is not None and 0.0 < margin < 5.0:
-        warnings.append(
-            f"The swings at the two best rates were close (within {margin:.0f}%), so the "
-            "answer is less certain."
-        )
-    if len(ok) < len(planned_bpm):
-        confidence *= len(ok) / len(planned_bpm)
-    return AssessmentResult(
-        "stepped", resonance, chosen.rate_bpm, margin, float(confidence), True, warnings,
-        steps, [], wins,
-    )  # fmt: skip
-
-
-def _refine(ok: list[StepScore], chosen: StepScore) -> float:
-    """Rate of the amplitude maximum near the chosen step (parabola through 3 steps)."""
-    ordered = sorted(ok, key=lambda s: s.rate_bpm)
-    i = ordered.index(chosen)
-    if i == 0 or i == len(ordered) - 1:
-        return chosen.rate_bpm
-    r = np.array([ordered[i - 1].rate_bpm, chosen.rate_bpm, ordered[i + 1].rate_bpm])
-    a = np.array([ordered[i - 1].amplitude_bpm, chosen.amplitude_bpm, ordered[i + 1].amplitude_bpm])
-    c2, c1, _ = np.polyfit(r, a, 2)
-    if c2 >= 0:  # not a maximum
-        return chosen.rate_bpm
-    vertex = -c1 / (2 * c2)
-    half = 0.5 * min(r[2] - r[1], r[1] - r[0])
-    return float(np.clip(vertex, chosen.rate_bpm - half, chosen.rate_bpm + half))
+        wins[crit] = [s.rate_bpm for s, v in zip(ok, values, strict=True) if np.isclose(v, best)]
+    return wins
 
 
 def analyze_sliding(
@@ -585,8 +754,17 @@ def analyze_sliding(
     rates_bpm: NDArray[np.float64],
     followed: NDArray[np.bool_],
     window_s: float = 60.0,
+    seed: int = 0,
 ) -> AssessmentResult:
-    """Resonance from the sliding protocol (hrv-spec §7.4-7.5).
+    """Resonance from a sweep (hrv-spec §7.4-7.5), down and back up.
+
+    Each breath's swing (:func:`breath_swings`) is taken where the person followed the
+    guide (the breathing read from the heart rhythm, and the breath's heart rate being
+    one wave at its length). The resonance curve (:func:`fit_resonance`) is fitted to
+    the breaths of the way down and to those of the way up separately; the heart's
+    response lags the sweep, moving the two peaks apart in opposite directions, so the
+    answer is their mean (one way only: that way's peak, with a warning). The
+    confidence resamples the breaths of each way (:data:`BOOTSTRAP_N` times).
 
     Parameters
     ----------
@@ -598,56 +776,83 @@ def analyze_sliding(
     followed : ndarray of bool
         Per breath: whether the breathing read from the heart rhythm followed the guide.
     window_s : float
-        Centred smoothing window, s.
+        Centred window of the smoothed swing shown per breath (display only), s.
+    seed : int
+        Seed of the resampling.
     """
-    amps = breath_amplitudes(time_s, 60000.0 / nn_ms, onsets_s)
+    hr = 60000.0 / nn_ms
+    amps = breath_amplitudes(time_s, hr, onsets_s)
+    swings = breath_swings(time_s, hr, onsets_s)
+    locked = breath_locking(time_s, hr, onsets_s) >= LOCKING_MIN
     mid = onsets_s[:-1]
-    use = np.isfinite(amps) & followed
+    use = np.isfinite(swings) & followed & locked
     smoothed = np.full(amps.size, np.nan)
     for k in range(amps.size):
-        near = use & (np.abs(mid - mid[k]) <= window_s / 2)
+        near = use & np.isfinite(amps) & (np.abs(mid - mid[k]) <= window_s / 2)
         if near.sum() >= 3:
             smoothed[k] = float(np.mean(amps[near]))
     rows = [
         BreathRow(
             float(mid[k]), float(rates_bpm[k]), float(amps[k]), float(smoothed[k]),
-            bool(followed[k]),
+            bool(use[k]),
         )
         for k in range(amps.size)
     ]  # fmt: skip
     warnings: list[str] = []
-    share_off = 1.0 - float(np.mean(followed)) if followed.size else 1.0
+    share_off = 1.0 - float(np.mean(use)) if use.size else 1.0
     if share_off > 0.2:
         warnings.append(
-            f"The breathing read from the heart rhythm differed from the guide for "
-            f"{100 * share_off:.0f}% of the breaths, so the answer is less certain. "
-            "Following the guide is not always easy; that is all right."
+            f"The heart rhythm did not follow the guide for {100 * share_off:.0f}% of the "
+            "breaths, so the answer is less certain. Following the guide is not always "
+            "easy; that is all right."
         )
-    if not np.isfinite(smoothed).any():
+    # The way down ends at the slowest rate; the way up (if any) starts after it.
+    turn = int(np.argmin(rates_bpm)) if rates_bpm.size else 0
+    while turn + 1 < rates_bpm.size and rates_bpm[turn + 1] <= rates_bpm[turn] + 1e-9:
+        turn += 1
+    index = np.arange(rates_bpm.size)
+    ways = [w for w in (use & (index <= turn), use & (index > turn)) if w.sum() >= 8]
+    if not ways:
         warnings.append("Too few breaths could be used, so no rate is given.")
         return AssessmentResult("sliding", None, None, None, 0.0, False, warnings, [], rows)
-    k = int(np.nanargmax(smoothed))
-    best = float(smoothed[k])
-    resonance = float(rates_bpm[k])
-    near_top = np.isfinite(smoothed) & (smoothed >= 0.95 * best)
-    spread = float(rates_bpm[near_top].max() - rates_bpm[near_top].min())
-    span = float(rates_bpm.max() - rates_bpm.min()) or 1.0
-    confidence = (1.0 - min(1.0, spread / span)) * (1.0 - share_off)
-    reliable = share_off <= 0.2
-    if spread >= 1.0:
+    if len(ways) == 1:
         warnings.append(
-            f"The response was nearly as strong over {spread:.1f} breaths/min, so the "
-            "maximum is flat and the answer is less certain."
+            "Only one direction of the sweep could be used; the heart's response lags "
+            "the sweep, so the answer may be a little off."
         )
+    lo, hi = float(rates_bpm.min()), float(rates_bpm.max())
+    rng = np.random.default_rng(seed)
+    peaks, boots = [], []
+    for w in ways:
+        r, y = rates_bpm[w], swings[w]
+        peaks.append(float(fit_resonance(r, y, lo_bpm=lo, hi_bpm=hi)))
+        pick = rng.integers(0, r.size, (BOOTSTRAP_N, r.size))
+        boots.append(np.array([
+            float(fit_resonance(r[p], y[p], lo_bpm=lo, hi_bpm=hi)) for p in pick
+        ]))  # fmt: skip
+    resonance = float(np.mean(peaks))
+    again = np.mean(boots, axis=0)
+    confidence = float(np.mean(np.abs(again - resonance) <= CONFIDENCE_WITHIN_BPM))
+    if share_off > 0.2 or len(ways) == 1:
         confidence = min(confidence, 0.5)
-    if mid[k] - mid[0] < window_s or mid[-1] - mid[k] < window_s:
+    extend: float | None = None
+    if resonance >= hi - CONFIDENCE_WITHIN_BPM:
+        extend = hi + 0.5
+    elif resonance <= lo + CONFIDENCE_WITHIN_BPM:
+        extend = lo - 0.5
+    if extend is not None:
+        side = "fastest" if extend > hi else "slowest"
         warnings.append(
-            f"The strongest response ({resonance:.2f}/min) was near an end of the sweep; "
-            "the resonance may lie beyond the range tested."
+            f"The strongest response was near the {side} end of the sweep; a sweep reaching "
+            f"{extend:g} breaths/min would make the answer firmer."
         )
-        confidence = min(confidence, 0.5)
-    margin = None
+    reliable = confidence >= RELIABLE_CONFIDENCE and extend is None
+    if not reliable and share_off <= 0.2:
+        warnings.append(
+            f"The answer is uncertain (about a {100 * confidence:.0f}% chance of being within "
+            f"{CONFIDENCE_WITHIN_BPM:g} breaths/min), so it is not marked reliable; a repeat "
+            "may give a clearer answer."
+        )
     return AssessmentResult(
-        "sliding", resonance if reliable else None, None, margin, float(confidence), reliable,
-        warnings, [], rows,
+        "sliding", resonance, None, None, confidence, reliable, warnings, [], rows, {}, extend,
     )  # fmt: skip
