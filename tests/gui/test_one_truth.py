@@ -41,7 +41,7 @@ def two_faces(tmp_path_factory: pytest.TempPathFactory, qapp) -> tuple[Path, Pat
     terminal, window = root / "terminal", root / "window"
     assert main([*DEMO, "--headless", "--out", str(terminal)]) == 0
     shot = root / "window.png"
-    assert main([*DEMO, "--out", str(window), "--screenshot", str(shot), "--after", "5"]) == 0
+    assert main([*DEMO, "--out", str(window), "--screenshot", str(shot), "--after", "10"]) == 0
     assert shot.is_file()
     return terminal, window
 

@@ -307,22 +307,35 @@ def test_a_protocol_runs_through_every_phase_and_ends_in_the_comparison(qapp, tm
     index = window.protocol_combo.findData("threat-soothing")
     window.protocol_combo.setCurrentIndex(index)
 
+    # Every instruction the window shows, however briefly (polling could miss one on a busy
+    # machine).
+    instructions: list[str] = []
+    show = window.instruction.setText
+
+    def shown(text: str) -> None:
+        if text and (not instructions or instructions[-1] != text):
+            instructions.append(text)
+        show(text)
+
+    window.instruction.setText = shown  # type: ignore[method-assign]
+
     async def main():
         window.start()
-        instructions = []
         while window.running:
             await asyncio.sleep(0.05)
-            text = window.instruction.text()
-            if text and (not instructions or instructions[-1] != text):
-                instructions.append(text)
         await asyncio.sleep(0.2)
         dialog = window.compare_dialog
         dialog.grab().save(str(tmp_path / "compare.png"))
-        return instructions, dialog
+        return dialog
 
-    instructions, dialog = run_on_qt(main, qapp)
-    assert [t.split("</b>")[0].split(": ")[-1] for t in instructions[:4]] == [
-        "baseline", "mild stressor", "soothing rhythm breathing", "quiet recovery"]  # fmt: skip
+    try:
+        dialog = run_on_qt(main, qapp)
+    finally:
+        window.close()
+    assert [t.split("</b>")[0] for t in instructions[:4]] == [
+        f"<b>Phase {k} of 4: {name}" for k, name in enumerate([
+        "baseline", "mild stressor", "soothing rhythm breathing", "quiet recovery"], 1)
+    ]
     phases = dialog.phases
     assert [p["label"] for p in phases] == PHASE_NAMES
     assert phases[1]["stressor"] and phases[1]["hr_mean_bpm"] > phases[0]["hr_mean_bpm"]

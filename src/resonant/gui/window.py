@@ -596,7 +596,9 @@ class MainWindow(QMainWindow):
         )
 
     def _on_phase(self, k: int, phase: Phase) -> None:
-        n = len(self.runner.protocol.phases) if self.runner is not None else 0
+        if self.runner is None:  # the first phase, while the session is assembled: start()
+            return  # shows it once the runner is known
+        n = len(self.runner.protocol.phases)
         self.instruction.setText(f"<b>Phase {k + 1} of {n}: {phase.name}</b><br>{phase.instruction}")
         self._status(f"Phase {k + 1} of {n}: {phase.name}.")
 
