@@ -583,10 +583,11 @@ def fit_resonance(
         The range searched for ``f0`` (default: 0.25 beyond the outermost rates).
     lopsided : bool
         Let the curve fall at its own sharpness on each side of ``f0`` (a ``Q`` below and
-        another, at most :data:`LOPSIDED_Q_RATIO` times apart, above): a resonance whose response falls steeply on one side and gently
-        on the other (as a delayed baroreflex loop's does) is then not read toward the
-        gentle side, at the price of more scatter on a symmetric one. Used for the
-        confidence (:func:`choose_stepped`), not for the answer.
+        another, at most :data:`LOPSIDED_Q_RATIO` times apart, above): a resonance whose
+        response falls steeply on one side and gently on the other (as a delayed
+        baroreflex loop's does) is then not read toward the gentle side, at the price of
+        more scatter on a symmetric one. Used for the confidence
+        (:func:`choose_stepped`), not for the answer.
 
     Returns
     -------
