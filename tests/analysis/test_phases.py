@@ -24,7 +24,8 @@ from resonant.model.beats import Event
 from resonant.signal.offline import analyze_rr
 
 JSON_KEYS = ["label", "onset_s", "duration_s", "stressor", "beats", "hr_mean_bpm", "rmssd_ms",
-             "coherence_mean", "lf_hf", "breathing_rate_bpm", "corrected_pct", "poor_data",
+             "coherence_mean", "lf_hf", "breathing_rate_bpm", "breathing_reason", "corrected_pct",
+             "poor_data",
              "notes"]  # fmt: skip
 
 

@@ -17,10 +17,10 @@ from resonant.cli.terminal import TerminalDashboard, fmt_clock, render, render_p
 JUDGING = re.compile(r"\b(bad|poor|fail\w*|wrong|must|should|error)\b", re.IGNORECASE)
 
 
-def _snapshots(adherence: float, speed: float = 100000.0):
+def _snapshots(adherence: float, speed: float = 100000.0, duration_s: float = 300.0):
     pacer = PacerSchedule(PacerSettings(rate_bpm=6.0))
     src = SimulatedStrap(PersonSpec(seed=3, adherence=adherence), StrapSpec(seed=3), pacer)
-    session = Session([src], MonotonicClock(speed), pacer, [], duration_s=300.0)
+    session = Session([src], MonotonicClock(speed), pacer, [], duration_s=duration_s)
     asyncio.run(session.run())
     return session, session.snapshot()
 
@@ -38,7 +38,8 @@ def test_render_shows_pacer_values_time_and_destination() -> None:
 
 
 def test_a_person_not_following_is_told_gently() -> None:
-    _, snap = _snapshots(0.0)
+    # At 280 s this person's own breathing (about 14/min) is clear in the heart rhythm.
+    _, snap = _snapshots(0.0, duration_s=280.0)
     text = "\n".join(render(snap))
     assert "than the guide right now; that's fine" in text
     assert "(low)" not in text  # a low coherence level reads as "settling"
@@ -71,3 +72,15 @@ def test_live_redraw_moves_the_cursor_back_up() -> None:
 
 def test_clock_format() -> None:
     assert fmt_clock(0) == "0:00" and fmt_clock(61.9) == "1:01" and fmt_clock(3725) == "1:02:05"
+
+
+def test_an_unclear_breathing_rate_is_said_in_words_not_a_number() -> None:
+    """hrv-spec §11.1: no number unless the breathing peak is clear (seed 3 at 300 s)."""
+    _, snap = _snapshots(0.0)
+    sp = snap.sources[0].spectral
+    assert sp is not None and sp.breathing_rate_bpm is None
+    text = "\n".join(render(snap))
+    assert "breathing unclear from the heart rhythm" in text
+    assert "than the guide" not in text  # no adherence note on a rate not shown
+    assert "breathing unclear from the heart rhythm" in render_plain(snap)
+    assert not JUDGING.search(text)

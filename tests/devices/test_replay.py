@@ -75,3 +75,24 @@ def test_replay_waits_for_each_beat_on_the_clock() -> None:
 def test_unreadable_recording_is_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="no such file"):
         ReplaySource(tmp_path / "missing.txt")
+
+
+def test_a_folder_with_acc_tsv_replays_its_accelerometer(tmp_path: Path) -> None:
+    from resonant.cli import main
+    from resonant.folder.read import read_acc
+    from resonant.model.beats import AccSamples
+
+    first, again = tmp_path / "first", tmp_path / "again"
+    assert main(["record", "--simulate", "--out", str(first), "--duration", "30",
+                 "--speed", "100000", "--sim-seed", "2"]) == 0  # fmt: skip
+    recorded = read_acc(first)["sim"]
+    src = ReplaySource(first)
+    chunks = [x for x in src.timeline() if isinstance(x, AccSamples)]
+    assert chunks and all(len(c.times_s) <= 26 for c in chunks)
+    assert src.info.settings["acc_sources"] == ["sim"]
+    assert ReplaySource(first, acc=False).acc == {}
+    assert main(["record", "--replay", str(first), "--out", str(again),
+                 "--speed", "100000"]) == 0  # fmt: skip
+    replayed = read_acc(again)["sim"]
+    assert replayed.time_s.tolist() == recorded.time_s.tolist()
+    assert replayed.xyz_mg.tolist() == recorded.xyz_mg.tolist()

@@ -367,3 +367,20 @@ def test_other_formats_take_one_session(
     assert not (tmp_path / "x.csv").exists()
     assert main(["export", "--format", "csv", "--out", str(tmp_path / "x.csv"),
                  str(sessions["plain"])]) == 0  # fmt: skip
+
+
+def test_the_chest_accelerometer_is_on_its_own_grid_in_m_per_s2(
+    dataset: Path, sessions: dict[str, Path]
+) -> None:
+    from resonant.folder.read import read_acc
+
+    recorded = read_acc(sessions["anonymous"])["sim"]
+    beh = _beh(dataset, sessions["anonymous"])
+    [physio] = beh.glob("*_recording-acc_physio.tsv.gz")
+    side = json.loads(physio.with_name(physio.name.replace(".tsv.gz", ".json")).read_text())
+    assert side["SamplingFrequency"] == 25 and side["Columns"] == ["acc_x", "acc_y", "acc_z"]
+    assert side["acc_z"]["Units"] == "m/s^2"
+    rows = _physio(physio)
+    assert len(rows) == pytest.approx(recorded.time_s.size, abs=2)
+    first = [float(v) for v in rows[0]]
+    assert first == pytest.approx((recorded.xyz_mg[0] * 9.80665e-3).tolist(), abs=1e-6)

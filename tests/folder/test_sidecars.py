@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from resonant.model.beats import Beat, EcgSamples
+from resonant.model.beats import AccSamples, Beat, EcgSamples
 from resonant.cli import main
 from resonant.folder.write import COLUMNS, LAZY, Recorder
 from resonant.folder.sidecars import SIDECARS, sidecar, sidecar_name, write_sidecar
@@ -58,6 +58,8 @@ def test_the_recorder_writes_a_sidecar_beside_each_table(tmp_path: Path) -> None
     rec.beat(Beat(1.0, 812.5, 72.0, True, "a"))
     rec.ecg(EcgSamples((1.0, 1.0076923), (-12, 1034), "h10"))
     _check_complete(folder, "ecg.tsv")  # made with the table
+    rec.acc(AccSamples((1.0, 1.04), ((-930, -70, 361), (-929, -70, 363)), "h10"))
+    _check_complete(folder, "acc.tsv")
     rec.close()
     assert not list(folder.glob(".*"))  # no temporary file left
     names = sorted(p.name for p in folder.iterdir())

@@ -198,3 +198,24 @@ def test_a_stricter_umask_is_kept(tmp_path: Path) -> None:
         os.umask(old)
     for p in (tmp_path / "s").iterdir():
         assert stat.S_IMODE(p.stat().st_mode) == 0o400
+
+
+def test_an_unclear_breathing_rate_is_an_empty_cell_with_its_reason(tmp_path) -> None:
+    """metrics.tsv: the missing-value convention (an empty cell) and the note says why."""
+    import csv
+
+    from resonant.cli import main as cli_main
+
+    out = tmp_path / "threat"
+    assert cli_main(["record", "--simulate", "--sim-state", "threat", "--no-pacer",
+                     "--duration", "240", "--speed", "100000", "--sim-seed", "2",
+                     "--out", str(out)]) == 0  # fmt: skip
+    with (out / "metrics.tsv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    ran = [r for r in rows if r["coherence_ratio"]]
+    unclear = [r for r in ran if not r["breathing_rate_bpm"]]
+    assert ran and unclear
+    assert all("breathing rate unclear from the heart rhythm" in r["note"] for r in unclear)
+    assert all("breathing rate" not in r["note"] for r in ran if r["breathing_rate_bpm"])
+    for r in ran:  # never the Mayer wave's 5.5-6 as breathing
+        assert not r["breathing_rate_bpm"] or float(r["breathing_rate_bpm"]) > 10.0

@@ -98,7 +98,9 @@ def expected_rows(folder: Path) -> list[tuple[str, list[str]]]:
         res = analyze_rr(rec.time_s[sel], rec.rr_ms[sel], np.array([0]))
         out.append((e.label, [
             shown(res.time.hr_mean_bpm, 1), shown(res.time.rmssd_ms, 1),
-            shown(res.coherence_mean, 2), shown(res.lf_hf, 2), shown(res.breathing_rate_bpm, 1),
+            shown(res.coherence_mean, 2), shown(res.lf_hf, 2),
+            "unclear" if res.breathing_reason == "unclear from the heart rhythm"
+            else shown(res.breathing_rate_bpm, 1),
         ]))  # fmt: skip
     return out
 
@@ -350,3 +352,21 @@ def test_heavily_corrected_session_carries_the_note(
     else:
         assert "lean heavily on corrections" in text and "rough picture" in text
         assert judging_words_in(text) == []
+
+
+def test_an_unclear_breathing_rate_reads_unclear_in_both_reports(
+    threat_soothing: Path, tmp_path: Path
+) -> None:
+    """Issue 16: under the simulated threat (breathing at 18/min, weak RSA) no number is
+    shown as breathing unless the heart rhythm shows it clearly; never the Mayer wave's 5.5."""
+    clinician = make_report(threat_soothing, tmp_path / "c.html").read_text(encoding="utf-8")
+    client = tmp_path / "client.html"
+    assert main(["report", str(threat_soothing), "--out", str(client), "--audience", "client"]) == 0
+    for page, column in ((clinician, "breathing (breaths/min)"),
+                         (client.read_text(encoding="utf-8"), "breathing (breaths/min)")):
+        rows = phase_table(page)
+        stress = rows[1][column]
+        assert stress == "unclear" or abs(float(stress) - 18.0) <= 1.5, stress
+        assert rows[2][column] == "5.5"  # the guided soothing phase
+    assert "says nothing about how you breathed" in visible_text(client.read_text(encoding="utf-8"))
+    assert "Mayer wave" in visible_text(clinician)

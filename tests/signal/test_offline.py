@@ -107,7 +107,7 @@ def test_gaps_split_the_recording_and_short_stretches_say_why():
 )
 def test_the_median_without_numpy_ma_equals_numpys(values) -> None:
     """Closed form: ``_median`` gives numpy's median exactly (NaN when any value is NaN)."""
-    from resonant.signal.offline import _median
+    from resonant.signal.rsa_breathing import _median
 
     x = np.array(values)
     expected = float(np.median(x))

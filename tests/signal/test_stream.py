@@ -37,6 +37,7 @@ def test_live_spectral_updates_equal_the_offline_analysis_on_a_clean_recording()
     np.testing.assert_allclose(
         [s.breathing_rate_bpm for s in shown], 60 * off.series.breath_hz, rtol=1e-12
     )
+    assert off.series.breath_clear.all()
     # Updates come every 5 s of session time; the first 64 s are "settling in".
     assert all(s.reason and "settling" in s.reason for s in live[:12])
     assert np.all(np.diff([s.time_s for s in live]) < 5.0 + 1.5)
@@ -152,3 +153,23 @@ def test_settled_classes_and_nn_values_equal_the_offline_correction():
     k = np.searchsorted(t_nn, ring[0, 0] - 1e-6)
     np.testing.assert_allclose(ring[:, 0], t_nn[k : k + ring.shape[0]], atol=1e-6)
     np.testing.assert_allclose(ring[:, 1], nn[k : k + ring.shape[0]], atol=1e-9)
+
+
+def test_live_and_offline_decide_the_same_breathing_rates_when_some_are_unclear():
+    """The one rule (signal/rsa_breathing.py): the same updates are shown or unclear."""
+    from resonant.devices.physiology import Person, PersonSpec
+
+    person = Person(PersonSpec(seed=3, state="threat"))
+    true = person.advance(600.0)
+    rr = np.array([b.rr_ms for b in true[1:]])
+    _, live = feed(HrvStream(), rr)
+    off = analyze_rr(np.cumsum(rr) / 1000, rr)
+    shown = [s for s in live if s.reason is None or "settling" not in s.reason]
+    assert len(shown) == off.series.time_s.size
+    live_clear = np.array([s.breathing_rate_bpm is not None for s in shown])
+    np.testing.assert_array_equal(live_clear, off.series.breath_clear)
+    assert not live_clear.all()
+    for s in shown:
+        assert (s.breathing_reason is None) == (s.breathing_rate_bpm is not None)
+        if s.breathing_reason:
+            assert s.breathing_reason == "unclear from the heart rhythm"

@@ -41,8 +41,9 @@ RR_SUFFIXES = (".txt", ".csv", ".rr")
 RESULT_COLUMNS = (
     "path", "source", "phase", "stressor", "onset_s", "duration_s", "beats", "segments",
     "hr_mean_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf",
-    "coherence_mean", "coherence_max", "breathing_rate_bpm", "corrected_pct", "artifacts",
-    "poor_data",  # 1: more than 5 % of NN corrected, the values rest on heavily corrected data
+    "coherence_mean", "coherence_max", "breathing_rate_bpm",
+    "breathing_reason",  # why breathing_rate_bpm is empty ("unclear from the heart rhythm")
+    "corrected_pct", "artifacts", "poor_data",  # 1: more than 5 % of NN corrected, the values rest on heavily corrected data
 )  # fmt: skip
 
 
@@ -126,6 +127,7 @@ def analyze_one(path: str) -> tuple[str, list[list[str]], list[str], str | None]
                 "hr_mean_bpm": ph["hr_mean_bpm"], "rmssd_ms": ph["rmssd_ms"],
                 "coherence_mean": ph["coherence_mean"], "lf_hf": ph["lf_hf"],
                 "breathing_rate_bpm": ph["breathing_rate_bpm"],
+                "breathing_reason": ph["breathing_reason"],
                 "corrected_pct": ph["corrected_pct"], "poor_data": ph["poor_data"],
             }))  # fmt: skip
     return path, rows, notes, None

@@ -22,20 +22,20 @@ None): too few intervals for even the time-domain figures to mean anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from resonant.analysis.numbers import rounded
-from resonant.folder.read import Recording
+from resonant.folder.read import PacerRows, Recording, RecordingError, read_pacer
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
 from resonant.signal.offline import MAX_CORRECTED_PCT, RecordingAnalysis, analyze_rr
 
 __all__ = ["MIN_PHASE_BEATS", "WHOLE_SESSION", "PhaseSpan", "PhaseResult", "phase_spans",
-           "analyze_phases", "poor_data", "poor_data_note"]  # fmt: skip
+           "analyze_phases", "poor_data", "poor_data_note", "recording_guide"]  # fmt: skip
 
 #: Fewest beats a phase needs to be analysed (fewer: its values are None).
 MIN_PHASE_BEATS = 10
@@ -148,7 +148,9 @@ class PhaseResult:
 
         Fields: ``label``, ``onset_s``, ``duration_s`` (actual), ``stressor``, ``beats``,
         ``hr_mean_bpm``, ``rmssd_ms``, ``coherence_mean``, ``lf_hf``,
-        ``breathing_rate_bpm`` (None where the phase is too short for it),
+        ``breathing_rate_bpm`` (None where the phase is too short for it or the breathing
+        peak is not clear), ``breathing_reason`` (why it is None: "unclear from the heart
+        rhythm", or what the phase lacks; None when given),
         ``corrected_pct`` (None when not analysed), ``poor_data`` (more than 5 % of its
         NN corrected) and ``notes`` (the poor-data note, when it applies).
         """
@@ -163,6 +165,7 @@ class PhaseResult:
             "coherence_mean": rounded(r.coherence_mean) if r else None,
             "lf_hf": rounded(r.lf_hf) if r else None,
             "breathing_rate_bpm": rounded(r.breathing_rate_bpm, 3) if r else None,
+            "breathing_reason": r.breathing_reason if r else "too few beats",
             "corrected_pct": rounded(r.corrected_pct, 3) if r else None,
             "poor_data": note is not None,
             "notes": [note] if note else [],
@@ -236,8 +239,56 @@ def phase_spans(
     return out
 
 
+#: The guide's rate counts for an update when it held over this much before it, s (as
+#: the live session's ``pacer_rate_bpm``).
+_GUIDE_STEADY_S = 60.0
+
+
+def recording_guide(
+    recording: Recording,
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """The breathing guide's rate at given times, from a session folder's ``pacer.tsv``.
+
+    For the breathing rule's guide criterion (hrv-spec §11.1), as the live session has
+    it: the rate of the guide phase covering ``t`` when the same rate (or no guide) ran
+    60 s before, NaN otherwise or where no guide ran. None for an input without a guide
+    (an RR file, a session without ``pacer.tsv``, or one that cannot be read).
+    """
+    if recording.kind != "session":
+        return None
+    try:
+        pacer = read_pacer(recording.path)
+    except (RecordingError, OSError):
+        return None
+    if pacer is None or pacer.start_s.size == 0:
+        return None
+    return _guide_function(pacer)
+
+
+def _guide_function(pacer: PacerRows) -> Callable[[np.ndarray], np.ndarray]:
+    start, end, rate = pacer.start_s, pacer.start_s + pacer.duration_s, pacer.rate_bpm
+
+    def at(t: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(start, t, side="right") - 1
+        kk = np.clip(k, 0, start.size - 1)
+        inside = (k >= 0) & (t < end[kk] + 1e-9)
+        return np.where(inside, rate[kk], np.nan)
+
+    def guide(t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=np.float64)
+        now, then = at(t), at(t - _GUIDE_STEADY_S)
+        with np.errstate(invalid="ignore"):
+            steady = np.isnan(then) | (np.abs(then - now) < 1e-9)
+        return np.where(steady, now, np.nan)
+
+    return guide
+
+
 def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseResult]:
     """Analyse the beats of each phase of a recording on their own.
+
+    The breathing rule's guide criterion uses the session's ``pacer.tsv``
+    (:func:`recording_guide`), as the live session uses its guide.
 
     Parameters
     ----------
@@ -259,6 +310,7 @@ def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseR
     mine = [e for e in events if not e.source or e.source == recording.source]
     spans = phase_spans(mine, data_end, first)
     starts = recording.segment_starts
+    guide = recording_guide(recording)
     out: list[PhaseResult] = []
     for k, span in enumerate(spans):
         i0 = int(np.searchsorted(t, span.onset_s, side="left"))
@@ -272,6 +324,6 @@ def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseR
         if i1 - i0 >= MIN_PHASE_BEATS:
             inner = starts[(starts > i0) & (starts < i1)] - i0
             seg = np.concatenate([[0], inner]).astype(np.intp)
-            res = analyze_rr(t[i0:i1], recording.rr_ms[i0:i1], seg)
+            res = analyze_rr(t[i0:i1], recording.rr_ms[i0:i1], seg, guide_bpm=guide)
         out.append(PhaseResult(span, i1 - i0, res))
     return out

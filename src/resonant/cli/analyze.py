@@ -86,16 +86,26 @@ def _row(s: dict[str, Any]) -> list[str]:
         _cell(s["lf_hf"], ".2f"),
         _cell(s["coherence_mean"], ".2f"),
         _cell(s["coherence_max"], ".2f"),
-        _cell(s["breathing_rate_bpm"], ".1f"),
+        _breath_cell(s),
         f"{s['artifacts']['total']} ({s['corrected_pct']:.1f}%)",
     ]
+
+
+def _breath_cell(s: dict[str, Any]) -> str:
+    """The breathing rate, or "unclear" when its peak was not clear (hrv-spec §11.1)."""
+    from resonant.signal.rsa_breathing import UNCLEAR
+
+    if s["breathing_rate_bpm"] is None and s.get("breathing_reason") == UNCLEAR:
+        return "unclear"
+    return _cell(s["breathing_rate_bpm"], ".1f")
 
 
 def _print_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     print_table(_COLUMNS, [_row(s) for s in rows], out)
     print(
         "units: min = minutes, HR = bpm, RMSSD and SDNN = ms, pNN50 = %, coh = coherence ratio, "
-        "breath = breaths/min; artifacts = beats flagged (share of NN corrected)",
+        "breath = breaths/min read from the heart rhythm (unclear: no clear breathing peak); "
+        "artifacts = beats flagged (share of NN corrected)",
         file=out,
     )
 

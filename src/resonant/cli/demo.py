@@ -52,8 +52,25 @@ def add_parser(sub: Subparsers) -> None:
         metavar="S",
         help="seconds of wall time before the screenshot (default 10)",
     )
+    demo.add_argument(
+        "--size",
+        metavar="WxH",
+        help=(
+            "the window's size in pixels, e.g. 1280x720 (default 1400x860; never smaller "
+            "than its controls need)"
+        ),
+    )
     add_source_arguments(demo, demo=True)
     demo.set_defaults(func=run)
+
+
+def _size(text: str) -> tuple[int, int] | None:
+    """``WxH`` as (width, height) in pixels, or None when it is not that."""
+    w, sep, h = text.lower().partition("x")
+    if not (sep and w.strip().isdigit() and h.strip().isdigit()):
+        return None
+    width, height = int(w), int(h)
+    return (width, height) if 100 <= width <= 10000 and 100 <= height <= 10000 else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,11 +103,15 @@ def run_demo(args: argparse.Namespace) -> int:
         except ResonantError as exc:
             _say(f"{exc} for the window")
             return exc.exit_status
+        size = _size(args.size) if args.size else None
+        if args.size and size is None:
+            _say(f"--size {args.size} is not WIDTHxHEIGHT in pixels, e.g. 1280x720")
+            return EXIT_BAD_INPUT
         from resonant.gui.app import run_window
 
         return run_window(
             spec=spec, demo=True, screenshot=Path(args.screenshot) if args.screenshot else None,
-            after_s=args.after, save_settings=False,
+            after_s=args.after, save_settings=False, size=size,
         )  # fmt: skip
     if not args.headless:
         _say("no display here: running the trainer in this terminal.")

@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from resonant.session.assemble import AssessmentSpec, SessionSpec
+    from collections.abc import Sequence
+
+    from resonant.session.assemble import AssessmentSpec, SessionSpec, SimSpec
 
     #: What ``add_subparsers`` returns: each command module's ``add_parser`` adds to it.
     Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-__all__ = ["add_source_arguments", "session_spec"]
+__all__ = ["add_source_arguments", "session_spec", "sim_people"]
+
+#: ``--sim-person`` keys and the ``SimSpec`` field each sets.
+_PERSON_KEYS = {
+    "state": "state", "resonance": "resonance_bpm", "adherence": "adherence",
+    "seed": "seed", "model": "model", "label": "label",
+}  # fmt: skip
 
 
 def add_source_arguments(
@@ -101,13 +109,24 @@ def add_source_arguments(
             action="store_true",
             help="with --device: also record raw ECG (130 Hz) where offered (Polar H10)",
         )
+    p.add_argument(
+        "--acc",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=(
+            "record the chest accelerometer where the strap offers it (Polar H10 at 50 Hz, "
+            "the simulated strap at 25 Hz), for breathing measured at the chest "
+            "(default: on; --no-acc to switch off)"
+        ),
+    )
     if protocol:
         p.add_argument(
             "--protocol",
             metavar="NAME|FILE.toml",
             help=(
                 "run a guided protocol's phases on their set durations (threat-soothing, "
-                "soothing-practice, or your own TOML file); the simulated person follows them"
+                "compassionate-imagery, soothing-practice, or your own TOML file); the "
+                "simulated person follows them"
             ),
         )
     p.add_argument(
@@ -180,6 +199,113 @@ def add_source_arguments(
             "baroreflex loop with a delay (delay) (default resonator)"
         ),
     )
+    sim.add_argument(
+        "--sim-people",
+        type=int,
+        default=1,
+        metavar="N",
+        help=(
+            "simulate a group of N people at once, 1-8 (default 1), labelled sim1..simN: "
+            "person k has seed --sim-seed + k - 1 and resonance rates spread over 1.5 "
+            "breaths/min around --sim-resonance"
+        ),
+    )
+    sim.add_argument(
+        "--sim-person",
+        action="append",
+        default=[],
+        metavar="LABEL:KEY=VALUE,...",
+        help=(
+            "set one simulated person, e.g. sim2:state=threat,resonance=5.0,seed=3; keys: "
+            "state, resonance, adherence, seed, model, label (a new name); repeat for "
+            "several people (one person alone is labelled sim)"
+        ),
+    )
+
+
+def sim_people(base: SimSpec, n: int, persons: Sequence[str]) -> tuple[SimSpec, ...]:
+    """The simulated people ``--sim-people`` and ``--sim-person`` describe.
+
+    Parameters
+    ----------
+    base : SimSpec
+        The person the ``--sim-*`` options describe.
+    n : int
+        ``--sim-people``: how many (1-8); see :func:`resonant.session.assemble.sim_group`.
+    persons : sequence of str
+        ``--sim-person`` values, ``LABEL:KEY=VALUE,...``: LABEL names one of the group's
+        people (``sim`` alone, ``sim1``...``simN`` in a group); the keys are ``state``,
+        ``resonance``, ``adherence``, ``seed``, ``model`` and ``label`` (a new name).
+
+    Returns
+    -------
+    tuple of SimSpec
+        The people, in order.
+
+    Raises
+    ------
+    BadInputError
+        For a person outside the group, an unknown key or a value that is not valid (one
+        sentence).
+    """
+    from dataclasses import replace
+
+    from resonant.errors import BadInputError
+    from resonant.session.assemble import sim_group
+
+    people = list(sim_group(base, n))
+    labels = [p.label for p in people]
+    for text in persons:
+        who, sep, rest = text.partition(":")
+        who = who.strip()
+        if who not in labels:
+            raise BadInputError(
+                f"--sim-person {text!r}: no person is labelled {who!r} "
+                f"(the simulated people are {', '.join(labels)}; --sim-people sets how many)"
+            )
+        changes: dict[str, Any] = {}
+        for pair in (rest.split(",") if sep and rest.strip() else []):
+            key, eq, value = (x.strip() for x in pair.partition("="))
+            if key not in _PERSON_KEYS or not eq or not value:
+                raise BadInputError(
+                    f"--sim-person {text!r}: {pair.strip()!r} is not KEY=VALUE with a key "
+                    f"among {', '.join(_PERSON_KEYS)}"
+                )
+            changes[_PERSON_KEYS[key]] = _person_value(text, key, value)
+        k = labels.index(who)
+        people[k] = replace(people[k], **changes)
+        labels[k] = people[k].label
+    return tuple(people)
+
+
+def _person_value(text: str, key: str, value: str) -> object:
+    """One ``--sim-person`` value, checked (one sentence when not valid)."""
+    from resonant.errors import BadInputError
+
+    bad = BadInputError(f"--sim-person {text!r}: {key}={value} is not valid")
+    if key == "state":
+        if value not in ("rest", "threat", "soothing"):
+            raise BadInputError(
+                f"--sim-person {text!r}: state {value!r} is not rest, threat or soothing"
+            )
+        return value
+    if key == "model":
+        if value not in ("resonator", "delay"):
+            raise BadInputError(
+                f"--sim-person {text!r}: model {value!r} is not resonator or delay"
+            )
+        return value
+    if key == "label":
+        return value
+    try:
+        number = int(value) if key == "seed" else float(value)
+    except ValueError:
+        raise bad from None
+    if key == "resonance" and not 4.0 <= number <= 7.0:
+        raise BadInputError(f"--sim-person {text!r}: resonance {value} is outside 4-7 breaths/min")
+    if key == "adherence" and not 0.0 <= number <= 1.0:
+        raise BadInputError(f"--sim-person {text!r}: adherence {value} is outside 0-1")
+    return number
 
 
 def session_spec(
@@ -209,6 +335,7 @@ def session_spec(
         When a pacer option is invalid (one sentence).
     """
     from resonant.config.settings import load_settings
+    from resonant.errors import BadInputError
     from resonant.session.assemble import SessionSpec, SimSpec, SourceSpec, starting_pacer
 
     if kind is None:
@@ -225,7 +352,20 @@ def session_spec(
         artifact_rate=args.sim_artifacts, contact_losses_per_h=args.sim_contact_loss,
         disconnects_per_h=args.sim_disconnects, seed=args.sim_seed, model=args.sim_model,
     )  # fmt: skip
-    source = SourceSpec(kind, targets, sim, bool(getattr(args, "ecg", False)))
+    people = sim_people(
+        sim, getattr(args, "sim_people", 1), getattr(args, "sim_person", None) or ()
+    )
+    if len(people) == 1:
+        sim, people = people[0], ()
+    elif kind == "sim" and assessment is not None:
+        raise BadInputError(
+            "an assessment finds one person's rate: run it with one simulated person "
+            "(leave out --sim-people)"
+        )
+    source = SourceSpec(
+        kind, targets, sim, bool(getattr(args, "ecg", False)), people=people,
+        acc=bool(getattr(args, "acc", True)),
+    )  # fmt: skip
     settings, _ = load_settings()
     # No --pace: the guide starts at the accepted resonance rate, else 6 (as in the window).
     pacer = starting_pacer(

@@ -138,8 +138,12 @@ def _print_summary(outcome: Outcome, assembly: Assembly) -> None:
         print(f"  {label}: " + ", ".join(parts))
     if summary.gaps:
         print(f"  {summary.gaps} break(s) in the beats were recorded as gaps")
-    if assembly.spec.source.kind == "sim":
-        print(f"  simulated with --sim-seed {assembly.spec.source.sim.seed}")
+    source = assembly.spec.source
+    if source.kind == "sim":
+        line = f"  simulated with --sim-seed {source.sim.seed}"
+        if len(source.people) > 1:
+            line += " (seeds: " + ", ".join(f"{p.label} {p.seed}" for p in source.people) + ")"
+        print(line)
     if outcome.folder is not None:
         print(f"resonant: saved in {outcome.folder}")
 

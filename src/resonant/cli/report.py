@@ -35,16 +35,22 @@ def add_parser(sub: Subparsers) -> None:
         help="clinician: the full table with every metric (default); client: plain words "
         "for the person who breathed, without LF/HF or jargon",
     )  # fmt: skip
+    report.add_argument(
+        "--source", metavar="LABEL",
+        help="in a group session, the person the page is about (default: the first)",
+    )  # fmt: skip
     report.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """``resonant report``: :func:`run_report` with the parsed options."""
-    return run_report(args.session, args.out, args.audience)
+    return run_report(args.session, args.out, args.audience, args.source)
 
 
-def run_report(session: str, out: str, audience: str = "clinician") -> int:
-    """``resonant report SESSION --out FILE [--audience A]``: 0 when written, else 2.
+def run_report(
+    session: str, out: str, audience: str = "clinician", source: str | None = None
+) -> int:
+    """``resonant report SESSION --out FILE [--audience A] [--source LABEL]``: 0 or 2.
 
     A report that cannot be made is reported in one sentence on stderr.
     """
@@ -52,7 +58,7 @@ def run_report(session: str, out: str, audience: str = "clinician") -> int:
     from resonant.reports.page import ReportError, make_report
 
     try:
-        path = make_report(session, out, audience)
+        path = make_report(session, out, audience, source)
     except (ReportError, RecordingError) as err:
         print(f"resonant: {err}", file=sys.stderr)
         return err.exit_status

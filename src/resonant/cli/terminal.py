@@ -16,6 +16,7 @@ from resonant.model.pacer import PacerState
 from resonant.model.practices import guidance
 from resonant.folder.write import Recorder
 from resonant.session.core import Session, SessionSnapshot, SourceSnapshot
+from resonant.signal.metrics import SpectralMetrics
 
 __all__ = ["render", "render_plain", "TerminalDashboard", "fmt_clock"]
 
@@ -42,6 +43,13 @@ def _num(x: float | None, fmt: str, unit: str = "") -> str:
     return f"{x:{fmt}}{unit}"
 
 
+def _breathing(sp: SpectralMetrics | None, unit: str) -> str:
+    """The breathing rate read from the heart rhythm, or why it is not shown (hrv-spec §11.1)."""
+    if sp is not None and sp.breathing_rate_bpm is None and sp.breathing_reason:
+        return sp.breathing_reason
+    return _num(sp.breathing_rate_bpm if sp else None, ".1f", unit)
+
+
 def _source_lines(s: SourceSnapshot, pacer: PacerState | None) -> list[str]:
     b, sp = s.beat, s.spectral
     hr = _num(
@@ -57,7 +65,7 @@ def _source_lines(s: SourceSnapshot, pacer: PacerState | None) -> list[str]:
         coh = f"{sp.coherence_score:.1f}" + (f" ({level})" if level else "")
     else:
         coh = "settling in"
-    breath = _num(sp.breathing_rate_bpm if sp else None, ".1f", "/min")
+    breath = _breathing(sp, "/min")
     line1 = f"HR {hr}   RMSSD {rmssd}   coherence {coh}   breathing {breath}"
     note = ""
     if (
@@ -115,7 +123,7 @@ def render(
 
 
 def render_plain(snap: SessionSnapshot) -> str:
-    """One line per update for a log or a pipe."""
+    """One line per update for a log or a pipe; a group: the time, then one line per person."""
     parts = [fmt_clock(snap.elapsed_s)]
     for s in snap.sources:
         b, sp = s.beat, s.spectral
@@ -123,8 +131,10 @@ def render_plain(snap: SessionSnapshot) -> str:
             f"{s.label}: HR {_num(b.hr_mean_bpm if b else None, '.0f')} "
             f"RMSSD {_num(b.rmssd_ms if b else None, '.0f')} ms "
             f"coherence {_num(sp.coherence_score if sp else None, '.1f')} "
-            f"breathing {_num(sp.breathing_rate_bpm if sp else None, '.1f')}/min"
+            f"breathing {_breathing(sp, '/min')}"
         )
+    if len(parts) > 2:
+        return "\n  ".join(parts)
     return "  ".join(parts)
 
 

@@ -116,6 +116,15 @@ class _Tone:
         Standard deviation of the random vascular disturbance of pressure, mmHg.
     jitter_ms : float
         Standard deviation of the pacemaker's beat-to-beat jitter, ms.
+    erratic_bpm : float
+        Standard deviation of an erratic sympathetic drive of heart rate, bpm: broad
+        low-frequency power with no single peak (0 at rest and in soothing).
+    loop_gain : float
+        Share of the rest of the loop the sympathetic term cancels at resonance
+        (:data:`LOOP_GAIN` but under threat): how sharply the loop rings.
+    drift_scale : float
+        Scale of the slow 1/f-like heart-rate fluctuation (``spec.drift_bpm``), relative
+        to rest.
     """
 
     hr_bpm: float
@@ -125,6 +134,9 @@ class _Tone:
     own_rate_bpm: float
     vascular_mmhg: float
     jitter_ms: float
+    erratic_bpm: float = 0.0
+    loop_gain: float = LOOP_GAIN
+    drift_scale: float = 1.0
 
     @property
     def vagal_gain(self) -> float:
@@ -132,19 +144,47 @@ class _Tone:
         return self.brs_ms_per_mmhg * self.hr_bpm**2 / 60000.0
 
 
-def _tone(state: str, brs: float, central: float, vascular: float, jitter: float) -> _Tone:
+def _tone(
+    state: str, brs: float, central: float, vascular: float, jitter: float,
+    erratic: float = 0.0, loop_gain: float = LOOP_GAIN, drift_scale: float = 1.0,
+) -> _Tone:  # fmt: skip
     p = PROFILES[state]
-    return _Tone(p.hr_bpm, brs, central, p.depth, p.own_rate_bpm, vascular, jitter)
+    return _Tone(
+        p.hr_bpm, brs, central, p.depth, p.own_rate_bpm, vascular, jitter, erratic, loop_gain,
+        drift_scale,
+    )  # fmt: skip
 
 
 #: Baroreflex sensitivity about 12 ms/mmHg at rest, lower under threat, higher in slow calm
 #: breathing (Eckberg & Sleight 1992; Joseph et al. 2005, Hypertension 46:714-718).
+#:
+#: Threat follows acute mental stress (the heart rate, breathing rate and depth come
+#: from :data:`~resonant.devices.physiology.PROFILES`, cited there):
+#:
+#: - baroreflex sensitivity falls (4.5 against 12 ms/mmHg) and the central respiratory
+#:   gating of vagal outflow is withdrawn (0.4): acute mental stress lowers cardiac
+#:   baroreflex sensitivity and RSA (Steptoe & Sawada 1989; Castaldo et al. 2015), so
+#:   RMSSD and HF fall;
+#: - the random vascular drive that the loop turns into a clean Mayer wave at its
+#:   resonance is small (0.25 mmHg), and an erratic sympathetic drive of heart rate
+#:   (1 bpm, broad 0.02-0.2 Hz, no peak) carries the low-frequency power instead:
+#:   LF/HF rises, but as an uneven rhythm, not one 0.1 Hz sine (Julien 2006: the Mayer
+#:   wave's amplitude and frequency vary), so the coherence ratio stays at or below
+#:   rest (McCraty et al. 2009: stress and negative emotion give an erratic rhythm);
+#: - the loop rings less sharply (loop gain 0.55 against 0.8): with the vagal gain low,
+#:   less of the loop's disturbance is turned into one clean oscillation;
+#: - the slow 1/f-like wandering of heart rate shrinks to 0.35 of rest: it is mostly
+#:   vagal, abolished by vagal blockade (Taylor et al. 1998, Circulation 98:547-555);
+#: - a little more beat-to-beat jitter than before (6 ms), still below rest.
 _TONES: dict[str, _Tone] = {
-    #                  state       brs   central vascular jitter
+    #                  state       brs   central vascular jitter erratic
     "rest": _tone("rest", 12.0, 1.0, 0.6, 9.0),
-    "threat": _tone("threat", 4.5, 0.4, 0.9, 4.0),
+    "threat": _tone("threat", 4.5, 0.4, 0.25, 6.0, 1.0, 0.55, 0.35),
     "soothing": _tone("soothing", 16.0, 1.2, 0.5, 10.0),
 }
+#: Time constants of the erratic sympathetic drive: first-order Gauss-Markov processes
+#: of equal power, whose sum has a smoothly falling spectrum without a peak, s.
+_ERRATIC_S = (10.0, 3.0, 0.8)
 
 
 # -- the loop's frequency response ---------------------------------------------------------
@@ -279,9 +319,9 @@ def _crest(y: NDArray[np.float64]) -> NDArray[np.float64]:
 def _design(
     omega_d: float, tone: _Tone, central_bpm: float, resonance_bpm: float, swing_bpm: float
 ) -> LoopCalibration:
-    """The loop designed at ``omega_d``: the sympathetic delay and gain cancel LOOP_GAIN of
-    the rest of the loop there, and the respiratory drive gives a baroreflex swing of
-    ``swing_bpm`` at ``resonance_bpm``."""
+    """The loop designed at ``omega_d``: the sympathetic delay and gain cancel the tone's
+    loop gain of the rest of the loop there, and the respiratory drive gives a baroreflex
+    swing of ``swing_bpm`` at ``resonance_bpm``."""
     z1 = np.exp(np.array([-1j * omega_d * DT_S]))
     rest = 1.0 / _lag(z1, WINDKESSEL_S) + HR_TO_BP_MMHG * tone.vagal_gain * _delay(
         z1, VAGAL_DELAY_S
@@ -290,7 +330,7 @@ def _design(
     # Gs e^{-j w ts} L = -g rest  <=>  w ts = arg L - arg rest + pi  (mod 2 pi)
     angle = (float(np.angle(lag[0])) - float(np.angle(rest[0])) + math.pi) % (2.0 * math.pi)
     delay_s = angle / omega_d
-    gain = LOOP_GAIN * float(abs(rest[0])) / float(abs(lag[0]))
+    gain = tone.loop_gain * float(abs(rest[0])) / float(abs(lag[0]))
     bare = LoopCalibration(delay_s, gain, 1.0, 0.0, tone.vagal_gain)
     unit = float(swing_curve(np.array([resonance_bpm]), bare)[0])
     return LoopCalibration(delay_s, gain, swing_bpm / unit, central_bpm, tone.vagal_gain)
@@ -515,6 +555,10 @@ class DelayedBaroreflexPerson:
         self._rng_breath, self._rng_blood, self._rng_heart, rng_ep = (
             np.random.default_rng(s) for s in seeds
         )
+        # The erratic drive has its own generator: rest and soothing, where it is 0,
+        # draw exactly what they drew before it existed.
+        self._rng_erratic = np.random.default_rng(np.random.SeedSequence([spec.seed, 0xE7]))
+        self._erratic = [0.0] * len(_ERRATIC_S)
         self._t = 0.0
         self._state = spec.state
         self._to_tone = self._from_tone = _TONES[spec.state]
@@ -548,6 +592,8 @@ class DelayedBaroreflexPerson:
         self._flag_next = False
         # Last values, for the strap, tests and the demo.
         self.volume = 0.0
+        # Lung volume above rest, depth-scaled (0 to about 1), read by the simulated chest.
+        self.tidal_volume = 0.0
         self.hr_bpm = self._to_tone.hr_bpm
         self.breath_rate_bpm = self._own_rate_bpm
 
@@ -635,6 +681,7 @@ class DelayedBaroreflexPerson:
         v = _volume(self._theta % 1.0, self._inhale_share)
         self.volume = v
         self.breath_rate_bpm = 60.0 * self._pace_hz
+        self.tidal_volume = tone.depth * self._breath_depth * v
         # Each breath starts from the same resting lung volume whatever its depth.
         return tone.depth * (2.0 * self._breath_depth * v - 1.0)
 
@@ -683,9 +730,22 @@ class DelayedBaroreflexPerson:
         for i, tau in enumerate(_DRIFT_S):
             kick = sd * math.sqrt(2.0 * dt / tau) * float(rng.standard_normal())
             self._drift[i] += -self._drift[i] * dt / tau + kick
-        hr = min(max(tone.hr_bpm + h + sum(self._drift), 35.0), 180.0)
+        drift = sum(self._drift) * tone.drift_scale
+        hr = min(max(tone.hr_bpm + h + drift + self._erratic_step(tone), 35.0), 180.0)
         self.hr_bpm = hr
         return hr
+
+    def _erratic_step(self, tone: _Tone) -> float:
+        """One step of the erratic sympathetic drive of heart rate, bpm (``tone.erratic_bpm``)."""
+        rng = self._rng_erratic
+        total = 0.0
+        for i, tau in enumerate(_ERRATIC_S):
+            decay = math.exp(-DT_S / tau)
+            self._erratic[i] = decay * self._erratic[i] + math.sqrt(1.0 - decay * decay) * float(
+                rng.standard_normal()
+            )
+            total += self._erratic[i]
+        return tone.erratic_bpm * total / math.sqrt(len(_ERRATIC_S))
 
     def _beat(
         self, t0: float, t1: float, hr: float, jitter_ms: float, out: list[TrueBeat]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from resonant.errors import ResonantError
-from resonant.model.beats import EcgSamples, Event, Gap
+from resonant.model.beats import AccSamples, EcgSamples, Event, Gap
 from resonant.model.clock import Clock
 from resonant.devices.hrm import (
     BATTERY_LEVEL_UUID,
@@ -41,14 +41,20 @@ from resonant.devices.hrm import (
 )
 from resonant.devices.notifications import BeatDecoder
 from resonant.devices.pmd import (
+    ACC,
+    ECG,
     PMD_CONTROL_POINT_UUID,
     PMD_DATA_UUID,
     PMD_SERVICE_UUID,
+    AccTimer,
     EcgFrame,
+    PmdControlResponse,
+    acc_start_command,
     decode_ecg_frame,
     ecg_sample_times_s,
     ecg_start_command,
     parse_control_response,
+    parse_features,
 )
 from resonant.devices.profiles import Profile, match_profile
 from resonant.model.source import SourceInfo, SourceItem
@@ -75,6 +81,9 @@ log = logging.getLogger(__name__)
 MANUFACTURER_UUID = uuid16(0x2A29)
 MODEL_UUID = uuid16(0x2A24)
 FIRMWARE_UUID = uuid16(0x2A26)
+#: Sample rate asked of a strap's accelerometer, Hz (the H10 offers 25-200; 50 is ample
+#: for breathing and keeps the radio light).
+ACC_RATE_HZ = 50
 #: A strap that has not come back after this long is shown as lost (still tried), s.
 LOST_AFTER_S = 60.0
 #: Battery level is read again this often when the strap does not notify it, s (hrv-spec §1.7).
@@ -295,6 +304,11 @@ class BleStrap:
     ecg : bool
         Also stream raw ECG where the strap offers it (Polar H10, through Polar
         Measurement Data, 130 Hz), as :class:`~resonant.model.beats.EcgSamples`.
+    acc : bool
+        Also stream the chest accelerometer where the strap offers it (Polar H10, through
+        Polar Measurement Data, :data:`ACC_RATE_HZ`), as
+        :class:`~resonant.model.beats.AccSamples`. A strap without it records RR (and
+        ECG) without a word: the accelerometer is asked for by default.
     """
 
     def __init__(
@@ -305,10 +319,13 @@ class BleStrap:
         backoff: Backoff | None = None,
         claimed: set[str] | None = None,
         ecg: bool = False,
+        acc: bool = False,
     ) -> None:
         self.target = target.strip()
         self.want_ecg = ecg
         self.ecg_state: str | None = None  # None (not asked), "streaming", or why not
+        self.want_acc = acc
+        self.acc_state: str | None = None  # None (not asked), "streaming", or why not
         self.label = label or self.target
         self.find_timeout_s = find_timeout_s
         self.backoff = backoff or Backoff()
@@ -344,6 +361,8 @@ class BleStrap:
                 "battery_pct": self.battery_pct,
                 "malformed_notifications": self.decoder.malformed,
                 "ecg": self.ecg_state,
+                "acc": self.acc_state,
+                "acc_hz": ACC_RATE_HZ if self.acc_state == "streaming" else None,
             },
         )
 
@@ -429,9 +448,8 @@ class BleStrap:
                             put(item)
 
                     await client.start_notify(HEART_RATE_MEASUREMENT_UUID, on_hrm)
-                    if self.want_ecg:
-                        note = await self._start_ecg(client, clock, put)
-                        if note is not None:
+                    if self.want_ecg or self.want_acc:
+                        for note in await self._start_pmd(client, clock, put):
                             put(Event(clock.now(), "note", note, source=self.label))
                     self.connections += 1
                     first = False
@@ -479,32 +497,79 @@ class BleStrap:
                         await client.read_gatt_char(BATTERY_LEVEL_UUID)
                     )
 
-    async def _start_ecg(
+    async def _start_pmd(
         self, client: Any, clock: Clock, put: Callable[[SourceItem | BaseException], None]
-    ) -> str | None:
-        """Start the Polar Measurement Data ECG stream; a sentence when it cannot be had."""
+    ) -> list[str]:
+        """Start the Polar Measurement Data streams asked for; sentences for what failed.
+
+        One PMD Data characteristic carries both streams; each frame is routed by its
+        measurement type (hrv-spec §2.6). Called on every connection, so a reconnected
+        strap streams again, each stream timed anew.
+        """
+        notes: list[str] = []
         if client.services.get_service(PMD_SERVICE_UUID) is None:
-            self.ecg_state = "not offered by this strap"
-            return (
-                f"{self.label} does not offer raw ECG (only a Polar H10 does); recording RR only."
-            )
-        stream = _EcgStream(self.label, clock)
+            if self.want_ecg:
+                self.ecg_state = "not offered by this strap"
+                notes.append(
+                    f"{self.label} does not offer raw ECG (only a Polar H10 does); "
+                    "recording RR only."
+                )
+            if self.want_acc:
+                self.acc_state = "not offered by this strap"
+            return notes
+        ecg = _EcgStream(self.label, clock)
+        acc = _AccStream(self.label, clock, ACC_RATE_HZ)
+
+        def on_data(_c: Any, data: bytearray) -> None:
+            kind = data[0] & 0x3F if data else None
+            if kind == ECG:
+                ecg.take(bytes(data), put)
+            elif kind == ACC:
+                acc.take(bytes(data), put)
+
         answers: asyncio.Queue[bytes] = asyncio.Queue()
         await client.start_notify(
             PMD_CONTROL_POINT_UUID, lambda _c, d: answers.put_nowait(bytes(d))
         )
-        await client.start_notify(PMD_DATA_UUID, lambda _c, d: stream.take(bytes(d), put))
-        await client.write_gatt_char(PMD_CONTROL_POINT_UUID, ecg_start_command(), response=True)
-        try:
-            answer = parse_control_response(await asyncio.wait_for(answers.get(), 5.0))
-        except TimeoutError:
-            self.ecg_state = "no answer to the start command"
-            return f"{self.label} did not answer the request to start ECG; recording RR only."
+        await client.start_notify(PMD_DATA_UUID, on_data)
+        if self.want_ecg:
+            answer = await _pmd_command(client, answers, ecg_start_command())
+            if answer is None:
+                self.ecg_state = "no answer to the start command"
+                notes.append(
+                    f"{self.label} did not answer the request to start ECG; recording RR only."
+                )
+            elif not answer.success:
+                self.ecg_state = answer.problem or answer.status_text
+                notes.append(
+                    f"{self.label} refused to start ECG ({self.ecg_state}); recording RR only."
+                )
+            else:
+                self.ecg_state = "streaming"
+        if self.want_acc:
+            self.acc_state = await self._start_acc(client, answers)
+            if self.acc_state not in ("streaming", "not offered by this strap"):
+                notes.append(
+                    f"{self.label} could not start its accelerometer ({self.acc_state}); "
+                    "breathing is read from the heart rhythm only."
+                )
+        return notes
+
+    async def _start_acc(self, client: Any, answers: asyncio.Queue[bytes]) -> str:
+        """Start the accelerometer where the strap offers it; its state in a few words."""
+        offered = self.profile is not None and self.profile.acc == "pmd"
+        with contextlib.suppress(Exception):
+            features = parse_features(await client.read_gatt_char(PMD_CONTROL_POINT_UUID))
+            if features.problem is None:
+                offered = ACC in features.types
+        if not offered:
+            return "not offered by this strap"
+        answer = await _pmd_command(client, answers, acc_start_command(ACC_RATE_HZ))
+        if answer is None:
+            return "no answer to the start command"
         if not answer.success:
-            self.ecg_state = answer.problem or answer.status_text
-            return f"{self.label} refused to start ECG ({self.ecg_state}); recording RR only."
-        self.ecg_state = "streaming"
-        return None
+            return answer.problem or answer.status_text
+        return "streaming"
 
     async def _wait(self, clock: Clock, attempt: int) -> None:
         await clock.sleep_until(clock.now() + self.backoff.delay_s(attempt))
@@ -576,6 +641,43 @@ class BleStrap:
                 "intervals from optical or wrist sensors are too smoothed for HRV; a chest "
                 "strap is recommended."
             )
+
+
+async def _pmd_command(
+    client: Any, answers: asyncio.Queue[bytes], command: bytes, timeout_s: float = 5.0
+) -> PmdControlResponse | None:
+    """Write a PMD control-point command; its response (None when none came in time).
+
+    Responses to other commands (a late one) are skipped: the answer is the first whose
+    op-code and measurement type are this command's.
+    """
+    await client.write_gatt_char(PMD_CONTROL_POINT_UUID, command, response=True)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        try:
+            raw = await asyncio.wait_for(answers.get(), max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            return None
+        answer = parse_control_response(raw)
+        if answer.opcode == command[0] and answer.measurement_type == command[1]:
+            return answer
+
+
+class _AccStream:
+    """Time Polar ACC frames on the session clock as they arrive (:class:`AccTimer`)."""
+
+    def __init__(self, label: str, clock: Clock, fs_hz: float) -> None:
+        self.label = label
+        self.clock = clock
+        self.timer = AccTimer(fs_hz)
+
+    def take(self, data: bytes, put: Callable[[SourceItem | BaseException], None]) -> None:
+        got = self.timer.take(data, self.clock.now())
+        if got is None:
+            return
+        times, xyz = got
+        put(AccSamples(tuple(times.tolist()), tuple(map(tuple, xyz.tolist())), self.label))
 
 
 class _EcgStream:

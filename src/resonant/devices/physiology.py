@@ -82,7 +82,11 @@ class StateProfile:
     noise_ms : float
         Standard deviation of the beat-to-beat noise, ms.
     mayer_bpm : float
-        Standard deviation of the Mayer-wave component, bpm.
+        Standard deviation of the Mayer-wave component (a narrow 0.1 Hz rhythm), bpm.
+    lf_broad_bpm : float
+        Standard deviation of an irregular, broad low-frequency component (0.03-0.15 Hz,
+        no single peak), bpm: the uneven sympathetic fluctuation of acute stress. 0 at
+        rest and in soothing.
     """
 
     hr_bpm: float
@@ -91,16 +95,37 @@ class StateProfile:
     own_rate_bpm: float
     noise_ms: float
     mayer_bpm: float
+    lf_broad_bpm: float = 0.0
 
 
-#: Threat: faster heart, withdrawn vagal tone, shallow quick breathing, little beat-to-beat
-#: variation. Soothing: slower heart, more vagal tone, slow full breaths.
+#: Threat follows what is reported for acute stress in the laboratory:
+#:
+#: - a faster heart (hr_bpm 86 against 70): heart rate rises by 10-20 bpm under mental
+#:   stress tasks (Kim et al. 2018, review; Castaldo et al. 2015, meta-analysis);
+#: - vagal withdrawal (vagal 0.3): RMSSD and HF power fall under acute stress
+#:   (Castaldo et al. 2015; Thayer et al. 2012), and so does beat-to-beat noise (5 ms);
+#: - faster, shallower breathing (own_rate 18, depth 0.4): respiratory rate rises and
+#:   tidal volume tends to fall under mental stress and anxiety (Suess et al. 1980;
+#:   Grassi et al. 2014 [unverified]; Homma & Masaoka 2008);
+#: - LF/HF up with an irregular low-frequency rhythm: sympathetic activity under stress
+#:   is uneven rather than one clean 0.1 Hz wave (Julien 2006 on the Mayer wave's
+#:   variable amplitude and frequency), so the narrow Mayer component stays as at rest
+#:   (0.5) and a broad 0.03-0.15 Hz component (lf_broad 2.2 bpm) carries the LF power.
+#:   The coherence ratio, which rewards one narrow peak, so sits at or below rest, as
+#:   the coherence literature reports for stress and negative emotion (McCraty et al.
+#:   2009).
+#:
+#: Soothing: slower heart, more vagal tone, slow full breaths.
 PROFILES: dict[str, StateProfile] = {
-    #                      hr_bpm vagal depth own_rate noise_ms mayer_bpm
+    #                      hr_bpm vagal depth own_rate noise_ms mayer_bpm lf_broad_bpm
     "rest": StateProfile(70.0, 1.0, 0.6, 14.0, 12.0, 0.5),
-    "threat": StateProfile(86.0, 0.35, 0.45, 16.0, 5.0, 1.0),
+    "threat": StateProfile(86.0, 0.3, 0.4, 18.0, 7.0, 0.25, 1.0),
     "soothing": StateProfile(64.0, 1.3, 1.0, 12.0, 13.0, 0.6),
 }
+#: Time constants of the broad low-frequency component: Ornstein-Uhlenbeck processes of
+#: equal power whose sum has a spectrum falling smoothly from 0.01 to 0.2 Hz, with no
+#: peak (an erratic rather than a sine-like rhythm), s.
+LF_BROAD_TAUS_S = (60.0, 15.0, 4.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +304,10 @@ class Person:
         self._baro = _Biquad(spec.resonance_bpm / 60.0, spec.resonance_q, fs)
         self._mayer = _Biquad(0.1, 4.0, fs)
         self._mayer_norm = 1.0 / self._mayer.noise_gain()
+        # The broad low-frequency component has its own generator, so that the rest and
+        # soothing states (where it is 0) draw exactly what they drew before it existed.
+        self._lf_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x1F]))
+        self._lf = [0.0] * len(LF_BROAD_TAUS_S)
         self._drift = 0.0
         self._beat_phase = float(self._rng.uniform(0.2, 0.8))
         self._threshold = 1.0
@@ -288,6 +317,8 @@ class Person:
         self._premature = 0.7
         # Last values, for tests and the demo.
         self.volume = 0.0
+        # Lung volume above rest, depth-scaled (0 to about 1), read by the simulated chest.
+        self.tidal_volume = 0.0
         self.hr_bpm = PROFILES[spec.state].hr_bpm
         self.breath_rate_bpm = self._own_rate
 
@@ -374,10 +405,12 @@ class Person:
             depth = prof.depth * (self._w + (1.0 - self._w) * self._own_depth)
             u = depth * (2.0 * v - 1.0)
             self.volume = v
+            self.tidal_volume = depth * v
             self.breath_rate_bpm = self._w * rate + (1.0 - self._w) * self._own_rate
             # Heart rate, bpm.
             baro = self._baro(u)
             mayer = self._mayer(rng.standard_normal()) * self._mayer_norm
+            lf_broad = self._lf_broad(dt)
             self._drift += (
                 -self._drift * dt / tau_drift
                 + spec.drift_bpm * math.sqrt(2.0 / tau_drift) * sqrt_dt * rng.standard_normal()
@@ -386,6 +419,7 @@ class Person:
                 prof.hr_bpm + self._drift
                 + prof.vagal * (spec.rsa_resonant_bpm * baro + spec.rsa_direct_bpm * u)
                 + prof.mayer_bpm * mayer
+                + prof.lf_broad_bpm * lf_broad
             )  # fmt: skip
             hr = min(max(hr, 35.0), 180.0)
             self.hr_bpm = hr
@@ -401,6 +435,20 @@ class Person:
             self._beat_phase += inc
             self._t = t
         return beats
+
+    def _lf_broad(self, dt: float) -> float:
+        """One step of the broad low-frequency component, unit standard deviation.
+
+        The mean of Ornstein-Uhlenbeck processes (``LF_BROAD_TAUS_S``), scaled to unit
+        variance: a spectrum without a resonance, so its highest point wanders from
+        window to window instead of standing at 0.1 Hz.
+        """
+        total = 0.0
+        for i, tau in enumerate(LF_BROAD_TAUS_S):
+            kick = math.sqrt(2.0 * dt / tau) * self._lf_rng.standard_normal()
+            self._lf[i] += -self._lf[i] * dt / tau + kick
+            total += self._lf[i]
+        return total / math.sqrt(len(LF_BROAD_TAUS_S))
 
     def _fire(self, tb: float, prof: StateProfile, hr: float) -> TrueBeat:
         """Make one beat at ``tb`` and choose the next threshold."""

@@ -1,19 +1,22 @@
-"""Codec for Polar Measurement Data (PMD): the raw ECG stream of a Polar H10.
+"""Codec for Polar Measurement Data (PMD): the raw ECG and accelerometer streams of a Polar H10.
 
 A pure codec (no Bluetooth stack, no asyncio, no I/O), written from hrv-spec §2:
 the UUIDs, the control-point commands that start and stop the ECG stream, the
-control-point responses, the ECG data frames and the time of every sample. A live
+control-point responses, the ECG and accelerometer (ACC) data frames and the time of
+every sample. A live
 strap reader decodes with it; tests and simulators encode with it.
 
 Nothing here raises on bytes received from a sensor: :func:`parse_control_response`,
-:func:`parse_settings`, :func:`parse_features` and :func:`decode_ecg_frame` return
+:func:`parse_settings`, :func:`parse_features`, :func:`decode_ecg_frame` and
+:func:`decode_acc_frame` return
 a result whose ``problem`` is None for well-formed input and one plain sentence
 otherwise (the convention of :func:`resonant.devices.hrm.decode_hrm`).
 
 References
 ----------
 hrv-spec §2 (after the Polar BLE SDK ``PmdDataFrame.kt``, ``model/EcgData.kt``,
-``PmdSetting.kt``, ``PmdControlPointResponse.kt``, ``PmdMeasurementType.kt``,
+``model/AccData.kt``, ``PmdSetting.kt``, ``PmdControlPointResponse.kt``,
+``PmdMeasurementType.kt``,
 ``model/PmdTimeStampUtils.kt``; the normative document is Polar's
 ``Polar_Measurement_Data_Specification.pdf``).
 """
@@ -75,6 +78,20 @@ __all__ = [
     "encode_ecg_frame",
     "ecg_samples_uv",
     "ecg_sample_times_s",
+    "H10_ACC_SAMPLE_RATES_HZ",
+    "H10_ACC_RANGES_G",
+    "ACC_RESOLUTION_BITS",
+    "ACC_FRAME_TYPE",
+    "ACC_SAMPLE_BYTES",
+    "acc_settings_command",
+    "acc_start_command",
+    "acc_stop_command",
+    "AccFrame",
+    "decode_acc_frame",
+    "encode_acc_frame",
+    "acc_samples_mg",
+    "acc_sample_times_s",
+    "AccTimer",
 ]
 
 #: PMD service (hrv-spec §2.1), lower case as Bluetooth stacks report it.
@@ -799,6 +816,16 @@ def ecg_sample_times_s(
     ----------
     hrv-spec §2.4-2.5 (``model/PmdTimeStampUtils.kt``, ``TimeSystemExplained.md``).
     """
+    marks = [
+        None if f is None else (f.timestamp_ns, len(f.samples_uv)) for f in _usable(frames)
+    ]
+    return _frame_times_s(marks, fs_hz, origin_ns, tolerance)
+
+
+def _frame_times_s(
+    marks: list[tuple[int | None, int] | None], fs_hz: float, origin_ns: int, tolerance: float
+) -> NDArray[np.float64]:
+    """Sample times of frames given as ``(timestamp_ns, n_samples)``, None for a break."""
     if not (math.isfinite(fs_hz) and fs_hz > 0.0):
         raise ValueError(f"The sample rate must be a positive number of Hz, not {fs_hz!r}.")
     if not tolerance >= 0.0:
@@ -807,13 +834,12 @@ def ecg_sample_times_s(
     nominal_ns = 1e9 / fs_hz
     parts: list[NDArray[np.float64]] = []
     prev_ns: int | None = None
-    for frame in _usable(frames):
-        if frame is None:
+    for mark in marks:
+        if mark is None:
             prev_ns = None
             continue
-        t_ns = frame.timestamp_ns
-        assert t_ns is not None  # _usable guarantees it
-        n = len(frame.samples_uv)
+        t_ns, n = mark
+        assert t_ns is not None  # the callers pass only timed frames
         delta_ns = nominal_ns
         start_ns = float(t_ns - origin)  # time of sample k = 0 is start - delta * (n - 1 - 0)
         if prev_ns is not None and t_ns > prev_ns:
@@ -826,3 +852,356 @@ def ecg_sample_times_s(
     if not parts:
         return np.zeros(0, dtype=np.float64)
     return np.concatenate(parts)
+
+
+# --- accelerometer (ACC) ----------------------------------------------------------------
+
+#: Sample rates the H10 offers for ACC, Hz (Polar BLE SDK, documentation/products/PolarH10.md).
+H10_ACC_SAMPLE_RATES_HZ = (25, 50, 100, 200)
+#: Ranges the H10 offers for ACC, ±g.
+H10_ACC_RANGES_G = (2, 4, 8)
+#: Resolution of the H10's ACC samples, bits.
+ACC_RESOLUTION_BITS = 16
+#: Frame type of the H10's ACC frames: uncompressed, 2 bytes per axis (hrv-spec §2.6).
+ACC_FRAME_TYPE = 1
+#: Bytes of one axis value by uncompressed frame type (signed little-endian, mG).
+ACC_SAMPLE_BYTES: dict[int, int] = {0: 1, 1: 2, 2: 3}
+
+
+def acc_settings_command() -> bytes:
+    """Ask for the accelerometer settings the sensor offers: ``01 02``.
+
+    Returns
+    -------
+    bytes
+        The value to write to the PMD Control Point.
+
+    References
+    ----------
+    hrv-spec §2.2, §2.6.
+    """
+    return settings_command(ACC)
+
+
+def acc_start_command(rate_hz: int = 50, range_g: int = 8) -> bytes:
+    """Start the H10's accelerometer: 16-bit samples at ``rate_hz``, range ``±range_g`` g.
+
+    At 50 Hz and 8 g: ``02 02 00 01 32 00 01 01 10 00 02 01 08 00``.
+
+    Parameters
+    ----------
+    rate_hz : int
+        One of :data:`H10_ACC_SAMPLE_RATES_HZ`.
+    range_g : int
+        One of :data:`H10_ACC_RANGES_G`.
+
+    Returns
+    -------
+    bytes
+        The value to write to the PMD Control Point.
+
+    Raises
+    ------
+    ValueError
+        For a rate or range the H10 does not offer.
+
+    References
+    ----------
+    hrv-spec §2.2, §2.6 (Polar BLE SDK ``PmdSetting.kt``, ``PolarH10.md``).
+    """
+    if rate_hz not in H10_ACC_SAMPLE_RATES_HZ:
+        raise ValueError(
+            f"The H10 samples its accelerometer at 25, 50, 100 or 200 Hz, not {rate_hz!r}."
+        )
+    if range_g not in H10_ACC_RANGES_G:
+        raise ValueError(f"The H10's accelerometer range is 2, 4 or 8 g, not {range_g!r}.")
+    return start_command(
+        ACC, {SAMPLE_RATE: rate_hz, RESOLUTION: ACC_RESOLUTION_BITS, RANGE: range_g}
+    )
+
+
+def acc_stop_command() -> bytes:
+    """Stop the accelerometer stream: ``03 02``.
+
+    Returns
+    -------
+    bytes
+        The value to write to the PMD Control Point.
+
+    References
+    ----------
+    hrv-spec §2.2.
+    """
+    return stop_command(ACC)
+
+
+@dataclass(frozen=True, slots=True)
+class AccFrame:
+    """One decoded accelerometer data frame (a notification on PMD Data).
+
+    Attributes
+    ----------
+    timestamp_ns : int or None
+        Sensor time of the frame's LAST sample, ns since 2000-01-01 (hrv-spec §2.5);
+        None when the frame is too short to hold it.
+    samples_mg : tuple of (int, int, int)
+        ``(x, y, z)`` samples in milli-g (gravity included), oldest first.
+    frame_type : int or None
+        Frame type byte; None when the frame is too short.
+    problem : str or None
+        None for a well-formed frame; otherwise what was wrong, as one plain sentence.
+        :func:`acc_samples_mg` and :func:`acc_sample_times_s` skip such a frame.
+    """
+
+    timestamp_ns: int | None
+    samples_mg: tuple[tuple[int, int, int], ...]
+    frame_type: int | None = ACC_FRAME_TYPE
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True for a well-formed ACC frame."""
+        return self.problem is None
+
+    @property
+    def samples_array(self) -> NDArray[np.int32]:
+        """The samples as an ``(n, 3)`` int32 array, mG."""
+        return np.asarray(self.samples_mg, dtype=np.int32).reshape(-1, 3)
+
+
+def decode_acc_frame(data: bytes | bytearray | memoryview) -> AccFrame:
+    """Decode an ACC frame: type 2, uint64 timestamp, frame type, ``x y z`` samples.
+
+    Frame types 0, 1 and 2 carry uncompressed samples of 1, 2 and 3 signed
+    little-endian bytes per axis (the H10 sends type 1, 16-bit); each sample is
+    ``x, y, z`` in mG. Never raises. Unusable input gives ``problem``:
+
+    - shorter than the 10-byte header, or a header with no samples;
+    - measurement type not ACC, offline-recording bit set, compressed (delta) frame, or
+      an unknown frame type: no samples;
+    - a body that is not a whole number of samples: the complete samples are kept and
+      the frame is reported (and skipped when timing, as for ECG).
+
+    Parameters
+    ----------
+    data : bytes, bytearray or memoryview
+        The notified value.
+
+    Returns
+    -------
+    AccFrame
+        The decoded frame, with ``problem`` None when it is well formed.
+
+    References
+    ----------
+    hrv-spec §2.6 (Polar BLE SDK ``model/AccData.kt``, ``PmdDataFrame.kt``).
+    """
+    buf = bytes(data)
+    if not buf:
+        return AccFrame(None, (), None, "empty frame")
+    type_byte = buf[0]
+    mtype = type_byte & _TYPE_MASK
+    timestamp = int.from_bytes(buf[1:9], "little") if len(buf) >= 9 else None
+    if len(buf) < ECG_HEADER_BYTES:
+        short = f"frame of {len(buf)} bytes is shorter than its header"
+        return AccFrame(timestamp, (), None, short)
+    frame_type = buf[9]
+    why: str | None
+    if mtype != ACC:
+        why = f"measurement type {_type_name(mtype)} is not ACC"
+    elif type_byte & _OFFLINE_BIT:
+        why = "offline-recording frame, not live ACC"
+    elif frame_type & _COMPRESSED_BIT:
+        why = "compressed (delta) ACC frames are not read"
+    elif frame_type not in ACC_SAMPLE_BYTES:
+        why = f"ACC frame type {frame_type} is unknown"
+    else:
+        why = None
+    if why is not None:
+        return AccFrame(timestamp, (), frame_type, why)
+    size = ACC_SAMPLE_BYTES[frame_type]
+    step = 3 * size
+    body = buf[ECG_HEADER_BYTES:]
+    n = len(body) // step
+    raw = np.frombuffer(body[: n * step], dtype=np.uint8).reshape(-1, size).astype(np.int64)
+    v = np.zeros(raw.shape[0], dtype=np.int64)
+    for k in range(size):
+        v |= raw[:, k] << (8 * k)
+    sign = 1 << (8 * size - 1)
+    v = (v ^ sign) - sign
+    samples = tuple((int(a), int(b), int(c)) for a, b, c in v.reshape(-1, 3).tolist())
+    extra = len(body) - n * step
+    problem = None
+    if n == 0 and extra == 0:
+        problem = "frame holds no samples"
+    elif extra:
+        word = "byte" if extra == 1 else "bytes"
+        problem = f"{extra} trailing {word} after the last complete sample (truncated frame)"
+    return AccFrame(timestamp, samples, frame_type, problem)
+
+
+def encode_acc_frame(
+    timestamp_ns: int, samples_mg: ArrayLike, frame_type: int = ACC_FRAME_TYPE
+) -> bytes:
+    """Build an ACC frame (type 2, uncompressed ``x y z`` samples in mG).
+
+    Parameters
+    ----------
+    timestamp_ns : int
+        Sensor time of the LAST sample, ns since 2000-01-01 (0 to 2**64 - 1).
+    samples_mg : array_like of int, shape (n, 3)
+        At least one ``(x, y, z)`` sample, mG, each within the frame type's signed range
+        (±32767 for the H10's type 1).
+    frame_type : int
+        0, 1 or 2: 1, 2 or 3 bytes per axis.
+
+    Returns
+    -------
+    bytes
+        The frame as the sensor would notify it.
+
+    Raises
+    ------
+    ValueError
+        For an out-of-range timestamp or sample, an unknown frame type, non-integer
+        samples, or a shape other than ``(n, 3)`` with n >= 1.
+
+    References
+    ----------
+    hrv-spec §2.6.
+    """
+    ts = _check_uint(timestamp_ns, 8, "The timestamp (ns)")
+    if frame_type not in ACC_SAMPLE_BYTES:
+        raise ValueError(f"ACC frame type must be 0, 1 or 2, not {frame_type!r}.")
+    try:
+        arr = np.asarray(samples_mg)
+    except OverflowError as exc:
+        raise ValueError("ACC samples do not fit the frame type.") from exc
+    if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] == 0:
+        raise ValueError("An ACC frame needs a non-empty (n, 3) array of x, y, z samples.")
+    if arr.dtype.kind not in "iu":
+        raise ValueError(f"ACC samples must be integers (mG), not {arr.dtype}.")
+    size = ACC_SAMPLE_BYTES[frame_type]
+    top = (1 << (8 * size - 1)) - 1
+    if arr.min() < -top - 1 or arr.max() > top:
+        raise ValueError(
+            f"ACC samples of frame type {frame_type} must be within {-top - 1}..{top} mG."
+        )
+    body = arr.reshape(-1).astype("<i4").view(np.uint8).reshape(-1, 4)[:, :size].tobytes()
+    return bytes([ACC]) + ts.to_bytes(8, "little") + bytes([frame_type]) + body
+
+
+def _usable_acc(frames: Iterable[AccFrame]) -> list[AccFrame | None]:
+    return [f if f.ok and f.timestamp_ns is not None and f.samples_mg else None for f in frames]
+
+
+def acc_samples_mg(frames: Iterable[AccFrame]) -> NDArray[np.int32]:
+    """Stack the samples of the well-formed frames, oldest first, as an ``(n, 3)`` array.
+
+    Frames with a problem are skipped, as :func:`acc_sample_times_s` skips them.
+
+    Parameters
+    ----------
+    frames : iterable of AccFrame
+        Frames in the order received.
+
+    Returns
+    -------
+    ndarray of int32, shape (n, 3)
+        x, y, z in mG.
+    """
+    parts = [f.samples_array for f in _usable_acc(frames) if f is not None]
+    if not parts:
+        return np.zeros((0, 3), dtype=np.int32)
+    return np.concatenate(parts)
+
+
+def acc_sample_times_s(
+    frames: Iterable[AccFrame],
+    fs_hz: float,
+    *,
+    origin_ns: int = 0,
+    tolerance: float = 0.25,
+) -> NDArray[np.float64]:
+    """The sensor time of every sample of the well-formed ACC frames, in seconds.
+
+    The same rule as :func:`ecg_sample_times_s` (hrv-spec §2.5): the timestamp is the
+    last sample's; a first frame is spaced at the nominal period, later frames share the
+    time since the previous frame evenly; a bad frame, a backward timestamp or a spacing
+    more than ``tolerance`` from nominal is a break.
+
+    Parameters
+    ----------
+    frames : iterable of AccFrame
+        Frames in the order received.
+    fs_hz : float
+        Nominal sample rate, Hz (the rate asked for in :func:`acc_start_command`).
+    origin_ns : int
+        Sensor time subtracted before converting to seconds.
+    tolerance : float
+        Largest relative deviation of a later frame's spacing that is still continuous.
+
+    Returns
+    -------
+    ndarray of float64
+        One time per row of :func:`acc_samples_mg` of the same frames, s.
+
+    Raises
+    ------
+    ValueError
+        If ``fs_hz`` is not a positive finite number or ``tolerance`` is negative.
+
+    References
+    ----------
+    hrv-spec §2.5-2.6.
+    """
+    marks = [
+        None if f is None else (f.timestamp_ns, len(f.samples_mg)) for f in _usable_acc(frames)
+    ]
+    return _frame_times_s(marks, fs_hz, origin_ns, tolerance)
+
+
+class AccTimer:
+    """Place the samples of ACC frames on the session clock as the frames arrive.
+
+    Times within and between frames follow the sensor's own clock
+    (:func:`acc_sample_times_s`, hrv-spec §2.5). The sensor clock is placed on the
+    session clock once: the last sample of the first frame at that frame's arrival, so
+    later arrival jitter never moves samples. Make a new timer for each connection.
+
+    Parameters
+    ----------
+    fs_hz : float
+        The sample rate asked for, Hz.
+    """
+
+    def __init__(self, fs_hz: float) -> None:
+        self.fs_hz = float(fs_hz)
+        self._prev: AccFrame | None = None
+        self._origin_ns: int | None = None
+        self._anchor_s = 0.0
+        self.frames = 0
+        self.bad_frames = 0
+
+    def take(
+        self, data: bytes, arrival_s: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.int32]] | None:
+        """Decode one notified frame; its sample times (s) and ``(n, 3)`` samples (mG).
+
+        Returns None for a frame with a problem (counted in :attr:`bad_frames`); the
+        next good frame is then timed as a first frame.
+        """
+        frame = decode_acc_frame(data)
+        if not frame.ok or not frame.samples_mg or frame.timestamp_ns is None:
+            self.bad_frames += 1
+            self._prev = None
+            return None
+        self.frames += 1
+        if self._origin_ns is None:
+            self._origin_ns = frame.timestamp_ns
+            self._anchor_s = arrival_s
+        window = [self._prev, frame] if self._prev is not None else [frame]
+        n = len(frame.samples_mg)
+        times = acc_sample_times_s(window, self.fs_hz, origin_ns=self._origin_ns)[-n:]
+        self._prev = frame
+        return times + self._anchor_s, frame.samples_array

@@ -4,7 +4,8 @@ Beats come out at their recorded session times (a file without times: at the run
 sum of its intervals), on the clock given, so a faster clock replays faster. A session
 folder's events (markers, phases, disconnects) come out at their times too, and each
 break in the recording (a disconnect, or beats lost on the way) is a :class:`Gap`, so the
-replayed session has the same segments as the original.
+replayed session has the same segments as the original. A folder's chest accelerometer
+(``acc.tsv``) comes back too, in chunks of about a second, as the strap sent it.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ import heapq
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from resonant.model.beats import Beat, Event, Gap
+import numpy as np
+
+from resonant.model.beats import AccSamples, Beat, Event, Gap
 from resonant.model.clock import Clock
 from resonant.model.source import SourceInfo, SourceItem
-from resonant.folder.read import read_events, read_recording
+from resonant.folder.read import read_acc, read_events, read_recording
 
 __all__ = ["ReplaySource"]
 
 # Order of items at the same time: events and gaps before the beat they precede.
-_ORDER_EVENT, _ORDER_GAP, _ORDER_BEAT = 0, 1, 2
+_ORDER_EVENT, _ORDER_GAP, _ORDER_BEAT, _ORDER_ACC = 0, 1, 2, 3
+#: Accelerometer samples are given back in chunks of this length, s.
+ACC_CHUNK_S = 1.0
 
 
 class ReplaySource:
@@ -34,6 +39,8 @@ class ReplaySource:
     label : str or None
         Label for beats whose recording has none (RR files); default ``"replay"``.
         Beats from a session folder keep their recorded source labels.
+    acc : bool
+        Give back the folder's accelerometer samples (``acc.tsv``) too.
 
     Raises
     ------
@@ -41,11 +48,12 @@ class ReplaySource:
         When the recording cannot be read (one sentence naming the file and line).
     """
 
-    def __init__(self, path: str | Path, label: str | None = None) -> None:
+    def __init__(self, path: str | Path, label: str | None = None, acc: bool = True) -> None:
         self.path = Path(path)
         self._label = label or "replay"
         self.recordings = read_recording(self.path)
         self.events = read_events(self.path) if self.path.is_dir() else []
+        self.acc = read_acc(self.path) if acc and self.path.is_dir() else {}
         self._state = "streaming"
         self.beats_total = sum(r.rr_ms.size for r in self.recordings)
         self.end_s = max(float(r.time_s[-1]) for r in self.recordings)
@@ -61,6 +69,7 @@ class ReplaySource:
                 "path": str(self.path),
                 "recorded_sources": [r.source or self._label for r in self.recordings],
                 "beats": self.beats_total,
+                "acc_sources": list(self.acc),
             },
         )
 
@@ -109,6 +118,19 @@ class ReplaySource:
                     contact = bool(rec.contact[k])
                 beat = Beat(float(t[k]), float(rr[k]), hr, contact, label)
                 heap.append((beat.time_s, _ORDER_BEAT, seq, beat))
+                seq += 1
+        for src, trace in self.acc.items():
+            label = src or self._label
+            if trace.time_s.size == 0:
+                continue
+            chunk = np.floor((trace.time_s - trace.time_s[0]) / ACC_CHUNK_S).astype(np.int64)
+            cuts = np.flatnonzero(np.diff(chunk)) + 1
+            for idx in np.split(np.arange(trace.time_s.size), cuts):
+                xyz = np.rint(trace.xyz_mg[idx]).astype(np.int64).tolist()
+                item = AccSamples(
+                    tuple(trace.time_s[idx].tolist()), tuple(map(tuple, xyz)), label
+                )
+                heap.append((item.time_s, _ORDER_ACC, seq, item))
                 seq += 1
         heapq.heapify(heap)
         return [heapq.heappop(heap)[3] for _ in range(len(heap))]

@@ -11,6 +11,13 @@ Strap faults, each at a set rate: a missed R-peak (two intervals reported as one
 extra detection (one interval reported as two), loss of skin contact (contact bit clear,
 no RR values, the beats lost), and a dropped link (no notifications for a while, then a
 reconnection; the beats in between are lost, as HRS 1.0 §3.4 says they are).
+
+With a :class:`~resonant.devices.chest.ChestSpec` the strap is an H10 with its
+accelerometer on: once per notification it also sends a Polar PMD ACC frame
+(hrv-spec §2.6) of the chest's samples since the last one, stamped on the strap's own
+clock, which goes through the same timing as a Bluetooth strap's
+(:class:`~resonant.devices.pmd.AccTimer`). The samples made while the link is down
+are lost with it.
 """
 
 from __future__ import annotations
@@ -22,12 +29,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from resonant.model.beats import Event, Gap
+from resonant.model.beats import AccSamples, Event, Gap
 from resonant.model.clock import Clock
+from resonant.devices.chest import Chest, ChestSpec
 from resonant.devices.hrm import encode_hrm, rr_raw_from_ms, split_rr
 from resonant.devices.notifications import BeatDecoder
 from resonant.devices.people import make_person
 from resonant.devices.physiology import DT_S, PersonSpec, TrueBeat
+from resonant.devices.pmd import AccTimer, encode_acc_frame
 from resonant.model.source import SourceInfo, SourceItem
 from resonant.model.pacer import PacerSchedule
 
@@ -92,6 +101,7 @@ class Packet:
     arrival_s: float
     data: bytes | None = None  # None for a link event
     link: str | None = None  # "disconnected" or "reconnected"
+    pmd: bytes | None = None  # a Polar PMD data frame (accelerometer)
 
 
 class SimulatedStrap:
@@ -108,6 +118,10 @@ class SimulatedStrap:
     keep_heartbeats : bool
         Keep every true heartbeat in :attr:`heartbeats` (for tests and benchmarks; off,
         so that a long session's memory stays flat).
+    chest : ChestSpec or None
+        Stream the chest's accelerometer as an H10 does (None: no accelerometer).
+    keep_breaths : bool
+        Keep the true start of every inhalation in :attr:`breath_onsets` (for tests).
 
     Attributes
     ----------
@@ -118,6 +132,9 @@ class SimulatedStrap:
         With ``keep_heartbeats``, every beat of the simulated heart so far, at its true
         R-peak time (before the strap measures, loses or delivers it): the ground truth
         for beat timing.
+    breath_onsets : list of float
+        With ``keep_breaths`` (and a chest), the true start of every inhalation, s: the
+        last moment of lowest lung volume before it rises. The ground truth for breathing.
     """
 
     def __init__(
@@ -126,6 +143,8 @@ class SimulatedStrap:
         strap: StrapSpec | None = None,
         pacer: PacerSchedule | None = None,
         keep_heartbeats: bool = False,
+        chest: ChestSpec | None = None,
+        keep_breaths: bool = False,
     ) -> None:
         self.strap = strap or StrapSpec()
         spec = person or PersonSpec()
@@ -156,6 +175,16 @@ class SimulatedStrap:
         self._offset_s = int(self._rng.integers(0, steps)) * DT_S
         self._last_arrival_s: float | None = None
         self._drift = 1.0 + self.strap.clock_drift_ppm * 1e-6
+        self.chest = Chest(chest, self.strap.seed) if chest is not None else None
+        self.breath_onsets: list[float] = []
+        self._keep_breaths = keep_breaths
+        self._acc_timer = AccTimer(chest.rate_hz) if chest is not None else None
+        self._trace_t: list[float] = [0.0]
+        self._trace_v: list[float] = [0.0]
+        # Breath onsets by hysteresis on the tidal volume: (rising, extreme, its time).
+        self._breath = [False, math.inf, 0.0]
+        # The strap's clock at session time 0, ns since 2000-01-01 (about 2026-12-01).
+        self._sensor_origin_ns = 849_398_400 * 10**9
 
     # -- Source protocol --------------------------------------------------------------
 
@@ -178,6 +207,7 @@ class SimulatedStrap:
                 "disconnects_per_h": self.strap.disconnects_per_h,
                 "seed": s.seed,
                 "model": s.model,
+                "acc_hz": self.chest.spec.rate_hz if self.chest is not None else None,
             },
         )
 
@@ -212,7 +242,16 @@ class SimulatedStrap:
             ]
         if packet.link == "reconnected":
             self._state = "streaming"
+            if self._acc_timer is not None:  # a new connection: the sensor clock anew
+                self._acc_timer = AccTimer(self._acc_timer.fs_hz)
             return [Event(packet.arrival_s, "connection", "reconnected", source=label)]
+        if packet.pmd is not None:
+            assert self._acc_timer is not None
+            got = self._acc_timer.take(packet.pmd, packet.arrival_s)
+            if got is None:
+                return []
+            times, xyz = got
+            return [AccSamples(tuple(times.tolist()), tuple(map(tuple, xyz.tolist())), label)]
         assert packet.data is not None
         self._state = "streaming"
         return [*self.decoder.decode(packet.data, packet.arrival_s).items]
@@ -242,7 +281,8 @@ class SimulatedStrap:
         if t_n >= self._contact_until and self._starts(st.contact_losses_per_h):
             self._contact_until = t_n + float(rng.uniform(3.0, 15.0))
             self.injected["contact_lost"] += 1
-        beats = self.person.advance(t_n)
+        beats = self._advance(t_n)
+        acc = self._chest_frame(t_n, beats)
         if self._keep_heartbeats:
             self.heartbeats.extend(beats)
         linked = t_n >= self._link_until
@@ -282,7 +322,53 @@ class SimulatedStrap:
         chunks = split_rr(rr_raw) if rr_raw else [()]
         for chunk in chunks:
             packets.append(Packet(arrival, encode_hrm(hr, chunk, contact=contact)))
+        if acc is not None:
+            packets.append(Packet(arrival, pmd=acc))
         return packets
+
+    def _advance(self, t_n: float) -> list[TrueBeat]:
+        """Run the person to ``t_n``; with a chest, step by step, tracing the lung volume."""
+        if self.chest is None:
+            return self.person.advance(t_n)
+        beats: list[TrueBeat] = []
+        t = self._trace_t[-1]
+        while t + DT_S <= t_n + 1e-6 * DT_S:
+            t += DT_S
+            beats += self.person.advance(t)
+            v = float(getattr(self.person, "tidal_volume", self.person.volume))
+            self._trace_t.append(t)
+            self._trace_v.append(v)
+            self._track_breath(t, v)
+        return beats
+
+    def _track_breath(self, t: float, v: float, hysteresis: float = 0.05) -> None:
+        """Note an inhalation start once the volume has risen clearly from its low point."""
+        rising, extreme, at = self._breath
+        if rising:
+            if v > extreme:
+                self._breath = [True, v, t]
+            elif extreme - v > hysteresis:
+                self._breath = [False, v, t]
+        elif v <= extreme:
+            self._breath = [False, v, t]  # the last lowest moment (a held exhale ends late)
+        elif v - extreme > hysteresis:
+            if self._keep_breaths:
+                self.breath_onsets.append(float(at))
+            self._breath = [True, v, t]
+
+    def _chest_frame(self, t_n: float, beats: list[TrueBeat]) -> bytes | None:
+        """The chest's accelerometer samples up to ``t_n`` as one PMD ACC frame."""
+        if self.chest is None:
+            return None
+        tt = np.asarray(self._trace_t)
+        vv = np.asarray(self._trace_v)
+        times, xyz = self.chest.samples(t_n, tt, vv, [b.time_s for b in beats])
+        keep = max(0, len(self._trace_t) - 40)  # the trace needs only the last few seconds
+        del self._trace_t[:keep], self._trace_v[:keep]
+        if times.size == 0:
+            return None
+        sensor_ns = self._sensor_origin_ns + int(round(float(times[-1]) * self._drift * 1e9))
+        return encode_acc_frame(sensor_ns, xyz)
 
     def _starts(self, per_hour: float) -> bool:
         """Whether a fault occurring ``per_hour`` times an hour starts in this interval."""

@@ -61,6 +61,13 @@ ECG physio (``recording-ecg``)
     rate), each grid point taking the nearest sample within half a sample period, ``n/a``
     elsewhere.
 
+Accelerometer physio (``recording-acc``)
+    When ``acc.tsv`` exists: the chest accelerometer's three axes ``acc_x``, ``acc_y``,
+    ``acc_z`` in m/s² (``m/s^2``: the recorded milli-g times 9.80665e-3, gravity
+    included) on a grid at the strap's own rate (the median spacing of the samples,
+    rounded to 25, 50, 100 or 200 Hz), each grid point taking the nearest sample within
+    half a period, ``n/a`` elsewhere.
+
 Events (``*_events.tsv``)
     One row per event of ``events.tsv`` and per breathing-guide phase of ``pacer.tsv``,
     sorted by onset; columns ``onset`` and ``duration`` (s), ``trial_type``
@@ -97,10 +104,12 @@ from numpy.typing import NDArray
 from resonant._version import __version__
 from resonant.exports.formats import ExportError
 from resonant.folder.read import (
+    AccTrace,
     EcgTrace,
     PacerRows,
     Recording,
     RecordingError,
+    read_acc,
     read_ecg,
     read_events,
     read_pacer,
@@ -192,6 +201,7 @@ class _Session:
     pacer: PacerRows | None
     ecg: dict[str, EcgTrace]
     start_utc: str
+    acc: dict[str, AccTrace]
 
 
 # -- labels -----------------------------------------------------------------------------------
@@ -289,11 +299,12 @@ def _read(folder: str | Path) -> _Session:
         events = read_events(p)
         pacer = read_pacer(p)
         ecg = read_ecg(p)
+        acc = read_acc(p)
     except RecordingError as exc:
         raise _Skip(str(exc)) from None
     start = meta.get("start_utc")
     start_utc = start if isinstance(start, str) else ""
-    return _Session(p, meta, recordings, events, pacer, ecg, start_utc)
+    return _Session(p, meta, recordings, events, pacer, ecg, start_utc, acc)
 
 
 # -- physio -----------------------------------------------------------------------------------
@@ -348,6 +359,29 @@ def _ecg_grid(trace: EcgTrace) -> tuple[int, NDArray[np.float64]]:
     out = v[nearer].astype(np.float64)
     out[np.abs(t[nearer] - at) > 0.5 / ECG_RATE_HZ] = np.nan
     return k0, out
+
+
+#: Accelerometer rates a grid may take, Hz (the Polar H10's).
+_ACC_RATES_HZ = (25, 50, 100, 200)
+#: Standard gravity, m/s² per milli-g.
+_MG_TO_MS2 = 9.80665e-3
+
+
+def _acc_grid(trace: AccTrace) -> tuple[int, int, NDArray[np.float64]]:
+    """Rate (Hz), first grid index and the nearest sample's x, y, z (m/s²) at each point."""
+    t = trace.time_s
+    if t.size < 2:
+        return _ACC_RATES_HZ[0], 0, np.empty((0, 3))
+    step = float(np.median(np.diff(t)))
+    rate = min(_ACC_RATES_HZ, key=lambda r: abs(1.0 / r - step))
+    k0 = int(np.ceil(t[0] * rate - 0.5))
+    k1 = int(np.floor(t[-1] * rate + 0.5))
+    at = np.arange(k0, k1 + 1) / rate
+    j = np.clip(np.searchsorted(t, at), 1, t.size - 1)
+    nearer = np.where(np.abs(t[j - 1] - at) <= np.abs(t[j] - at), j - 1, j)
+    out = np.round(trace.xyz_mg[nearer].astype(np.float64) * _MG_TO_MS2, 6)
+    out[np.abs(t[nearer] - at) > 0.5 / rate] = np.nan
+    return rate, k0, out
 
 
 def _physio_bytes(columns: list[NDArray[np.float64]], fmt: list[Any]) -> bytes:
@@ -451,6 +485,35 @@ def _ecg_sidecar(meta: dict[str, Any], source: str, k0: int) -> dict[str, Any]:
     }
 
 
+def _acc_sidecar(meta: dict[str, Any], source: str, rate: int, k0: int) -> dict[str, Any]:
+    who = f" of source {source!r}" if source else ""
+    axis = {
+        f"acc_{a}": {
+            "LongName": f"Acceleration {a}",
+            "Description": f"The chest accelerometer's {a} axis, gravity included (recorded "
+            "in milli-g, times 9.80665e-3).",
+            "Units": "m/s^2",
+            "Format": "number",
+        }
+        for a in "xyz"
+    }
+    return {
+        "TaskName": _task_name(meta),
+        "SamplingFrequency": rate,
+        "StartTime": k0 / rate,
+        "Columns": ["acc_x", "acc_y", "acc_z"],
+        "PhysioType": "generic",
+        **_hardware(meta, source),
+        "Description": (
+            f"Chest accelerometer{who} on a {rate}-Hz grid: each sample is the nearest "
+            "recorded sample within half a sample period, n/a elsewhere. Breathing tilts the "
+            "chest, so the axes rise and fall with each breath. StartTime is s from the "
+            "session start."
+        ),
+        **axis,
+    }
+
+
 # -- events -----------------------------------------------------------------------------------
 
 
@@ -536,6 +599,8 @@ a breathing guide), exported by `resonant export --format bids` (resonant {versi
 - `*_recording-rr_physio.tsv.gz`: RR intervals step-interpolated onto a 4-Hz grid
   (`rr_ms`, and `rr_hr_bpm` = 60000 / `rr_ms`); `n/a` where the strap was disconnected.
 - `*_recording-ecg_physio.tsv.gz`: the raw ECG (130 Hz), for sessions that recorded it.
+- `*_recording-acc_physio.tsv.gz`: the chest accelerometer (m/s², the strap's rate), for
+  sessions that recorded it.
 - `sourcedata/sub-*/ses-*/`: each session folder as recorded, with the exact beat times
   and RR intervals (`beats.tsv`); its format is resonant's docs/session-folder.md.
 
@@ -556,7 +621,7 @@ def _stage_session(
     stem = f"sub-{sub}/ses-{ses}/beh/sub-{sub}_ses-{ses}_task-{task}"
     put(f"{stem}_events.tsv", _tsv(EVENT_COLUMNS, _event_rows(s)))
     put(f"{stem}_events.json", _json_text(_events_sidecar(s.meta)))
-    several = len(s.recordings) > 1 or len(s.ecg) > 1
+    several = len(s.recordings) > 1 or len(s.ecg) > 1 or len(s.acc) > 1
     for rec in s.recordings:
         k0, rr = rr_grid(rec)
         if rr.size == 0:
@@ -571,6 +636,15 @@ def _stage_session(
         name = "ecg" + (_alnum(source).lower() if several else "")
         put(f"{stem}_recording-{name}_physio.tsv.gz", _physio_bytes([ecg], [_num]))
         put(f"{stem}_recording-{name}_physio.json", _json_text(_ecg_sidecar(s.meta, source, k0)))
+    for source, acc in s.acc.items():
+        rate, k0, xyz = _acc_grid(acc)
+        if xyz.shape[0] == 0:
+            continue
+        name = "acc" + (_alnum(source).lower() if several else "")
+        cols = [xyz[:, 0], xyz[:, 1], xyz[:, 2]]
+        put(f"{stem}_recording-{name}_physio.tsv.gz", _physio_bytes(cols, [_num] * 3))
+        side = _acc_sidecar(s.meta, source, rate, k0)
+        put(f"{stem}_recording-{name}_physio.json", _json_text(side))
     # The session folder as recorded (exact beats); BIDS keeps such data in sourcedata/.
     for src in sorted(s.folder.iterdir()):
         if src.is_file() and not src.name.startswith("."):

@@ -2,10 +2,10 @@
 
 :func:`read_recording` returns :class:`Recording` objects (one per source); the other
 tables of a session folder have one reader each (:func:`read_events`,
-:func:`read_pacer`, :func:`read_ecg`, :func:`read_session_json`). One rule for errors,
-in every reader:
+:func:`read_pacer`, :func:`read_ecg`, :func:`read_acc`, :func:`read_session_json`). One
+rule for errors, in every reader:
 
-- a missing optional table (``events.tsv``, ``pacer.tsv``, ``ecg.tsv``,
+- a missing optional table (``events.tsv``, ``pacer.tsv``, ``ecg.tsv``, ``acc.tsv``,
   ``session.json``) gives an empty value or None;
 - a table that is there but broken raises :class:`RecordingError`, one sentence naming
   the file and, where it can, the line; the columns a table needs are those of
@@ -39,6 +39,8 @@ __all__ = [
     "EcgTrace",
     "PacerRows",
     "read_ecg",
+    "AccTrace",
+    "read_acc",
     "read_pacer",
     "read_session_json",
     "Recording",
@@ -674,6 +676,63 @@ def read_ecg(folder: str | Path) -> dict[str, EcgTrace]:
         t_arr, v_arr = np.asarray(ts), np.asarray(vs)
         order = np.argsort(t_arr, kind="stable")
         out[src] = EcgTrace(t_arr[order], v_arr[order])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AccTrace:
+    """The chest accelerometer of one source (``acc.tsv``), in time order.
+
+    Attributes
+    ----------
+    time_s : ndarray of float
+        Sample times, s on the session clock.
+    xyz_mg : ndarray of float, shape (n, 3)
+        x, y and z, milli-g (gravity included).
+    """
+
+    time_s: NDArray[np.float64]
+    xyz_mg: NDArray[np.float64]
+
+
+def read_acc(folder: str | Path) -> dict[str, AccTrace]:
+    """Read ``acc.tsv`` of a session folder: the chest accelerometer of each source.
+
+    Required columns are ``time_s``, ``x_mg``, ``y_mg`` and ``z_mg``; ``source`` is
+    optional (empty).
+
+    Returns
+    -------
+    dict of str to AccTrace
+        Per source label, in order of first appearance, samples sorted by time; empty
+        when the folder has no ``acc.tsv``.
+
+    Raises
+    ------
+    RecordingError
+        When a row is broken (a cut-off last row is skipped).
+    """
+    p = Path(folder) / "acc.tsv"
+    if not p.is_file():
+        return {}
+    table = _read_table(p, "acc.tsv")
+    ci = [table.index(c) for c in ("time_s", "x_mg", "y_mg", "z_mg")]
+    ci_s = table.index("source")
+    per: dict[str, tuple[list[float], list[tuple[float, float, float]]]] = {}
+    for n, parts in table.rows:
+        vals = [_parse_rr(_cell(parts, c)) for c in ci]
+        if any(v is None for v in vals):
+            text = "\t".join(parts)[:40]
+            raise RecordingError(p, f"row {text!r} is not an accelerometer sample", n)
+        t, x, y, z = (float(v) for v in vals if v is not None)
+        ts, xs = per.setdefault(_cell(parts, ci_s), ([], []))
+        ts.append(t)
+        xs.append((x, y, z))
+    out = {}
+    for src, (ts, xs) in per.items():
+        t_arr, x_arr = np.asarray(ts), np.asarray(xs, dtype=np.float64).reshape(-1, 3)
+        order = np.argsort(t_arr, kind="stable")
+        out[src] = AccTrace(t_arr[order], x_arr[order])
     return out
 
 

@@ -19,6 +19,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "pacer.tsv": ("time_s", "phase", "rate_bpm", "ratio", "duration_s", "breath"),
     "events.tsv": ("onset_s", "duration_s", "kind", "label", "source"),
     "ecg.tsv": ("time_s", "ecg_uv", "source"),
+    "acc.tsv": ("time_s", "source", "x_mg", "y_mg", "z_mg"),
     "metrics.tsv": (
         "time_s", "source", "hr_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct",
         "coherence_ratio", "coherence_score", "coherence_level", "peak_hz",
@@ -35,11 +36,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "pacer.tsv": ("time_s", "phase", "rate_bpm"),
     "events.tsv": ("onset_s", "kind"),
     "ecg.tsv": ("time_s", "ecg_uv"),
+    "acc.tsv": ("time_s", "x_mg", "y_mg", "z_mg"),
     "metrics.tsv": ("time_s",),
 }
 
-#: Tables created only when their first row comes (most sessions have no ECG).
-LAZY = ("ecg.tsv",)
+#: Tables created only when their first row comes (most sessions have no ECG or ACC).
+LAZY = ("ecg.tsv", "acc.tsv")
 
 
 def fmt_number(x: float | None, decimals: int = 4) -> str:

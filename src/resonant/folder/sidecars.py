@@ -7,7 +7,8 @@ but a session folder is **not** BIDS and these files do not follow BIDS' rules (
 tables have ``_s`` columns, header rows, empty cells, units such as ``beats/min``). A BIDS
 dataset is made by ``resonant export --format bids`` (:mod:`resonant.exports.bids`).
 The recorder writes one sidecar next to each table it creates: ``beats.json``,
-``pacer.json``, ``events.json``, ``metrics.json`` and, when ECG is recorded, ``ecg.json``.
+``pacer.json``, ``events.json``, ``metrics.json`` and, when ECG or the accelerometer is
+recorded, ``ecg.json`` and ``acc.json``.
 
 Each sidecar holds a top-level ``"Description"`` of the table and one object per column
 with these keys:
@@ -212,7 +213,8 @@ SIDECARS: dict[str, dict[str, Any]] = {
             "breathing_rate_bpm": _col(
                 "Breathing rate",
                 "Breathing rate read from the heart rhythm (the highest spectral peak in "
-                "0.04-0.40 Hz, times 60).",
+                "0.04-0.40 Hz, times 60); empty when that peak is not clearly the "
+                "breathing (hrv-spec §11.1), the note then says so.",
                 "breaths/min",
             ),
             "amplitude_bpm": _col(
@@ -250,6 +252,23 @@ SIDECARS: dict[str, dict[str, Any]] = {
             ),  # fmt: skip
             "ecg_uv": _col("ECG", "The ECG sample.", "µV"),
             "source": _SOURCE,
+        },
+    },
+    "acc.tsv": {
+        "Description": "One row per chest accelerometer sample (Polar H10 or the simulated "
+        "strap with --acc, on by default where offered; the table is made with the first "
+        "sample). Breathing tilts the chest, so gravity's share on the axes moves with "
+        "each breath.",
+        "Columns": {
+            "time_s": _col(
+                "Sample time",
+                "Time of the sample, s on the session clock (10 µs resolution).",
+                _S,
+            ),  # fmt: skip
+            "source": _SOURCE,
+            "x_mg": _col("Acceleration x", "The sensor's x axis, gravity included.", "mg"),
+            "y_mg": _col("Acceleration y", "The sensor's y axis, gravity included.", "mg"),
+            "z_mg": _col("Acceleration z", "The sensor's z axis, gravity included.", "mg"),
         },
     },
 }

@@ -35,7 +35,7 @@ from resonant.model.atomic import (
     os_error_reason,
     write_atomic,
 )
-from resonant.model.beats import Beat, EcgSamples, Event, Gap
+from resonant.model.beats import AccSamples, Beat, EcgSamples, Event, Gap
 from resonant.model.source import SourceInfo
 from resonant.model.pacer import PacerPhase
 from resonant.folder.sidecars import write_sidecar
@@ -198,7 +198,11 @@ class Recorder(SessionSink):
     ) -> None:
         """One metric update (every 5 s per source): the windowed and spectral values."""
         b = beat
-        notes = "; ".join(r for r in (b.reason if b else None, spectral.reason) if r)
+        breathing = spectral.breathing_reason
+        notes = "; ".join(r for r in (
+            b.reason if b else None, spectral.reason,
+            f"breathing rate {breathing}" if breathing else None,
+        ) if r)  # fmt: skip
         self._row("metrics.tsv", (
             fmt_number(spectral.time_s), _cell(spectral.source),
             fmt_number(b.hr_mean_bpm if b else None, 2), fmt_number(b.rmssd_ms if b else None, 2),
@@ -232,6 +236,30 @@ class Recorder(SessionSink):
             f.write(rows)
             f.flush()
             self.rows["ecg.tsv"] += len(samples.ecg_uv)
+            self._dirty = True
+        except OSError as exc:
+            self._fail(exc)
+
+    def acc(self, samples: AccSamples) -> None:
+        """Chest accelerometer samples (``acc.tsv`` is created with the first)."""
+        if self.problem is not None:
+            return
+        if "acc.tsv" not in self._files:
+            try:
+                self._open("acc.tsv")
+            except OSError as exc:
+                self._fail(exc)
+                return
+        src = _cell(samples.source)
+        rows = "".join(
+            f"{fmt_number(t, 5)}\t{src}\t{x}\t{y}\t{z}\n"
+            for t, (x, y, z) in zip(samples.times_s, samples.xyz_mg, strict=True)
+        )
+        f = self._files["acc.tsv"]
+        try:
+            f.write(rows)
+            f.flush()
+            self.rows["acc.tsv"] += len(samples.xyz_mg)
             self._dirty = True
         except OSError as exc:
             self._fail(exc)
@@ -273,6 +301,10 @@ class Recorder(SessionSink):
     def on_ecg(self, samples: EcgSamples) -> None:
         """Sink: write the ECG samples."""
         self.ecg(samples)
+
+    def on_acc(self, samples: AccSamples) -> None:
+        """Sink: write the accelerometer samples."""
+        self.acc(samples)
 
     def on_sources(self, sources: list[SourceInfo]) -> None:
         """Sink: rewrite the ``sources`` of ``session.json`` (a strap said who it is)."""

@@ -73,6 +73,7 @@ def run_window(
     after_s: float = 10.0,
     record_dir: Path | None = None,
     save_settings: bool = True,
+    size: tuple[int, int] | None = None,
 ) -> int:
     """Open the trainer window; return the exit status.
 
@@ -90,6 +91,9 @@ def run_window(
         Where sessions started from the controls are recorded; None: not recorded.
     save_settings : bool
         Whether setting changes are written to the settings file.
+    size : (int, int) or None
+        The window's width and height in pixels (default 1400 x 860); it is never made
+        smaller than its controls need.
     """
     if screenshot and not display_available():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -126,7 +130,7 @@ def run_window(
     if spec is not None:
         window.apply_spec(spec)
         window.record_check.setChecked(spec.record)
-    window.resize(1400, 860)
+    window.resize(*(size or (1400, 860)))
     window.show()
     status = {"code": EXIT_OK}
 

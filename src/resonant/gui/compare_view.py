@@ -88,6 +88,8 @@ class CompareDialog(QDialog):
                     text = f"{r + 1}. {v}"
                 elif key == "stressor":
                     text = "yes" if v else ""
+                elif v is None and key == "breathing_rate_bpm" and ph.get("breathing_reason"):
+                    text = "unclear" if "unclear" in ph["breathing_reason"] else "–"
                 elif v is None:
                     text = "–"
                 else:

@@ -265,6 +265,20 @@ class WindowLayout:
         self.group = QTableWidget(0, len(GROUP_COLUMNS))
         self.group.setHorizontalHeaderLabels(list(GROUP_COLUMNS))
         self.group.setMaximumHeight(130)
+        # Read-only; a row chosen shows that person in the tiles and plots.
+        self.group.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.group.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.group.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.group.setToolTip("Choose a person to show them in the tiles and plots")
+        # The chosen row is marked gently, in the theme's own colours.
+        self.group.setStyleSheet(
+            "QTableWidget::item:selected { background: palette(midlight); color: palette(text); }"
+        )
+        if (vh := self.group.verticalHeader()) is not None:
+            vh.hide()
+        if (hh := self.group.horizontalHeader()) is not None:
+            hh.setStretchLastSection(True)
+            hh.setSectionResizeMode(hh.ResizeMode.Stretch)
         self.group.hide()
         rl.addWidget(self.group)
         rl.addWidget(self.plots, 1)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer
-from PyQt6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QCloseEvent, QColor, QFont, QPainter, QPen, QPixmap
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from resonant.config.palette import THEMES, Theme
@@ -38,7 +38,17 @@ class PacerView(QWidget):
         Returns the pacer's state now (or None for no pacer / free breathing).
     on_turn : callable or None
         Called with the new phase at each inhale or exhale onset (for the optional tone).
+    parent : QWidget or None
+        The owner (the presenter window is the main window's, shown as its own window).
+
+    Notes
+    -----
+    :attr:`closed` is emitted when the view is closed as a window (the presenter); it
+    stops animating then.
     """
+
+    #: Emitted when the view is closed as a window of its own (the presenter).
+    closed = pyqtSignal()
 
     def __init__(
         self,
@@ -129,7 +139,9 @@ class PacerView(QWidget):
         p.setFont(self._cue_font)
         p.setPen(QColor(t.text))
         box = QRectF(0, cy + r_max + 10, self.width(), self.height() - (cy + r_max + 10))
-        p.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+        # Longer words (the grounding pause on the presenter) wrap within the margins.
+        p.drawText(box.adjusted(24, 0, -24, 0), int(flags) | int(Qt.TextFlag.TextWordWrap), text)
         if state is not None:
             p.setFont(self.font())
             p.setPen(QColor(t.muted))
@@ -145,3 +157,9 @@ class PacerView(QWidget):
         self._cue_font = QFont(self.font())
         self._cue_font.setPointSizeF(self.font().pointSizeF() * 1.6)
         super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802 (Qt naming)
+        """Stop animating when closed as a window (the presenter), and say so."""
+        self.stop()
+        super().closeEvent(event)
+        self.closed.emit()

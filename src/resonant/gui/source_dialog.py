@@ -19,11 +19,12 @@ from PyQt6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from resonant.session.assemble import SourceSpec
+from resonant.session.assemble import MAX_SIM_PEOPLE, SourceSpec, sim_group
 
 
 __all__ = ["SourceDialog"]
@@ -46,7 +47,7 @@ class SourceDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Where do the heartbeats come from?")
         lay = QVBoxLayout(self)
-        self.sim = QRadioButton("&Simulated strap: a simulated person, no strap needed")
+        self.sim = QRadioButton("&Simulated strap: simulated people, no strap needed")
         self.ble = QRadioButton("A &Bluetooth chest strap")
         self.replay = QRadioButton("A &recording (session folder or RR file)")
         group = QButtonGroup(self)
@@ -63,7 +64,18 @@ class SourceDialog(QDialog):
         self.sim_resonance.setSingleStep(0.1)
         self.sim_resonance.setSuffix(" breaths/min")
         self.sim_resonance.setValue(current.sim.resonance_bpm)
-        for label, w in (("state", self.sim_state), ("resonance", self.sim_resonance)):
+        # A group: sim1..simN, resonance rates spread around the one set here (sim_group).
+        self.sim_people = QSpinBox()
+        self.sim_people.setRange(1, MAX_SIM_PEOPLE)
+        self.sim_people.setValue(len(current.simulated()) if current.kind == "sim" else 1)
+        self.sim_people.setToolTip(
+            "Several simulated people at once show the group view: each their own "
+            "label (sim1, sim2, ...), seed and resonance rate"
+        )
+        for label, w in (
+            ("state", self.sim_state), ("resonance", self.sim_resonance),
+            ("people", self.sim_people),
+        ):  # fmt: skip
             lab = QLabel(label)
             lab.setBuddy(w)
             sim_row.addWidget(lab)
@@ -118,11 +130,17 @@ class SourceDialog(QDialog):
         if self.replay.isChecked():
             path = self.path_edit.text().strip()
             return SourceSpec("replay", (path,) if path else ())
+        current = self._current
         sim = replace(
-            self._current.sim, state=self.sim_state.currentText(),
+            current.sim, state=self.sim_state.currentText(),
             resonance_bpm=self.sim_resonance.value(),
         )
-        return SourceSpec("sim", (), sim)
+        n = self.sim_people.value()
+        if current.kind == "sim" and sim == current.sim and n == len(current.simulated()):
+            return current  # unchanged: keep each person as set (the demo's --sim-person)
+        if n == 1:
+            return SourceSpec("sim", (), replace(sim, label="sim"))
+        return SourceSpec("sim", (), sim, people=sim_group(sim, n))
 
     def scan(self) -> None:
         """Look for straps (asynchronously; the dialog stays responsive)."""

@@ -135,6 +135,8 @@ class TilesPanel(QWidget):
                     f"a little {quicker} than the guide ({pacer.rate_bpm:g}/min) right now; "
                     "that's fine. Follow it if it feels comfortable."
                 )
+        if rate is None and sp is not None and sp.breathing_reason:
+            note = sp.breathing_reason  # "unclear from the heart rhythm" (hrv-spec §11.1)
         self.breathing.show_value(_fmt(rate, ".1f"), note)
         share = 100.0 * s.artifacts / s.beats if s.beats else 0.0
         contact = {True: "contact good", False: "no skin contact", None: "contact not reported"}

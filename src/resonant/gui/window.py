@@ -50,6 +50,11 @@ RENDER_MS = 100
 #: Tiles are refreshed every this many renders (about 3 times a second: numbers that
 #: change faster cannot be read anyway).
 TILE_EVERY = 3
+#: The shortcuts (:data:`SHORTCUTS` action names) that also work on the presenter, the
+#: client's screen: pause, stop, the grounding pause, full screen, and quitting.
+PRESENTER_ACTIONS = frozenset(
+    {"toggle_pause", "stop", "grounding_pause", "toggle_focus", "leave_focus", "close"}
+)
 
 
 class MainWindow(QMainWindow):
@@ -194,6 +199,7 @@ class MainWindow(QMainWindow):
         self.safety_button.clicked.connect(self.show_safety)
         self.eyes_closed_check.toggled.connect(self.set_eyes_closed)
         self.compare_button.clicked.connect(self.compare)
+        self.group.cellClicked.connect(self.show_person)
         self.presenter_button.clicked.connect(self.toggle_presenter)
         self.theme_button.clicked.connect(self.toggle_theme)
         self.pace_spin.valueChanged.connect(self._pacer_controls_changed)
@@ -212,6 +218,7 @@ class MainWindow(QMainWindow):
             "normal_text": lambda: self.scale_fonts(None), "close": self.close,
             "next_phase": self.next_phase, "grounding_pause": self.grounding_pause,
         }  # fmt: skip
+        self.shortcut_actions = actions  # the presenter binds some (PRESENTER_ACTIONS)
         for keys, action in SHORTCUTS:
             sc = QShortcut(QKeySequence(keys), self)
             sc.activated.connect(actions[action])
@@ -696,14 +703,28 @@ class MainWindow(QMainWindow):
     def toggle_presenter(self) -> None:
         """The guide alone in its own window, full screen on a second display if there is one."""
         if self.presenter is not None:
-            self.presenter.close()
-            self.presenter = None
+            self.presenter.close()  # its ``closed`` signal forgets it
             return
+        from PyQt6.QtCore import Qt
         from PyQt6.QtGui import QGuiApplication
 
-        view = PacerView(self._pacer_now)
+        # Owned by the main window but a window of its own: Qt does not count it as a
+        # primary window, so closing the main window still ends the program.
+        view = PacerView(self._pacer_now, parent=self)
+        view.setWindowFlag(Qt.WindowType.Window, True)
+        view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         view.theme = self.theme
         view.setWindowTitle("resonant — breathing guide")
+        view.closed.connect(lambda: self._presenter_closed(view))
+        # The client's keys there do what they do here (S, Space, G, Ctrl+Q; F and
+        # Escape make the presenter itself full screen or not).
+        presenter_actions: dict[str, Callable[[], object]] = {
+            **self.shortcut_actions, "toggle_focus": lambda: self._presenter_full_screen(None),
+            "leave_focus": lambda: self._presenter_full_screen(False),
+        }  # fmt: skip
+        for keys, action in SHORTCUTS:
+            if action in PRESENTER_ACTIONS:
+                QShortcut(QKeySequence(keys), view).activated.connect(presenter_actions[action])
         screens = QGuiApplication.screens()
         if len(screens) > 1:
             view.setScreen(screens[1])
@@ -714,6 +735,23 @@ class MainWindow(QMainWindow):
             view.show()
         view.start()
         self.presenter = view
+
+    def _presenter_full_screen(self, on: bool | None) -> None:
+        """The presenter full screen (True), in a window (False) or the other way (None)."""
+        view = self.presenter
+        if view is None:
+            return
+        if on is None:
+            on = not view.isFullScreen()
+        if on:
+            view.showFullScreen()
+        elif view.isFullScreen():
+            view.showNormal()
+
+    def _presenter_closed(self, view: PacerView) -> None:
+        """Forget the presenter once it is closed (by the button, its window or the program)."""
+        if self.presenter is view:
+            self.presenter = None
 
     def toggle_pause(self) -> None:
         """Pause or resume (simulated strap and recordings; a live strap cannot be paused)."""
@@ -790,7 +828,10 @@ class MainWindow(QMainWindow):
             if prompt and self.instruction.text() != prompt:
                 self.instruction.setText(prompt)
         if self.presenter is not None:
-            self.presenter.message = self.pacer_view.message
+            # The client sees the grounding words on their screen; here they are below the guide.
+            self.presenter.message = (
+                self.instruction.text() if self.grounding else self.pacer_view.message
+            )
         if snap.sources:
             state = snap.sources[0].state
             if state in ("reconnecting", "lost"):
@@ -801,19 +842,36 @@ class MainWindow(QMainWindow):
                 self.pacer_view.message = ""
 
     def _show_group(self, snap: SessionSnapshot) -> None:
-        """Every person's values, when several straps are in the session."""
+        """Every person's values, when several people (straps, simulated people) take part.
+
+        The row of the person the tiles and plots show is selected; choosing another
+        row shows that person (:meth:`show_person`).
+        """
         sources = snap.sources
         if len(sources) < 2:
             self.group.hide()
             return
         from PyQt6.QtWidgets import QTableWidgetItem
 
+        # A simulated person's state (rest, threat, soothing) beside the link's.
+        feeling = {}
+        for source in self.session.sources if self.session is not None else ():
+            info = source.info
+            if info.kind == "simulated" and info.settings.get("state"):
+                feeling[info.label] = str(info.settings["state"])
         self.group.show()
-        self.group.setRowCount(len(sources))
+        if self.group.rowCount() != len(sources):
+            self.group.setRowCount(len(sources))
+            rows_px = sum(self.group.rowHeight(r) for r in range(len(sources)))
+            header = self.group.horizontalHeader()
+            height = rows_px + (header.height() if header else 0) + 2 * self.group.frameWidth()
+            self.group.setMaximumHeight(height + 2)
+            self.group.setMinimumHeight(height + 2)
         for r, src in enumerate(sources):
             b, sp = src.beat, src.spectral
+            state = src.state + (f" · {feeling[src.label]}" if src.label in feeling else "")
             cells = [
-                src.label, src.state,
+                src.label, state,
                 f"{b.hr_mean_bpm:.0f}" if b and b.hr_mean_bpm else "–",
                 f"{b.rmssd_ms:.0f}" if b and b.rmssd_ms is not None else "–",
                 f"{sp.coherence_score:.1f}" if sp and sp.coherence_score is not None else "–",
@@ -825,10 +883,21 @@ class MainWindow(QMainWindow):
                     self.group.setItem(r, c, QTableWidgetItem(text))
                 elif item.text() != text:
                     item.setText(text)
+            if src.label == self.source_label and self.group.currentRow() != r:
+                self.group.selectRow(r)
+
+    def show_person(self, row: int, _column: int = 0) -> None:
+        """Show the group table's person in ``row`` in the tiles and plots."""
+        item = self.group.item(row, 0)
+        if item is not None and item.text() and self.session is not None:
+            self.source_label = item.text()
+            self.tiles.fill(self.session.snapshot(), self.source_label)
 
     def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802 (Qt naming)
-        """Stop a running session before closing."""
+        """Stop a running session and close the presenter before closing."""
         self.stop()
+        if self.presenter is not None:
+            self.presenter.close()
         super().closeEvent(event)
 
     def with_choice(self, choice: SourceSpec) -> MainWindow:

@@ -17,6 +17,7 @@ __all__ = [
     "Gap",
     "Event",
     "EcgSamples",
+    "AccSamples",
     "EVENT_KINDS",
     "BeatTimer",
     "RR_UNITS_PER_S",
@@ -154,6 +155,30 @@ class EcgSamples:
 
     times_s: tuple[float, ...]
     ecg_uv: tuple[int, ...]
+    source: str = ""
+
+    @property
+    def time_s(self) -> float:
+        """Time of the first sample, s (where the chunk sits in a source's time order)."""
+        return self.times_s[0] if self.times_s else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AccSamples:
+    """Chest accelerometer samples from a strap that streams them (Polar H10).
+
+    Attributes
+    ----------
+    times_s : tuple of float
+        Time of each sample, s on the session clock, increasing.
+    xyz_mg : tuple of (int, int, int)
+        The samples, x, y and z in milli-g (gravity included).
+    source : str
+        Label of the strap.
+    """
+
+    times_s: tuple[float, ...]
+    xyz_mg: tuple[tuple[int, int, int], ...]
     source: str = ""
 
     @property

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: the metrics are the core's (resonant.signal)
-    from resonant.model.beats import Beat, EcgSamples, Event, Gap
+    from resonant.model.beats import AccSamples, Beat, EcgSamples, Event, Gap
     from resonant.model.pacer import PacerPhase
     from resonant.model.source import SourceInfo
     from resonant.signal.metrics import BeatMetrics, SpectralMetrics
@@ -52,6 +52,9 @@ class SessionSink:
 
     def on_ecg(self, samples: EcgSamples) -> None:
         """Raw ECG samples from a strap that streams them."""
+
+    def on_acc(self, samples: AccSamples) -> None:
+        """Chest accelerometer samples from a strap that streams them."""
 
     def on_tick(self, time_s: float) -> None:
         """The session has reached ``time_s`` (about 4 times a second of session time)."""

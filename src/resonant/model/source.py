@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from resonant.model.beats import Beat, EcgSamples, Event, Gap
+from resonant.model.beats import AccSamples, Beat, EcgSamples, Event, Gap
 from resonant.model.clock import Clock
 
 __all__ = ["SourceInfo", "Source", "SourceItem", "SOURCE_STATES"]
 
-SourceItem = Beat | Gap | Event | EcgSamples
+SourceItem = Beat | Gap | Event | EcgSamples | AccSamples
 
 #: States a source shows while a session runs.
 SOURCE_STATES = ("scanning", "connecting", "streaming", "reconnecting", "lost", "ended")

@@ -34,7 +34,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from resonant._version import __version__
-from resonant.analysis.phases import PhaseResult, PhaseSpan, analyze_phases, poor_data_note
+from resonant.analysis.phases import (
+    PhaseResult,
+    PhaseSpan,
+    analyze_phases,
+    poor_data_note,
+    recording_guide,
+)
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
 from resonant.config.palette import THEMES
@@ -64,6 +70,7 @@ from resonant.signal.offline import (
     analyze_rr,
 )
 from resonant.signal.resonance import nn_series
+from resonant.signal.rsa_breathing import UNCLEAR
 from resonant.signal.spectrum import HF, LF
 from resonant.signal.stream import update_ticks
 from resonant.signal.timedomain import time_domain
@@ -171,13 +178,15 @@ class SessionFacts:
         return bool(self.meta.get("end_utc"))
 
 
-def load_session(folder: str | Path) -> SessionFacts:
+def load_session(folder: str | Path, source: str | None = None) -> SessionFacts:
     """Read and analyse a session folder (``beats.tsv`` and ``session.json`` suffice).
+
+    ``source`` chooses one person of a group (their label); None: the first.
 
     Raises
     ------
     RecordingError
-        When the folder or its beats cannot be read.
+        When the folder or its beats cannot be read, or no person has that label.
     """
     p = Path(folder)
     if not p.exists():
@@ -186,7 +195,16 @@ def load_session(folder: str | Path) -> SessionFacts:
         raise RecordingError(p, "is not a session folder (expected a folder with beats.tsv)")
     meta = read_session_json(p)
     recs = read_recording(p)
-    rec = recs[0]
+    rec = next((r for r in recs if source is None or r.source == source), None)
+    if rec is None:
+        labels = ", ".join(str(r.source) for r in recs)
+        raise RecordingError(p, f"has no beats labelled {source!r} (it has {labels})")
+    sim = meta.get("simulation")
+    people = sim.get("people") if isinstance(sim, dict) else None
+    if isinstance(people, list):  # a simulated group: the simulated person is this one
+        mine = [q for q in people if isinstance(q, dict) and q.get("label") == rec.source]
+        if mine:
+            meta = {**meta, "simulation": mine[0]}
     notes = list(rec.warnings)
     if not (p / "session.json").is_file():
         notes.append("This folder has no session.json, so its date and settings are unknown.")
@@ -207,10 +225,10 @@ def load_session(folder: str | Path) -> SessionFacts:
             notes.append(
                 "The guide's breathing curve is not shown: this folder has no readable pacer.tsv."
             )
-    res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
+    res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts, guide_bpm=recording_guide(rec))
     t_nn, nn, corr = nn_series(rec.time_s, rec.rr_ms, rec.segment_starts)
     return SessionFacts(
-        p, meta, rec, [r.source for r in recs[1:]], events, pacer, res, t_nn, nn, corr,
+        p, meta, rec, [r.source for r in recs if r is not rec], events, pacer, res, t_nn, nn, corr,
         analyze_phases(rec, events), notes + res.notes,
     )  # fmt: skip
 
@@ -593,6 +611,13 @@ def _fmt(x: float | None, digits: int, unit: str = "") -> str:
     if x is None or not math.isfinite(x):
         return "–"
     return f"{x:.{digits}f}" + (f" {unit}" if unit else "")
+
+
+def _breath_text(r: RecordingAnalysis | None, digits: int) -> str:
+    """The breathing rate read from the heart rhythm, or "unclear" (hrv-spec §11.1)."""
+    if r is not None and r.breathing_rate_bpm is None and r.breathing_reason == UNCLEAR:
+        return "unclear"
+    return _fmt(r.breathing_rate_bpm if r is not None else None, digits)
 
 
 def _e(text: object) -> str:
@@ -1147,8 +1172,11 @@ def _value_cells(
     columns: Sequence[tuple[str, Callable[[RecordingAnalysis], float | None], int]],
     client: bool,
 ) -> str:
-    vals = [(get(r) if r is not None else None, d) for _, get, d in columns]
-    cells = [f"<td class='num'>{_fmt(v, d)}</td>" for v, d in vals]
+    vals = [(name, get(r) if r is not None else None, d) for name, get, d in columns]
+    cells = [
+        f"<td class='num'>{_breath_text(r, d) if name.startswith('breathing') else _fmt(v, d)}</td>"
+        for name, v, d in vals
+    ]
     if client:  # coherence in words, after the heart-rate and variation columns
         word = _coherence_word(r.coherence_mean) if r is not None else ""
         cells.insert(2, f"<td>{_e(word or '–')}</td>")
@@ -1443,8 +1471,9 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
                   "how much the time between beats changes"),
             _tile("coherence", _coherence_word(coh) or "–", "",
                   "how smooth and steady the heart rhythm's wave was"),
-            _tile("breathing rate", _fmt(res.breathing_rate_bpm, 1), "breaths/min",
-                  "read from the heart rhythm"),
+            _tile("breathing rate", _breath_text(res, 1), "breaths/min",
+                  "read from the heart rhythm" if res.breathing_rate_bpm is not None
+                  else "not clear from the heart rhythm this time"),
         ])  # fmt: skip
     else:
         tiles = "".join([
@@ -1452,8 +1481,9 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
             _tile("RMSSD", _fmt(td.rmssd_ms, 1) + mark, "ms", "beat-to-beat variability"),
             _tile("SDNN", _fmt(td.sdnn_ms, 1) + mark, "ms"),
             _tile("coherence", _fmt(coh, 2), "mean ratio", _coherence_word(coh)),
-            _tile("breathing rate", _fmt(res.breathing_rate_bpm, 1), "breaths/min",
-                  "spectral peak"),
+            _tile("breathing rate", _breath_text(res, 1), "breaths/min",
+                  "spectral peak" if res.breathing_rate_bpm is not None
+                  else res.breathing_reason or ""),
             _tile("corrected", _fmt(res.corrected_pct, 1) + mark, "% of NN"),
         ])  # fmt: skip
     phased = _has_phases(facts)
@@ -1505,7 +1535,10 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
         table_note = (
             "<p class='note'>Each row comes from that stretch's own beats. A dash means the "
             f"stretch was too short for that figure (coherence and the breathing rate need "
-            f"{COHERENCE_WINDOW_S:.0f} s of beats without a pause).</p>"
+            f"{COHERENCE_WINDOW_S:.0f} s of beats without a pause). 'Unclear' means the heart "
+            "rhythm did not show the breathing clearly enough to give a number; that is "
+            "common when breathing is quick and light, and says nothing about how you "
+            "breathed.</p>"
         )
         artifacts_title = "The beats"
         foot = (
@@ -1522,14 +1555,18 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
             "Coherence is the ratio of the spectrum's main peak to the rest of it (at or above "
             f"{high:g}: smooth and steady; {low:g}-{high:g}: building; below {low:g}: "
             "settling). Guide: its rate in the phase (pacer.tsv). Slow breathing moves power "
-            "into LF, so LF/HF then reflects the breathing rate.</p>"
+            "into LF, so LF/HF then reflects the breathing rate. Breathing 'unclear': no "
+            "clear respiratory peak in the heart rhythm (its share of the spectrum, its "
+            "steadiness over 30 s, and its agreement with a guide; a slow peak without a "
+            "guide is taken for the Mayer wave; hrv-spec §11.1).</p>"
         )
         artifacts_title = "Beats and artifacts"
         foot = (
             f"<p class='foot'><b>{DISCLAIMER}</b> Made by resonant {__version__} from the "
             "session folder alone. Metrics: Task Force 1996 (HR, RMSSD, SDNN, LF/HF); McCraty "
             "et al. 2009 (coherence ratio); the breathing rate is the spectrum's highest peak "
-            "× 60; artifacts: Lipponen &amp; Tarvainen 2019.</p>"
+            "× 60, shown only when it is clearly the breathing (Schäfer &amp; Kratky 2008); "
+            "artifacts: Lipponen &amp; Tarvainen 2019.</p>"
         )
     trends_title = f"{variation[0].upper()}{variation[1:]} and coherence across the session"
     return f"""<!DOCTYPE html>
@@ -1607,7 +1644,9 @@ def _pdf_bytes(page_html: str, title: str) -> tuple[bytes, int]:
     return buf.data().data(), pages
 
 
-def make_report(folder: str | Path, out: str | Path, audience: str = "clinician") -> Path:
+def make_report(
+    folder: str | Path, out: str | Path, audience: str = "clinician", source: str | None = None
+) -> Path:
     """Write the report of a session folder to ``out`` (``.html`` or ``.pdf``).
 
     Parameters
@@ -1619,6 +1658,8 @@ def make_report(folder: str | Path, out: str | Path, audience: str = "clinician"
         parent folders are created.
     audience : {"clinician", "client"}
         Whom the report is for (:func:`report_html`).
+    source : str or None
+        The person of a group the page is about (their label); None: the first.
 
     Returns
     -------
@@ -1643,7 +1684,7 @@ def make_report(folder: str | Path, out: str | Path, audience: str = "clinician"
         raise ReportError(f"{out} already exists; a report never overwrites a file")
     if audience not in AUDIENCES:
         raise ReportError(f"a report is for a client or a clinician, not {audience!r}")
-    facts = load_session(folder)
+    facts = load_session(folder, source)
     page = report_html(facts, audience)
     title = _when(facts, audience == "client")[0]
     data = page.encode("utf-8") if kind == "html" else _pdf_bytes(page, title)[0]

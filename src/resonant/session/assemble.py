@@ -39,6 +39,8 @@ from resonant.signal.resonance import AssessmentResult
 __all__ = [
     "SimSpec",
     "SourceSpec",
+    "MAX_SIM_PEOPLE",
+    "sim_group",
     "AssessmentSpec",
     "SessionSpec",
     "Assembly",
@@ -73,6 +75,9 @@ class SimSpec:
     model : str
         Which simulated person: ``resonator`` (a band-pass resonance) or ``delay`` (a
         delayed baroreflex loop); see :mod:`resonant.devices.people`.
+    label : str
+        The person's label in the files (``source``) and on the screen: ``sim`` for one
+        person, ``sim1``...``simN`` in a group (:func:`sim_group`).
     """
 
     resonance_bpm: float = 5.5
@@ -83,6 +88,64 @@ class SimSpec:
     disconnects_per_h: float = 0.0
     seed: int | None = None
     model: str = "resonator"
+    label: str = "sim"
+
+
+#: The most simulated people one session holds (``--sim-people``; the source picker).
+MAX_SIM_PEOPLE = 8
+
+#: How far the resonance rates of a simulated group spread around the given one, from the
+#: lowest to the highest, breaths/min (adult resonance rates lie between about 4.5 and
+#: 6.5 breaths/min; Vaschillo et al. 2006).
+GROUP_RESONANCE_SPAN_BPM = 1.5
+
+
+def sim_group(base: SimSpec, n: int) -> tuple[SimSpec, ...]:
+    """``n`` simulated people made from ``base``: a group to demonstrate and test with.
+
+    One person is ``base`` itself. Several are labelled ``sim1``...``simN``; person k
+    (counting from 1) has the seed ``base.seed + k - 1`` (None stays None and is drawn at
+    assembly) and a resonance rate spread evenly over
+    :data:`GROUP_RESONANCE_SPAN_BPM` around ``base.resonance_bpm`` (kept within
+    4-7 breaths/min); state, adherence, faults and model are ``base``'s.
+
+    Parameters
+    ----------
+    base : SimSpec
+        The person the group is made from (``--sim-*`` options).
+    n : int
+        How many people, 1-:data:`MAX_SIM_PEOPLE`.
+
+    Returns
+    -------
+    tuple of SimSpec
+        The people, in order.
+
+    Raises
+    ------
+    BadInputError
+        When ``n`` is outside 1-:data:`MAX_SIM_PEOPLE`.
+
+    References
+    ----------
+    Vaschillo, Vaschillo & Lehrer (2006), Characteristics of resonance in heart rate
+    variability stimulated by biofeedback, Applied Psychophysiology and Biofeedback 31(2).
+    """
+    from dataclasses import replace
+
+    if not 1 <= n <= MAX_SIM_PEOPLE:
+        raise BadInputError(f"--sim-people {n} is outside 1-{MAX_SIM_PEOPLE}")
+    if n == 1:
+        return (base,)
+    people = []
+    for k in range(n):
+        offset = GROUP_RESONANCE_SPAN_BPM * (k / (n - 1) - 0.5)
+        people.append(replace(
+            base, label=f"sim{k + 1}",
+            resonance_bpm=round(min(7.0, max(4.0, base.resonance_bpm + offset)), 2),
+            seed=None if base.seed is None else base.seed + k,
+        ))  # fmt: skip
+    return tuple(people)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,24 +159,50 @@ class SourceSpec:
     targets : tuple of str
         ``ble``: one ``NAME|ADDR[=LABEL]`` per strap; ``replay``: the recording's path.
     sim : SimSpec
-        The simulated person (``sim`` only).
+        The simulated person (``sim`` only); in a group, the person the group was made
+        from (:func:`sim_group`).
     ecg : bool
         Also record raw ECG where a strap offers it (Polar H10).
+    people : tuple of SimSpec
+        Several simulated people at once (a group, ``sim`` only), each with their own
+        label, state, resonance and seed; empty: the one person ``sim``.
+    acc : bool
+        Record the chest accelerometer where the strap offers it (Polar H10, the
+        simulated strap), for breathing measured at the chest.
     """
 
     kind: str = "sim"
     targets: tuple[str, ...] = ()
     sim: SimSpec = field(default_factory=SimSpec)
     ecg: bool = False
+    people: tuple[SimSpec, ...] = ()
+    acc: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in ("sim", "ble", "replay"):
             raise BadInputError(f"unknown source kind {self.kind!r} (sim, ble or replay)")
+        if len(self.people) > MAX_SIM_PEOPLE:
+            raise BadInputError(
+                f"{len(self.people)} simulated people: at most {MAX_SIM_PEOPLE} at once"
+            )
+        labels = [p.label for p in self.people]
+        for label in labels:
+            if not label.strip() or not label.isprintable():
+                raise BadInputError(f"{label!r} cannot label a simulated person")
+            if labels.count(label) > 1:
+                raise BadInputError(f"two simulated people are labelled {label!r}")
+
+    def simulated(self) -> tuple[SimSpec, ...]:
+        """The simulated people: ``people``, or the one person ``sim``."""
+        return self.people or (self.sim,)
 
     def describe(self) -> str:
         """A few words for a status line."""
+        if self.kind == "sim" and len(self.people) > 1:
+            states = ", ".join(dict.fromkeys(p.state for p in self.people))
+            return f"{len(self.people)} simulated people ({states})"
         if self.kind == "sim":
-            return f"simulated strap ({self.sim.state})"
+            return f"simulated strap ({self.simulated()[0].state})"
         if self.kind == "ble":
             return "strap " + ", ".join(self.targets) if self.targets else "a strap"
         return f"recording {Path(self.targets[0]).name if self.targets else ''}"
@@ -376,8 +465,10 @@ def assemble(
     """
     spec.check(max_speed)
     seed = spec.source.sim.seed
-    if spec.source.kind == "sim" and seed is None:
-        seed = random.SystemRandom().randrange(2**31)
+    unseeded = any(p.seed is None for p in spec.source.simulated())
+    if spec.source.kind == "sim" and (seed is None or unseeded):
+        if seed is None:
+            seed = random.SystemRandom().randrange(2**31)
         spec = _with_seed(spec, seed)
     base = spec.pacer or PacerSettings()
     plan = spec.assessment.plan(base) if spec.assessment is not None else None
@@ -495,7 +586,11 @@ def session_metadata(
         "notes": "",
     }  # fmt: skip
     if spec.source.kind == "sim":
-        meta["simulation"] = asdict(spec.source.sim)
+        people = spec.source.simulated()
+        # The first person (the one a report shows); a group lists every person too.
+        meta["simulation"] = asdict(people[0])
+        if len(people) > 1:
+            meta["simulation"]["people"] = [asdict(p) for p in people]
     if spec.checkin_before is not None:
         meta["checkin"] = {"before": spec.checkin_before}
     return meta
@@ -505,9 +600,15 @@ def session_metadata(
 
 
 def _with_seed(spec: SessionSpec, seed: int) -> SessionSpec:
+    """``spec`` with the simulation's ``seed``; person k of a group without one: seed + k - 1."""
     from dataclasses import replace
 
-    return replace(spec, source=replace(spec.source, sim=replace(spec.source.sim, seed=seed)))
+    src = spec.source
+    sim = src.sim if src.sim.seed is not None else replace(src.sim, seed=seed)
+    people = tuple(
+        p if p.seed is not None else replace(p, seed=seed + k) for k, p in enumerate(src.people)
+    )
+    return replace(spec, source=replace(src, sim=sim, people=people))
 
 
 def _protocol(name: str) -> Protocol:
@@ -522,17 +623,18 @@ def _protocol(name: str) -> Protocol:
 
 def _sources(spec: SourceSpec, pacer: PacerSchedule | None) -> list[Source]:
     if spec.kind == "sim":
-        return [_simulated(spec.sim, pacer)]
+        return [_simulated(person, pacer, spec.acc) for person in spec.simulated()]
     if spec.kind == "replay":
         from resonant.devices.replay import ReplaySource
 
         if not spec.targets:
             raise BadInputError("no recording was given to replay")
-        return [ReplaySource(spec.targets[0])]
-    return _straps(spec.targets, spec.ecg)
+        return [ReplaySource(spec.targets[0], acc=spec.acc)]
+    return _straps(spec.targets, spec.ecg, spec.acc)
 
 
-def _simulated(sim: SimSpec, pacer: PacerSchedule | None) -> Source:
+def _simulated(sim: SimSpec, pacer: PacerSchedule | None, acc: bool = True) -> Source:
+    from resonant.devices.chest import ChestSpec
     from resonant.devices.physiology import PersonSpec
     from resonant.devices.simulated import SimulatedStrap, StrapSpec
 
@@ -543,16 +645,16 @@ def _simulated(sim: SimSpec, pacer: PacerSchedule | None) -> Source:
             model=sim.model,
         )  # fmt: skip
         strap = StrapSpec(
-            label="sim", artifact_rate=sim.artifact_rate,
+            label=sim.label, artifact_rate=sim.artifact_rate,
             contact_losses_per_h=sim.contact_losses_per_h,
             disconnects_per_h=sim.disconnects_per_h, seed=seed,
         )  # fmt: skip
     except ValueError as exc:
         raise BadInputError(str(exc)) from None
-    return SimulatedStrap(person, strap, pacer)
+    return SimulatedStrap(person, strap, pacer, chest=ChestSpec() if acc else None)
 
 
-def _straps(targets: Sequence[str], ecg: bool) -> list[Source]:
+def _straps(targets: Sequence[str], ecg: bool, acc: bool = True) -> list[Source]:
     """One Bluetooth source per ``NAME|ADDR[=LABEL]``, with distinct labels."""
     from resonant.devices.ble import BleStrap
 
@@ -569,7 +671,7 @@ def _straps(targets: Sequence[str], ecg: bool) -> list[Source]:
         if label in labels:
             raise BadInputError(f"two straps are labelled {label!r}: give each its own =LABEL")
         labels.add(label)
-        out.append(BleStrap(target, label, claimed=claimed, ecg=ecg))
+        out.append(BleStrap(target, label, claimed=claimed, ecg=ecg, acc=acc))
     return out
 
 

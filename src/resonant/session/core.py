@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from resonant.model.beats import Beat, EcgSamples, Event, Gap
+from resonant.model.beats import AccSamples, Beat, EcgSamples, Event, Gap
 from resonant.model.clock import Clock
 from resonant.model.source import Source, SourceInfo, SourceItem
 from resonant.model.sink import SessionSink
@@ -334,6 +334,9 @@ class Session:
         elif isinstance(item, EcgSamples):
             for s in self.sinks:
                 _call(s, "on_ecg", item)
+        elif isinstance(item, AccSamples):
+            for s in self.sinks:
+                _call(s, "on_acc", item)
         elif isinstance(item, Gap):
             self._gaps += 1
             if item.source in self._per:
@@ -350,6 +353,11 @@ class Session:
         per = self._per.get(beat.source)
         if per is None:
             per = self._per[beat.source] = _PerSource(beat.source, self.config)
+            per.stream.guide_bpm = self._pacer_rate  # the breathing rule's guide criterion
+            # People keep the sources' order (a group's sim1, sim2, ...), whoever beats first.
+            order = {src.info.label: i for i, src in enumerate(self.sources)}
+            ranked = sorted(self._per.items(), key=lambda kv: order.get(kv[0], len(order)))
+            self._per = dict(ranked)
         metrics, spectral = per.stream.push(beat)
         per.beat = metrics
         per.beats += 1

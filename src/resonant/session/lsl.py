@@ -16,6 +16,11 @@ Streams (all irregular rate, ``nominal_srate = 0``; one sample per item, pushed 
   of those names (``hr_bpm`` is only ever the strap's value).
 - ``resonant-metrics-LABEL``, type ``HRV``, float32, one per source: the 5-s updates,
   channels :data:`METRIC_CHANNELS`, NaN where a value is missing.
+- ``resonant-acc-LABEL``, type ``Accelerometer``, float32, one per source whose strap
+  streams its chest accelerometer (made with its first samples): channels
+  :data:`ACC_CHANNELS`, ``x_mg``, ``y_mg``, ``z_mg`` (milli-g, gravity included), one
+  sample per accelerometer sample, each stamped with its own time. Breathing tilts the
+  chest, so these channels rise and fall with each breath.
 - ``resonant-pacer``, type ``Markers``, string: one marker per breathing-phase onset,
   such as ``"inhale 6.0/min 4:6 4.000s breath 3"``.
 - ``resonant-markers``, type ``Markers``, string: events as ``"kind: label"`` and gaps
@@ -77,7 +82,7 @@ from typing import Any
 
 from resonant._version import __version__
 from resonant.errors import ResonantError
-from resonant.model.beats import Beat, Event, Gap
+from resonant.model.beats import AccSamples, Beat, Event, Gap
 from resonant.model.clock import Clock
 from resonant.model.source import SourceInfo
 from resonant.model.pacer import PacerPhase
@@ -91,6 +96,7 @@ __all__ = [
     "lsl_available",
     "RR_CHANNELS",
     "METRIC_CHANNELS",
+    "ACC_CHANNELS",
     "MARKER_STREAMS",
     "MARKER_TEXTS",
     "PAUSE_TOLERANCE_S",
@@ -123,6 +129,13 @@ METRIC_CHANNELS: tuple[tuple[str, str, str, str], ...] = (
     ("adherent", "boolean", "Adherence", "breathing follows the pacer (1/0, NaN unknown)"),
     ("pacer_rate_bpm", "breaths per minute", "Pacer", "the guide's rate (NaN without one)"),
 )  # fmt: skip
+
+#: Channels of each ``resonant-acc-LABEL`` stream: (label, unit, type, description).
+ACC_CHANNELS: tuple[tuple[str, str, str, str], ...] = (
+    ("x_mg", "milli-g", "AccelerationX", "the sensor's x axis, gravity included"),
+    ("y_mg", "milli-g", "AccelerationY", "the sensor's y axis, gravity included"),
+    ("z_mg", "milli-g", "AccelerationZ", "the sensor's z axis, gravity included"),
+)
 
 #: The session-wide string streams: name -> channel label.
 MARKER_STREAMS = {"resonant-pacer": "pacer", "resonant-markers": "event"}
@@ -288,6 +301,7 @@ class LslOutlet(SessionSink):
         self._infos: dict[str, SourceInfo] = {}
         self._rr: dict[str, Any] = {}
         self._metrics: dict[str, Any] = {}
+        self._acc: dict[str, Any] = {}
         self._markers: dict[str, Any] = {}
         #: Samples pushed so far, per stream name.
         self.pushed: dict[str, int] = {}
@@ -316,11 +330,17 @@ class LslOutlet(SessionSink):
         """Name of the metrics stream of a source label."""
         return f"resonant-metrics-{label}"
 
+    @staticmethod
+    def acc_stream_name(label: str) -> str:
+        """Name of the accelerometer stream of a source label."""
+        return f"resonant-acc-{label}"
+
     @property
     def stream_names(self) -> list[str]:
         """Names of the streams published now."""
         return [*self._markers, *(self._rr[k].name for k in self._rr),
-                *(self._metrics[k].name for k in self._metrics)]  # fmt: skip
+                *(self._metrics[k].name for k in self._metrics),
+                *(self._acc[k].name for k in self._acc)]  # fmt: skip
 
     def _offset(self) -> tuple[float, float] | None:
         """LSL time of session time 0 according to the clock now, and the session time.
@@ -498,6 +518,27 @@ class LslOutlet(SessionSink):
         ]  # fmt: skip
         self._push(self._metrics[metrics.source], sample, metrics.time_s)
 
+    def on_acc(self, samples: AccSamples) -> None:
+        """Sink: push each accelerometer sample to its source's stream (made at the first)."""
+        if not self._ready() or not samples.times_s:
+            return
+        label = samples.source
+        if label not in self._acc:
+            info = self._infos.get(label) or SourceInfo(label, "")
+            try:
+                self._acc[label] = self._outlet(
+                    self.acc_stream_name(label), "Accelerometer", ACC_CHANNELS, "float32",
+                    f"resonant:{self.session_label}:{label}:acc", info,
+                )  # fmt: skip
+            except Exception as exc:
+                self._fail(exc)
+                return
+        outlet = self._acc[label]
+        for t, xyz in zip(samples.times_s, samples.xyz_mg, strict=True):
+            self._push(outlet, [float(v) for v in xyz], t)
+            if not self._ready():
+                return
+
     def on_pacer(self, phase: PacerPhase) -> None:
         """Sink: push the phase onset as a marker."""
         if self._ready():
@@ -522,7 +563,7 @@ class LslOutlet(SessionSink):
     def close(self) -> None:
         """Destroy every outlet (consumers see the streams end); safe to call twice."""
         self.closed = True
-        for group in (self._rr, self._metrics, self._markers):
+        for group in (self._rr, self._metrics, self._acc, self._markers):
             # pylsl destroys an outlet when its last reference goes (StreamOutlet.__del__).
             group.clear()
 

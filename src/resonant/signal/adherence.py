@@ -25,7 +25,9 @@ def is_adherent(
     Parameters
     ----------
     breathing_rate_bpm : float or None
-        Breathing rate from the spectral update (60 x peak frequency), breaths/min.
+        Breathing rate from the spectral update (60 x peak frequency), breaths/min; None
+        while it is unclear from the heart rhythm (hrv-spec §11.1), which makes the
+        answer None (unknown).
     pacer_rate_bpm : float or None
         The pacer's rate over the same window, breaths/min; None when there is no pacer.
     coherence_ratio : float or None

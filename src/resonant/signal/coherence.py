@@ -10,6 +10,7 @@ over +/-0.015 Hz, total power over 0.0033-0.40 Hz, CR = peak / (total - peak).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +29,7 @@ __all__ = [
     "spectra_and_psd",
     "DISPLAY_HI_HZ",
     "SCORE_MAX",
+    "BREATH_HALF_WIDTH_HZ",
 ]
 
 COHERENCE_WINDOW_S = 64.0
@@ -40,6 +42,10 @@ PEAK_LO_HZ, PEAK_HI_HZ = 0.04, 0.26
 PEAK_HALF_WIDTH_HZ = 0.015
 #: Search band for the breathing rate: 2.4-24 breaths/min (decision, see docs/research-guide.md).
 BREATH_LO_HZ, BREATH_HI_HZ = 0.04, 0.40
+#: Half-width of the band around the breathing peak whose share of the breathing band's
+#: power tells how clearly the peak stands out, Hz (two bins of the 64-s window's
+#: resolution, the main lobe of its Hann window; decision, hrv-spec §11.1).
+BREATH_HALF_WIDTH_HZ = 0.03
 #: Upper end of the 0-16 coherence score scale (HeartMath glossary; vendor-described).
 SCORE_MAX = 16.0
 
@@ -72,8 +78,12 @@ class ShortSpectra:
     total_ms2 : ndarray of float
         Power in 0.0033-0.40 Hz, ms².
     breath_hz : ndarray of float
-        Frequency of the highest PSD value in 0.04-0.40 Hz: the breathing rate read from
-        the respiratory sinus arrhythmia.
+        Frequency of the highest PSD value in 0.04-0.40 Hz: the candidate breathing rate
+        read from the respiratory sinus arrhythmia (whether it is shown is decided by
+        :func:`resonant.signal.rsa_breathing.judge_breathing`).
+    breath_share : ndarray of float
+        Share of the 0.04-0.40 Hz power within +/-0.03 Hz of ``breath_hz``, 0-1: how
+        clearly the peak stands out (hrv-spec §11.1).
     """
 
     coherence_ratio: NDArray[np.float64]
@@ -82,6 +92,7 @@ class ShortSpectra:
     hf_ms2: NDArray[np.float64]
     total_ms2: NDArray[np.float64]
     breath_hz: NDArray[np.float64]
+    breath_share: NDArray[np.float64]
 
 
 def short_spectra(
@@ -169,7 +180,10 @@ def window_psd(
 
 
 def _fields(s: ShortSpectra) -> tuple[NDArray[np.float64], ...]:
-    return (s.coherence_ratio, s.peak_hz, s.lf_ms2, s.hf_ms2, s.total_ms2, s.breath_hz)
+    return (
+        s.coherence_ratio, s.peak_hz, s.lf_ms2, s.hf_ms2, s.total_ms2, s.breath_hz,
+        s.breath_share,
+    )  # fmt: skip
 
 
 def spectra_and_psd(
@@ -219,6 +233,10 @@ def spectra_and_psd(
     cr = p_peak / rest if rest > 0 else SCORE_MAX
     lf = (csum[_LF_B] - csum[_LF_A]) * _DF
     hf = (csum[_HF_B] - csum[_HF_A]) * _DF
+    blo, bhi = _breath_span(f[:_KEEP], f[i_breath])
+    p_breath = (csum[bhi] - csum[blo]) * _DF
+    p_band = (csum[_BREATH_B] - csum[_BREATH_A]) * _DF
+    share = p_breath / p_band if p_band > 0 else 0.0
     spectra = ShortSpectra(
         np.array([cr], dtype=np.float64),
         np.array([peak_hz]),
@@ -226,6 +244,7 @@ def spectra_and_psd(
         np.array([hf]),
         np.array([p_total]),
         np.array([f[i_breath]]),
+        np.array([share], dtype=np.float64),
     )
     return spectra, (f[:_DISPLAY_KEEP], row[:_DISPLAY_KEEP])
 
@@ -303,7 +322,19 @@ def _short_block(
         cr = np.where(rest > 0, p_peak / rest, SCORE_MAX)
     lf = band(LF.lo_hz, LF.hi_hz)
     hf = band(HF.lo_hz, HF.hi_hz)
-    return ShortSpectra(cr, peak_hz, lf, hf, p_total, breath_hz)
+    blo, bhi = _breath_span(f, breath_hz)
+    p_breath = (csum[rows, bhi] - csum[rows, blo]) * df
+    p_band = (csum[:, _BREATH_B] - csum[:, _BREATH_A]) * df
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(p_band > 0, p_breath / p_band, 0.0)
+    return ShortSpectra(cr, peak_hz, lf, hf, p_total, breath_hz, share)
+
+
+def _breath_span(f: NDArray[np.float64], breath_hz: Any) -> tuple[Any, Any]:
+    """Bins within +/-``BREATH_HALF_WIDTH_HZ`` of the breathing peak, inside its band."""
+    lo = np.searchsorted(f, breath_hz - BREATH_HALF_WIDTH_HZ - 1e-12, side="left")
+    hi = np.searchsorted(f, breath_hz + BREATH_HALF_WIDTH_HZ + 1e-12, side="right")
+    return np.clip(lo, _BREATH_A, _BREATH_B), np.clip(hi, _BREATH_A, _BREATH_B)
 
 
 def coherence_level(ratio: float, level: int = 1) -> str:

@@ -109,7 +109,8 @@ class SpectralMetrics:
     lf_hf : float or None
         LF / HF.
     breathing_rate_bpm : float or None
-        Breathing rate read from the RR spectrum, breaths per minute.
+        Breathing rate read from the RR spectrum, breaths per minute; None when the
+        breathing peak is not clear (:mod:`resonant.signal.rsa_breathing`).
     amplitude_bpm : float or None
         Mean peak-to-trough heart-rate swing per breath, beats per minute.
     corrected_pct : float
@@ -117,6 +118,9 @@ class SpectralMetrics:
     reason : str or None
         Why the values are unavailable or the coherence score is suppressed; None when
         everything is shown.
+    breathing_reason : str or None
+        Why ``breathing_rate_bpm`` is None once the spectrum runs ("unclear from the heart
+        rhythm"); None when it is shown (or the spectrum is still settling: ``reason``).
     """
 
     time_s: float
@@ -132,3 +136,4 @@ class SpectralMetrics:
     amplitude_bpm: float | None
     corrected_pct: float
     reason: str | None
+    breathing_reason: str | None = None

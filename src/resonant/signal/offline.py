@@ -13,11 +13,13 @@ final flags), corrects, and computes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from resonant.signal.rsa_breathing import agreement, judge_breathing, summarize_breathing
 from resonant.signal.artifacts import ARTIFACT_NAMES, Artifact, classify_artifacts, correct_rr
 from resonant.signal.coherence import COHERENCE_WINDOW_S, short_spectra
 from resonant.signal.spectrum import HF, LF, band_power, hann, periodogram, welch_segments
@@ -36,7 +38,12 @@ MAX_CORRECTED_PCT = 5.0
 
 @dataclass(frozen=True, slots=True)
 class SpectralSeries:
-    """The 5-s spectral updates of a recording (one row per update with 64 s available)."""
+    """The 5-s spectral updates of a recording (one row per update with 64 s available).
+
+    ``breath_hz`` is every update's candidate breathing peak, ``breath_share`` its
+    prominence and ``breath_clear`` whether it is shown
+    (:func:`~resonant.signal.rsa_breathing.judge_breathing`).
+    """
 
     time_s: NDArray[np.float64]
     coherence_ratio: NDArray[np.float64]
@@ -45,6 +52,8 @@ class SpectralSeries:
     hf_ms2: NDArray[np.float64]
     breath_hz: NDArray[np.float64]
     corrected_pct: NDArray[np.float64]
+    breath_share: NDArray[np.float64]
+    breath_clear: NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +76,8 @@ class RecordingAnalysis:
         Mean and maximum of the 5-s coherence ratios whose window had at most 5 %
         corrected beats.
     breathing_rate_bpm : float or None
-        Median of the 5-s breathing-rate estimates, breaths per minute.
+        Median of the clear 5-s breathing-rate estimates, breaths per minute; None when
+        fewer than half of them were clear (:mod:`resonant.signal.rsa_breathing`).
     artifact_codes : ndarray of int8
         Final class of every raw beat.
     corrected_pct : float
@@ -76,6 +86,9 @@ class RecordingAnalysis:
         The 5-s updates.
     notes : list of str
         Plain sentences on what could not be computed and why.
+    breathing_reason : str or None
+        Why ``breathing_rate_bpm`` is None ("unclear from the heart rhythm", or that the
+        recording is too short or too corrected); None when it is given.
     """
 
     beats: int
@@ -92,6 +105,7 @@ class RecordingAnalysis:
     corrected_pct: float
     series: SpectralSeries
     notes: list[str] = field(default_factory=list)
+    breathing_reason: str | None = None
 
     def artifact_counts(self) -> dict[str, int]:
         """Count of beats per artifact class, with ``total``."""
@@ -124,6 +138,7 @@ def analyze_rr(
     rr_ms: NDArray[np.float64],
     segment_starts: NDArray[np.intp] | None = None,
     update_s: float = 5.0,
+    guide_bpm: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
 ) -> RecordingAnalysis:
     """Analyse one recording.
 
@@ -138,6 +153,9 @@ def analyze_rr(
         Index of the first beat of each segment (0 first); None means no gaps.
     update_s : float
         Interval of the spectral updates, s.
+    guide_bpm : callable, optional
+        The breathing guide's rate at given session times (NaN where none ran), for the
+        breathing rule's guide criterion; None: no guide is known.
 
     Returns
     -------
@@ -192,19 +210,23 @@ def analyze_rr(
     td = time_domain(nn_all, newseg_all)
     corrected_pct = 100.0 * float(corr_all.mean()) if corr_all.size else 0.0
 
-    series = _join_series(windows_t, spectra)
+    series = _join_series(windows_t, spectra, guide_bpm)
     usable = series.corrected_pct <= MAX_CORRECTED_PCT
     coh_mean = coh_max = breath = None
+    breath_reason: str | None = None
     if usable.any():
         coh_mean = float(series.coherence_ratio[usable].mean())
         coh_max = float(series.coherence_ratio[usable].max())
-        breath = _median(series.breath_hz[usable]) * 60.0
+        read = summarize_breathing(series.breath_hz[usable], series.breath_clear[usable])
+        breath, breath_reason = read.rate_bpm, read.reason
     elif series.time_s.size:
+        breath_reason = "too many corrected beats"
         notes.append(
             "coherence and breathing rate are not given: every 64-s window had more than "
             f"{MAX_CORRECTED_PCT:.0f}% corrected beats"
         )
     else:
+        breath_reason = f"needs {COHERENCE_WINDOW_S:.0f} s of beats without a gap"
         notes.append(
             f"coherence and breathing rate need {COHERENCE_WINDOW_S:.0f} s of beats without a gap"
         )
@@ -241,24 +263,8 @@ def analyze_rr(
         corrected_pct=corrected_pct,
         series=series,
         notes=notes,
+        breathing_reason=breath_reason,
     )
-
-
-def _median(x: NDArray[np.float64]) -> float:
-    """``np.median`` of a non-empty 1-D array, the same value, without importing numpy.ma.
-
-    As numpy computes it: partition at the middle (the two middle elements when the
-    length is even, whose mean is taken), NaN if any value is NaN. ``np.median`` imports
-    ``numpy.ma`` (about 7 ms of every ``resonant analyze``).
-    """
-    n = x.size
-    h = n // 2
-    part = np.partition(x, [h - 1, h, n - 1] if n % 2 == 0 else [h, n - 1])
-    if part[-1] != part[-1]:
-        return float("nan")
-    if n % 2:
-        return float(part[h])
-    return (float(part[h - 1]) + float(part[h])) / 2.0
 
 
 def _corrected_pct(
@@ -272,18 +278,30 @@ def _corrected_pct(
     return 100.0 * (csum[hi] - csum[lo]) / count
 
 
-def _join_series(windows_t: list, spectra: list) -> SpectralSeries:
+def _join_series(
+    windows_t: list,
+    spectra: list,
+    guide_bpm: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
+) -> SpectralSeries:
     if not spectra:
         e = np.empty(0)
-        return SpectralSeries(e, e, e, e, e, e, e)
+        return SpectralSeries(e, e, e, e, e, e, e, e, np.empty(0, dtype=bool))
+    t = np.concatenate(windows_t)
+    breath_hz = np.concatenate([s.breath_hz for s, _ in spectra])
+    share = np.concatenate([s.breath_share for s, _ in spectra])
+    seg = np.concatenate([np.full(w.size, k) for k, w in enumerate(windows_t)])
+    agree = agreement(t, breath_hz, seg)
+    guide = None if guide_bpm is None else guide_bpm(t)
     return SpectralSeries(
-        np.concatenate(windows_t),
+        t,
         np.concatenate([s.coherence_ratio for s, _ in spectra]),
         np.concatenate([s.peak_hz for s, _ in spectra]),
         np.concatenate([s.lf_ms2 for s, _ in spectra]),
         np.concatenate([s.hf_ms2 for s, _ in spectra]),
-        np.concatenate([s.breath_hz for s, _ in spectra]),
+        breath_hz,
         np.concatenate([c for _, c in spectra]),
+        share,
+        judge_breathing(breath_hz, share, agree, guide),
     )
 
 

@@ -15,12 +15,14 @@ so a clean recording gives the same numbers live and offline.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from resonant.model.beats import Beat, Gap
 from resonant.signal.amplitude import hr_amplitude
+from resonant.signal.rsa_breathing import UNCLEAR, agreement, judge_breathing
 from resonant.signal.artifacts import Artifact, CausalCheck, classify_artifacts, correct_rr
 from resonant.signal.coherence import (
     COHERENCE_WINDOW_S,
@@ -104,6 +106,10 @@ class HrvStream:
         self._latest_spectral: SpectralMetrics | None = None
         #: The 64-s spectrum of the latest update, (freq_hz, psd_ms2_hz), for display.
         self.latest_psd: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
+        #: The breathing guide's rate at a session time (None where none runs), for the
+        #: breathing rule's guide criterion (:mod:`resonant.signal.rsa_breathing`); None: no
+        #: guide is known. The session sets it.
+        self.guide_bpm: Callable[[float], float | None] | None = None
         self._new_segment()
 
     # -- segments -----------------------------------------------------------------------
@@ -118,6 +124,8 @@ class HrvStream:
         self._s1 = self._s2 = self._d2 = 0.0
         self._nd = self._n50 = self._ncorr = 0
         self._check.reset()
+        # (beat-axis time, peak Hz) of this segment's recent updates, for consistency.
+        self._breaths: list[tuple[float, float]] = []
 
     def gap(self, gap: Gap) -> None:
         """Break the series: the next beat starts a new segment (nothing is bridged)."""
@@ -344,6 +352,7 @@ class HrvStream:
         corrected_pct = 100.0 * (float(w[j:, _CORR].sum()) / n_win) if n_win else 0.0
         ratio = float(spec.coherence_ratio[0])
         breath_hz = float(spec.breath_hz[0])
+        breathing, breathing_reason = self._breathing(t_end, breath_hz, spec.breath_share)
         lf, hf = float(spec.lf_ms2[0]), float(spec.hf_ms2[0])
         reason = None
         score: float | None = min(ratio, SCORE_MAX)
@@ -356,8 +365,24 @@ class HrvStream:
             )
         result = SpectralMetrics(
             time_s, self.source, ratio if score is not None else None, score, level,
-            float(spec.peak_hz[0]), lf, hf, lf / hf if hf > 0 else None, 60.0 * breath_hz,
-            hr_amplitude(t, nn, t_end, breath_hz), corrected_pct, reason,
+            float(spec.peak_hz[0]), lf, hf, lf / hf if hf > 0 else None, breathing,
+            hr_amplitude(t, nn, t_end, breath_hz), corrected_pct, reason, breathing_reason,
         )  # fmt: skip
         self._latest_spectral = result
         return result
+
+    def _breathing(
+        self, t_end: float, breath_hz: float, share: NDArray[np.float64]
+    ) -> tuple[float | None, str | None]:
+        """This update's breathing rate, or why it is not shown (the offline rule)."""
+        hist = self._breaths
+        hist.append((t_end, breath_hz))
+        while len(hist) > 1 and hist[0][0] <= t_end - 40.0:
+            hist.pop(0)
+        arr = np.array(hist)
+        agree = agreement(arr[:, 0], arr[:, 1])[-1:]
+        guide = self.guide_bpm(t_end) if self.guide_bpm is not None else None
+        clear = judge_breathing(
+            np.array([breath_hz]), share, agree, None if guide is None else np.array([guide])
+        )
+        return (60.0 * breath_hz, None) if clear[0] else (None, UNCLEAR)

@@ -35,6 +35,8 @@ class Profile:
         Whether the strap sets the contact-supported flag (None: not known).
     ecg : str or None
         ``pmd`` when raw ECG is offered through Polar Measurement Data.
+    acc : str or None
+        ``pmd`` when the chest accelerometer is offered through Polar Measurement Data.
     status : str
         Whether it is known to work.
     refusal : str or None
@@ -52,6 +54,7 @@ class Profile:
     status: str
     refusal: str | None
     quirks: tuple[str, ...]
+    acc: str | None = None
 
 
 @cache
@@ -73,6 +76,7 @@ def profiles() -> tuple[Profile, ...]:
                 status=data.get("status", ""),
                 refusal=data.get("refusal"),
                 quirks=tuple(data.get("quirks", ())),
+                acc=data.get("acc"),
             )
         )
     return tuple(out)
