@@ -2,11 +2,13 @@
 
 Run as ``.venv/bin/python benchmarks/resonance_accuracy.py [--protocols stepped,sliding]
 [--models resonator,delay] [--rates 4.5:7.0:0.1] [--seeds 10] [--adherence 0.9]
-[--artifacts 0.01] [--jobs 2] [--json FILE]``.
+[--artifacts 0.01] [--no-acc] [--jobs 2] [--json FILE]``.
 
 Each run simulates one person (resonance rate R, seed S, model M, the given adherence,
 1 % of beats artifacts) breathing with the protocol's guide, through the simulated
-strap and the beat clock, and scores the beats with
+strap and the beat clock, with the strap's chest accelerometer as ``record
+--simulate`` has it (``--no-acc``: without, so the breathing is read from the heart
+rhythm), and scores the beats with
 :func:`resonant.analysis.assessment.analyze_assessment` (the same code as ``resonant
 assess``, without writing a folder). It prints, per protocol and model: the share of
 runs within 0.15 and 0.25 breaths/min of the true rate (a run without a rate counts
@@ -33,10 +35,11 @@ from typing import Any
 import numpy as np
 
 from resonant.analysis.assessment import analyze_assessment
+from resonant.devices.chest import ChestSpec
 from resonant.devices.physiology import PersonSpec
 from resonant.devices.simulated import SimulatedStrap, StrapSpec
-from resonant.folder.read import PacerRows
-from resonant.model.beats import Beat, Gap
+from resonant.folder.read import AccTrace, PacerRows
+from resonant.model.beats import AccSamples, Beat, Gap
 from resonant.model.pacer import PacerSettings
 from resonant.model.plans import SlidingProtocol, SteppedProtocol
 from resonant.signal.resonance import AssessmentResult
@@ -50,6 +53,7 @@ class Run:
     seed: int
     adherence: float
     artifacts: float
+    acc: bool = True
 
 
 def one(run: Run) -> dict[str, Any]:
@@ -84,20 +88,32 @@ def _simulate(run: Run, proto: SteppedProtocol | SlidingProtocol) -> AssessmentR
         resonance_bpm=run.resonance_bpm, state="soothing", adherence=run.adherence,
         seed=run.seed, **kwargs,
     )  # fmt: skip
-    strap = SimulatedStrap(person, StrapSpec(seed=run.seed, artifact_rate=run.artifacts), plan.pacer)
+    strap = SimulatedStrap(
+        person, StrapSpec(seed=run.seed, artifact_rate=run.artifacts), plan.pacer,
+        chest=ChestSpec() if run.acc else None,
+    )  # fmt: skip
     items = strap.run_until(plan.end_s + 1.0)
     t: list[float] = []
     rr: list[float] = []
     starts: list[int] = [0]
+    acc_t: list[float] = []
+    acc_xyz: list[tuple[int, int, int]] = []
     for x in items:
-        if isinstance(x, Beat):
+        if isinstance(x, AccSamples):
+            acc_t.extend(x.times_s)
+            acc_xyz.extend(x.xyz_mg)
+        elif isinstance(x, Beat):
             t.append(x.time_s)
             rr.append(x.rr_ms)
         elif isinstance(x, Gap) and t:
             starts.append(len(t))
     seg = np.array(sorted(set(s for s in starts if s < len(t))), dtype=np.intp)
     pacer = PacerRows.from_phases(plan.pacer.phases(0.0, plan.end_s + 1.0))
-    return analyze_assessment(np.array(t), np.array(rr), seg, pacer, dict(plan.metadata))
+    acc = None
+    if len(acc_t) >= 2:
+        order = np.argsort(acc_t, kind="stable")
+        acc = AccTrace(np.array(acc_t)[order], np.array(acc_xyz, dtype=np.float64)[order])
+    return analyze_assessment(np.array(t), np.array(rr), seg, pacer, dict(plan.metadata), acc)
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -152,11 +168,13 @@ def main() -> None:
     ap.add_argument("--first-seed", type=int, default=1)
     ap.add_argument("--adherence", type=float, default=0.9)
     ap.add_argument("--artifacts", type=float, default=0.01)
+    ap.add_argument("--no-acc", action="store_true",
+                    help="no chest accelerometer: breathing read from the heart rhythm")  # fmt: skip
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--json", metavar="FILE", help="also write every run and the summaries")
     args = ap.parse_args()
     runs = [
-        Run(p, m, r, s, args.adherence, args.artifacts)
+        Run(p, m, r, s, args.adherence, args.artifacts, not args.no_acc)
         for p in args.protocols.split(",") for m in args.models.split(",")
         for r in _rates(args.rates) for s in range(args.first_seed, args.first_seed + args.seeds)
     ]  # fmt: skip
@@ -167,7 +185,10 @@ def main() -> None:
             rows.append(row)
             if k % 50 == 0 or k == len(runs):
                 print(f"  {k}/{len(runs)} runs, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    report: dict[str, Any] = {"adherence": args.adherence, "artifacts": args.artifacts, "groups": []}
+    report: dict[str, Any] = {
+        "adherence": args.adherence, "artifacts": args.artifacts, "acc": not args.no_acc,
+        "groups": [],
+    }  # fmt: skip
     for p in args.protocols.split(","):
         for m in args.models.split(","):
             group = [r for r in rows if r["protocol"] == p and r["model"] == m]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from resonant.cli import main
 from resonant.model.clock import SPEED_MAX, MonotonicClock
+from resonant.devices.chest import ChestSpec
 from resonant.devices.physiology import PersonSpec
 from resonant.devices.simulated import SimulatedStrap, StrapSpec
 from resonant.model.pacer import PacerSettings
@@ -21,15 +23,18 @@ from resonant.session.adaptive import AdaptivePacer
 from resonant.folder.write import Recorder
 from resonant.folder.read import read_events
 from resonant.session.core import Session
+from resonant.signal.resonance import StepScore, choose_stepped
+from resonant.signal.rsa_breathing import UNCLEAR
 
 
 def _assess(tmp: Path, protocol, resonance: float, seed: int, adherence: float = 1.0,
-            model: str = "resonator"):  # fmt: skip
+            model: str = "resonator", chest: bool = False):  # fmt: skip
     plan = protocol.plan(PacerSettings())
     strap = SimulatedStrap(
         PersonSpec(resonance_bpm=resonance, seed=seed, adherence=adherence, state="soothing",
                    model=model),
         StrapSpec(seed=seed, artifact_rate=0.01), plan.pacer,
+        chest=ChestSpec() if chest else None,
     )  # fmt: skip
     folder = tmp / f"{protocol.name}-{model}-{resonance}-{seed}"
     rec = Recorder(folder, {"start_utc": "", "sources": [], "protocol": plan.metadata})
@@ -108,6 +113,17 @@ def test_sliding_protocol_recovers_the_rate_between_the_steps(
         assert not result.reliable and result.warnings, result.to_json()
 
 
+def test_a_sweep_with_the_chest_uses_the_breaths_the_chest_shows_followed(tmp_path: Path) -> None:
+    folder, result = _assess(tmp_path, SlidingProtocol(), 5.8, 2, 0.9, chest=True)
+    assert (folder / "acc.tsv").is_file()
+    assert result.resonance_bpm is not None, result.warnings
+    if abs(result.resonance_bpm - 5.8) > TOLERANCE_BPM["resonator"]:
+        assert not result.reliable and result.warnings, result.to_json()
+    # At adherence 0.9 the person breathes some breaths at their own rate: left out.
+    used = [b.followed for b in result.breaths]
+    assert 0.5 < sum(used) / len(used) < 1.0
+
+
 @pytest.mark.parametrize("model", ["resonator", "delay"])
 @pytest.mark.parametrize("protocol", [SteppedProtocol(), SlidingProtocol()])
 def test_poor_adherence_is_flagged_not_answered_wrongly(tmp_path: Path, protocol, model) -> None:
@@ -156,6 +172,50 @@ def test_live_answer_equals_the_replayed_answer(
     assert meta["assessment"] == live and meta["protocol"]["protocol"] == "stepped"
     phases = [e.label for e in read_events(out) if e.kind == "phase"]
     assert phases[0] == "assessment step 1: 7 breaths/min" and len(phases) in (6, 7)
+    # The simulated strap records its chest: every step's breathing and phase are the chest's.
+    assert (out / "acc.tsv").is_file()
+    assert {(r["breathing_source"], r["phase_reference"]) for r in live["table"]} == {
+        ("chest", "chest")
+    }
+    assert all(abs(r["breathing_rate_bpm"] - r["rate_bpm"]) < 1.5 for r in live["table"])
+
+
+def test_without_the_chest_breathing_is_read_from_the_heart_or_unclear(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "a"
+    assert main(["assess", "--simulate", "--sim-resonance", "5.5", "--sim-seed", "2",
+                 "--no-acc", "--speed", "100000", "--out", str(out), "--json"]) == 0  # fmt: skip
+    live = json.loads(capsys.readouterr().out)
+    assert not (out / "acc.tsv").exists()
+    assert main(["assess", "--replay", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == live
+    for row in live["table"]:
+        assert (row["breathing_source"], row["phase_reference"]) == ("heart", "guide")
+        if row["breathing_rate_bpm"] is None:
+            assert row["breathing_reason"] == UNCLEAR
+        else:
+            assert row["breathing_reason"] is None
+    assert live["resonance_bpm"] is not None and abs(live["resonance_bpm"] - 5.5) <= 0.3
+
+
+def test_the_table_says_unclear_rather_than_a_number() -> None:
+    from resonant.cli.assess import print_result
+
+    def step(rate: float, breathing: float | None) -> StepScore:
+        return StepScore(
+            rate_bpm=rate, start_s=0.0, end_s=90.0, breaths=8, amplitude_bpm=9.0, lf_ms2=900.0,
+            lf_peak_ms2_hz=5000.0, phase_deg=-10.0, phase_abs_deg=10.0, smoothness=0.8,
+            lf_peaks=1, breathing_rate_bpm=breathing, followed=True, corrected_pct=0.0,
+            breathing_reason=None if breathing is not None else UNCLEAR,
+        )  # fmt: skip
+
+    result = choose_stepped([step(6.0, None), step(5.5, 5.5), step(5.0, None)], [6.0, 5.5, 5.0])
+    out = io.StringIO()
+    print_result(result, as_json=False, out=out)
+    rows = out.getvalue().splitlines()[2:5]
+    assert [r.split()[-2] for r in rows] == ["unclear", "5.5", "unclear"]
+    assert "breathing read from the heart rhythm where it is clear" in out.getvalue()
 
 
 def test_accept_saves_the_rate_for_the_guide(tmp_path: Path, capsys, monkeypatch) -> None:

@@ -24,7 +24,8 @@ from resonant.model.beats import Event
 from resonant.signal.offline import analyze_rr
 
 JSON_KEYS = ["label", "onset_s", "duration_s", "stressor", "beats", "hr_mean_bpm", "rmssd_ms",
-             "coherence_mean", "lf_hf", "breathing_rate_bpm", "breathing_reason", "corrected_pct",
+             "coherence_mean", "lf_hf", "hf_ms2", "breathing_rate_bpm", "breathing_reason",
+             "breathing_source", "corrected_pct",
              "poor_data",
              "notes"]  # fmt: skip
 
@@ -271,3 +272,63 @@ def test_the_report_shows_planned_length_and_the_early_end(
     assert cells[0][3].startswith("1:30 (ended early at 0:5")
     assert cells[1][3] == "1:00"
     assert cells[2][3].startswith("1:30 (recorded ")
+
+
+# -- (d) the breathing rate measured at the chest ---------------------------------------------
+
+
+def _threat_soothing(tmp_path: Path, *extra: str) -> tuple[Path, list[dict]]:
+    import contextlib
+    import io
+
+    from resonant.cli import main
+
+    out = tmp_path / ("ts" + "".join(extra))
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+        assert main(["record", "--simulate", "--protocol", "threat-soothing", "--out", str(out),
+                     "--speed", "100000", "--sim-seed", "1", *extra]) == 0  # fmt: skip
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        assert main(["analyze", "--json", str(out)]) == 0
+    return out, json.loads(text.getvalue())["phases"]
+
+
+def _live_sources(folder: Path, start_s: float, end_s: float) -> set[str]:
+    import csv
+
+    with (folder / "metrics.tsv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return {r["breathing_source"] for r in rows
+            if start_s + 60.0 <= float(r["time_s"]) <= end_s and r["coherence_ratio"]}  # fmt: skip
+
+
+def test_the_stressor_breathing_is_measured_at_the_chest_live_and_offline(tmp_path: Path) -> None:
+    """Issue 16: with the accelerometer (on by default for the simulated strap) the
+    stressor's breathing is the chest's, within 1.5 of the simulated person's own rate,
+    and the live metrics name the same source as the analysis."""
+    from resonant.devices.physiology import PROFILES
+
+    folder, phases = _threat_soothing(tmp_path)
+    stress = next(p for p in phases if p["stressor"])
+    assert stress["breathing_source"] == "chest" and stress["breathing_reason"] is None
+    assert abs(stress["breathing_rate_bpm"] - PROFILES["threat"].own_rate_bpm) <= 1.5
+    assert all(p["breathing_source"] == "chest" for p in phases)
+    onset = stress["onset_s"]
+    assert _live_sources(folder, onset, onset + stress["duration_s"]) == {"chest"}
+
+
+def test_without_the_accelerometer_the_heart_rhythm_decides(tmp_path: Path) -> None:
+    from resonant.devices.physiology import PROFILES
+    from resonant.signal.rsa_breathing import UNCLEAR
+
+    folder, phases = _threat_soothing(tmp_path, "--no-acc")
+    assert not (folder / "acc.tsv").exists()
+    stress = next(p for p in phases if p["stressor"])
+    if stress["breathing_rate_bpm"] is None:
+        assert stress["breathing_source"] is None and stress["breathing_reason"] == UNCLEAR
+    else:
+        assert stress["breathing_source"] == "heart"
+        assert abs(stress["breathing_rate_bpm"] - PROFILES["threat"].own_rate_bpm) <= 1.5
+    onset = stress["onset_s"]
+    assert _live_sources(folder, onset, onset + stress["duration_s"]) <= {"heart", ""}

@@ -12,7 +12,9 @@ import pytest
 from resonant.cli import main
 from resonant.cli.history import collect, run_history
 from resonant.folder.read import read_recording
+from resonant.analysis.phases import analyze_recording
 from resonant.signal.offline import analyze_rr
+from resonant.signal.rsa_breathing import UNCLEAR
 
 FAST = "100000"
 # name (sorts differently from the dates), state, seed, start_utc
@@ -56,11 +58,13 @@ def test_sessions_in_date_order_with_analyze_rr_values(archive: Path) -> None:
     ]  # fmt: skip
     for r in rows:
         [rec] = read_recording(r.path)
-        res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
+        res = analyze_recording(rec)  # as `analyze`: the guide and the chest included
         assert r.hr_mean_bpm == res.time.hr_mean_bpm
         assert r.rmssd_ms == res.time.rmssd_ms
         assert r.coherence_mean == res.coherence_mean
         assert r.breathing_rate_bpm == res.breathing_rate_bpm
+        assert r.breathing_reason == res.breathing_reason
+        assert r.breathing_source == res.breathing_source
         assert r.beats == rec.rr_ms.size and r.complete and r.duration_s == 180.0
     soothing, rest, threat = rows
     assert soothing.rmssd_ms > threat.rmssd_ms and soothing.coherence_mean > threat.coherence_mean
@@ -80,7 +84,8 @@ def test_json_lines_and_a_bad_folder_skipped(
     assert [Path(x["path"]).name for x in lines] == ["b-soothing", "c-rest", "a-threat"]
     assert set(lines[0]) == {
         "path", "start_utc", "date", "start_local", "duration_s", "complete", "source", "beats",
-        "hr_mean_bpm", "rmssd_ms", "coherence_mean", "breathing_rate_bpm", "resonance_bpm",
+        "hr_mean_bpm", "rmssd_ms", "coherence_mean", "breathing_rate_bpm", "breathing_reason",
+        "breathing_source", "resonance_bpm",
         "resonance_from", "pace_bpm", "protocol", "participant", "end_reason", "calm_before",
         "calm_after", "self_critical_before", "self_critical_after", "has_journal",
     }  # fmt: skip
@@ -147,3 +152,41 @@ def test_plot(archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert out.read_bytes() == data
     assert run_history(str(archive), as_json=False, plot=str(tmp_path / "t.jpg")) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_breathing_is_measured_or_unclear_never_a_raw_peak(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rule of `analyze` (hrv-spec §11.1): the chest's rate, else a clear peak, else unclear.
+
+    A threat session without a guide (breathing fast and shallow, the Mayer wave the
+    heart rhythm's largest slow peak), with and without its accelerometer: with it, the
+    chest's rate; without it, "unclear" with its reason, never that slow peak.
+    """
+    root = tmp_path / "h"
+    assert main(["record", "--simulate", "--no-pacer", "--out", str(root / "with-chest"),
+                 "--duration", "180", "--speed", FAST, "--sim-seed", "2",
+                 "--sim-state", "threat"]) == 0  # fmt: skip
+    shutil.copytree(root / "with-chest", root / "heart-only")
+    for f in (root / "heart-only").glob("acc.*"):
+        f.unlink()
+    rows = {Path(r.path).name: r for r in collect(root)}
+    chest, heart = rows["with-chest"], rows["heart-only"]
+    assert chest.breathing_source == "chest" and chest.breathing_reason is None
+    assert chest.breathing_rate_bpm is not None and chest.breathing_rate_bpm > 10
+    assert heart.breathing_rate_bpm is None and heart.breathing_source is None
+    assert heart.breathing_reason == UNCLEAR
+    for name, row in rows.items():  # the same as `analyze`
+        res = analyze_recording(read_recording(root / name)[0])
+        assert (row.breathing_rate_bpm, row.breathing_reason, row.breathing_source) == (
+            res.breathing_rate_bpm, res.breathing_reason, res.breathing_source)
+    capsys.readouterr()
+    assert run_history(str(root), as_json=False, plot=None) == 0
+    lines = {line.split()[-1]: line for line in capsys.readouterr().out.splitlines()[1:3]}
+    assert f" {chest.breathing_rate_bpm:.1f} (chest) " in lines["with-chest"]
+    assert " unclear " in lines["heart-only"]
+    assert run_history(str(root), as_json=True, plot=None) == 0
+    js = {Path(x["path"]).name: x for x in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert js["heart-only"]["breathing_rate_bpm"] is None
+    assert js["heart-only"]["breathing_reason"] == UNCLEAR
+    assert js["with-chest"]["breathing_source"] == "chest"

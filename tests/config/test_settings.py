@@ -43,6 +43,8 @@ CHANGED = Settings(
     first_session_done=True,
     checkin=False,
     eyes_closed=True,
+    window_width=1600,
+    window_height=900,
 )
 
 
@@ -448,3 +450,10 @@ def test_any_valid_settings_round_trip(
     assert load_settings(path) == (s, [])
     assert Settings(**{name: getattr(s, name) for name in rs._CHECKS}) == s  # idempotent
     assert re.fullmatch(r"\S*", s.ratio)
+
+
+def test_the_window_size_is_whole_pixels_in_range() -> None:
+    assert Settings(window_width=1280.0, window_height=720).window_width == 1280
+    for bad in (100, 1280.5, True, "wide", 20000):
+        with pytest.raises(SettingsError, match="window_width"):
+            Settings(window_width=bad)

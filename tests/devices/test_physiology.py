@@ -133,3 +133,24 @@ def test_advancing_in_small_or_large_steps_gives_the_same_beats() -> None:
 def test_bad_specs_are_refused_with_a_sentence(kwargs: dict) -> None:
     with pytest.raises(ValueError, match=r"outside|not one of"):
         PersonSpec(**kwargs)
+
+
+def test_under_threat_the_remaining_rsa_sits_at_the_fast_breathing_rate() -> None:
+    """Issue 16: vagal withdrawal is partial, and what RSA is left lies at 18/min (0.3 Hz),
+    above the coherence ratio's 0.04-0.26 Hz peak search, so it counts only against the
+    peak; the low-frequency rhythm is smaller than at rest."""
+    from resonant.signal.coherence import window_psd
+
+    def band_power(state: str) -> dict[str, float]:
+        t, rr = _run(PersonSpec(state=state, seed=2), None, 600.0)
+        f, psd = np.mean([window_psd(t, rr, e) for e in np.arange(80.0, t[-1], 16.0)], axis=0)
+
+        def p(lo: float, hi: float) -> float:
+            return float(psd[(f >= lo) & (f < hi)].sum())
+
+        return {"breath": p(0.27, 0.33), "below": p(0.20, 0.26), "above": p(0.34, 0.40),
+                "lf": p(0.04, 0.15)}  # fmt: skip
+
+    threat, rest = band_power("threat"), band_power("rest")
+    assert threat["breath"] > 1.5 * threat["below"] and threat["breath"] > 1.5 * threat["above"]
+    assert threat["lf"] < 0.5 * rest["lf"]

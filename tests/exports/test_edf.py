@@ -20,10 +20,16 @@ import pyedflib
 import pytest
 
 from resonant.cli import main
-from resonant.exports.formats import ECG_RATE_HZ, EDF_GRID_HZ, EDF_LABELS, export_edf
-from resonant.folder.read import read_events, read_recording
+from resonant.exports.formats import (
+    ECG_RATE_HZ,
+    EDF_GRID_HZ,
+    EDF_LABELS,
+    acc_rate_hz,
+    export_edf,
+)
+from resonant.folder.read import AccTrace, read_acc, read_events, read_recording
 from resonant.folder.write import Recorder
-from resonant.model.beats import Beat, EcgSamples, Event
+from resonant.model.beats import AccSamples, Beat, EcgSamples, Event
 
 GAP_FIXTURE = Path(__file__).parents[2] / "fixtures" / "sessions" / "2026-11-22T10-00-00Z_gap"
 
@@ -167,8 +173,10 @@ def _check_files(folder: Path, files: list[Path]) -> None:
         if raw.n_times == rr_grid.size:  # one rate (MNE brings mixed rates to the highest)
             assert np.array_equal(raw.get_data()[0], rr_grid)
         else:
-            assert raw.info["sfreq"] == ECG_RATE_HZ
-            at_whole_2s = raw.get_data()[0][:: ECG_RATE_HZ * 2]
+            with pyedflib.EdfReader(str(path)) as r:
+                rates = [r.getSampleFrequency(i) for i in range(r.signals_in_file)]
+            assert raw.info["sfreq"] == max(rates)
+            at_whole_2s = raw.get_data()[0][:: int(max(rates)) * 2]
             np.testing.assert_allclose(at_whole_2s, rr_grid[:: EDF_GRID_HZ * 2], rtol=1e-9)
         assert len(raw.annotations) == len(texts)
         assert np.allclose(raw.annotations.onset, onsets)
@@ -257,3 +265,121 @@ def test_the_start_is_kept_below_the_second(two_straps: Path, tmp_path: Path) ->
     header_start, onsets = _record_onsets(path)
     got = header_start + timedelta(seconds=onsets[0])
     assert abs((got - expected).total_seconds()) <= 1e-6
+
+
+# -- the chest accelerometer --------------------------------------------------------------------
+
+ACC_LABELS = [EDF_LABELS[k] for k in ("acc_x", "acc_y", "acc_z")]
+
+
+@pytest.fixture(scope="module")
+def strap_with_acc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One H10 with a disconnect, ECG at 130 Hz and its accelerometer at 50 Hz (rate not given)."""
+    folder = tmp_path_factory.mktemp("acc") / "s"
+    meta = {
+        "start_utc": "2026-11-22T10:00:00.25Z",
+        "sources": [{"label": "client", "kind": "ble", "name": "Polar H10 A1B2C3D4",
+                     "model": "H10"}],
+    }  # fmt: skip
+    rec = Recorder(folder, meta)
+    rng = np.random.default_rng(5)
+    t = 0.3
+    while t < 50.0:
+        rr = int(860 + rng.integers(-50, 50)) * 1000.0 / 1024
+        t += rr / 1000.0
+        if not 20.0 < t < 30.0:
+            rec.beat(Beat(t, rr, None, True, "client"))
+    k = np.arange(int(49 * ECG_RATE_HZ))
+    times = 0.8 + k / ECG_RATE_HZ
+    keep = (times < 20.0) | (times > 30.0)
+    values = np.round(1200 * np.sin(2 * np.pi * 1.2 * times)).astype(int)
+    rec.ecg(EcgSamples(tuple(times[keep].tolist()), tuple(values[keep].tolist()), "client"))
+    # 50 Hz with a little timing jitter, breathing at 0.1 Hz on z.
+    k = np.arange(49 * 50)
+    acc_t = 0.61 + k / 50 + rng.uniform(-0.002, 0.002, k.size)
+    xyz = np.column_stack([
+        np.full(k.size, -850), np.round(-140 + 5 * rng.standard_normal(k.size)),
+        np.round(460 + 30 * np.sin(2 * np.pi * 0.1 * acc_t)),
+    ]).astype(int)  # fmt: skip
+    keep = (acc_t < 20.0) | (acc_t > 30.0)
+    rec.acc(AccSamples(tuple(acc_t[keep].tolist()),
+                       tuple(tuple(map(int, row)) for row in xyz[keep]), "client"))  # fmt: skip
+    rec.close()
+    return folder
+
+
+def _check_acc(folder: Path, files: list[Path], rate_hz: int) -> None:
+    """Each file's Accel X/Y/Z: mG at the strap's rate, the nearest sample, by both readers."""
+    session_start = datetime.fromisoformat(
+        json.loads((folder / "session.json").read_text())["start_utc"]
+    ).astimezone(UTC)
+    [trace] = read_acc(folder).values()
+    [rec] = read_recording(folder)
+    for path in files:
+        with pyedflib.EdfReader(str(path)) as r:
+            labels = r.getSignalLabels()
+            idx = [labels.index(name) for name in ACC_LABELS]
+            assert [r.getPhysicalDimension(i) for i in idx] == ["mG"] * 3
+            assert [r.getSampleFrequency(i) for i in idx] == [rate_hz] * 3
+            assert r.getTransducer(idx[0]).startswith("chest strap accelerometer")
+            got = np.column_stack([r.readSignal(i) for i in idx])
+            rates = [r.getSampleFrequency(i) for i in range(r.signals_in_file)]
+        header_start, record_onsets = _record_onsets(path)
+        start_s = (header_start - session_start).total_seconds() + record_onsets[0]
+        grid = start_s + np.arange(got.shape[0]) / rate_hz
+        beats = rec.time_s[(rec.time_s > start_s) & (rec.time_s < grid[-1] + 1.0)]
+        inside = (grid >= trace.time_s[0]) & (grid <= min(trace.time_s[-1], beats[-1]))
+        # From the part's start to its last beat, each point is the nearest sample, exactly.
+        dist = np.abs(trace.time_s[None, :] - grid[inside][:, None])
+        nearest = dist <= dist.min(axis=1, keepdims=True) + 1e-6  # ties: either sample
+        same = np.all(got[inside][:, None, :] == trace.xyz_mg[None, :, :], axis=2)
+        covered = dist.min(axis=1) < 0.6 / rate_hz  # not in a hole of the samples
+        assert covered.mean() > 0.9
+        assert np.all(np.any(nearest & same, axis=1)[covered])
+        raw = _mne(path)
+        names = [raw.ch_names[i] for i in idx]
+        assert names == ACC_LABELS  # no standard type: the label is kept whole
+        # MNE keeps only the units it knows: mG stays unconverted (scale 1), typed as EEG.
+        data = raw.get_data(picks=names)
+        assert raw.info["sfreq"] == max(rates)
+        step = int(raw.info["sfreq"] // rate_hz) if raw.info["sfreq"] % rate_hz == 0 else None
+        if step is not None:  # the highest rate, or a whole multiple: the samples themselves
+            np.testing.assert_allclose(data[:, ::step].T, got, atol=1e-9)
+        else:  # brought to the ECG's 130 Hz: the samples on whole seconds (both grids meet)
+            n_s = got.shape[0] // rate_hz
+            np.testing.assert_allclose(
+                data[:, :: int(raw.info["sfreq"])][:, :n_s].T, got[::rate_hz][:n_s], atol=1e-6
+            )
+
+
+def test_the_accelerometer_at_its_own_rate_beside_ecg(strap_with_acc: Path, tmp_path: Path) -> None:
+    result = export_edf(strap_with_acc, tmp_path / "a.edf")
+    assert [p.name for p in result.files] == ["a_part1.edf", "a_part2.edf"]
+    assert "chest accelerometer at 50 Hz" in result.summary  # inferred from the samples
+    _check_files(strap_with_acc, result.files)
+    for path in result.files:
+        with pyedflib.EdfReader(str(path)) as r:
+            assert r.getSignalLabels()[:3] == [EDF_LABELS["rr"], EDF_LABELS["rr_hr"],
+                                               EDF_LABELS["ecg"]]  # fmt: skip
+            assert r.signals_in_file == 6
+    _check_acc(strap_with_acc, result.files, 50)
+
+
+def test_a_simulated_strap_s_accelerometer_at_its_stated_rate(
+    sim_session: Path, tmp_path: Path
+) -> None:
+    meta = json.loads((sim_session / "session.json").read_text())
+    assert meta["sources"][0]["settings"]["acc_hz"] == 25
+    result = export_edf(sim_session, tmp_path / "s.edf")
+    assert "chest accelerometer at 25 Hz" in result.summary
+    _check_acc(sim_session, result.files, 25)
+
+
+def test_acc_rate_from_session_json_or_the_samples() -> None:
+    t = np.arange(200) / 100.0
+    trace = AccTrace(t, np.zeros((200, 3)))
+    assert acc_rate_hz(trace) == 100
+    assert acc_rate_hz(trace, {"acc_hz": 25}) == 25
+    assert acc_rate_hz(AccTrace(np.arange(50) / 52.0, np.zeros((50, 3)))) == 50  # jitter
+    assert acc_rate_hz(AccTrace(np.arange(50) / 33.0, np.zeros((50, 3)))) == 33
+    assert acc_rate_hz(AccTrace(np.zeros(1), np.zeros((1, 3)))) == 25

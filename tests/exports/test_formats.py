@@ -19,6 +19,7 @@ from resonant.cli import main
 from resonant.cli.export import run_export
 from resonant.model.pacer import PacerSchedule
 from resonant.exports.formats import (
+    ACC_CSV_COLUMNS,
     CSV_COLUMNS,
     ECG_RATE_HZ,
     export_csv,
@@ -317,3 +318,41 @@ def test_edf_needs_the_start_time(
     (folder / "session.json").unlink()
     _refused(capsys, run_export(str(folder), "edf", str(tmp_path / "o.edf")), "start_utc")
     assert run_export(str(folder), "csv", str(tmp_path / "o.csv")) == 0  # the others need no start
+
+
+# -- the chest accelerometer beside the CSV ------------------------------------------------------
+
+
+def test_csv_writes_the_accelerometer_beside_the_table(
+    sim_session: Path, two_straps: Path, tmp_path: Path
+) -> None:
+    result = export_csv(sim_session, tmp_path / "s.csv")
+    acc_csv = tmp_path / "s_acc.csv"
+    assert result.files == [tmp_path / "s.csv", acc_csv]
+    assert "chest accelerometer samples" in result.summary
+    with open(acc_csv, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        assert tuple(reader.fieldnames or ()) == ACC_CSV_COLUMNS
+        rows = list(reader)
+    tsv = _tsv(sim_session / "acc.tsv")
+    assert len(rows) == len(tsv) > 1000
+    for a, b in zip(rows, tsv, strict=True):  # time order, every value as recorded
+        assert a["source"] == b["source"]
+        assert float(a["time_s"]) == float(b["time_s"])
+        assert [float(a[k]) for k in ("x_mg", "y_mg", "z_mg")] == [
+            float(b[k]) for k in ("x_mg", "y_mg", "z_mg")]
+    times = [float(r["time_s"]) for r in rows]
+    assert times == sorted(times)
+    # Without acc.tsv, the one table only.
+    assert export_csv(two_straps, tmp_path / "t.csv").files == [tmp_path / "t.csv"]
+    assert not (tmp_path / "t_acc.csv").exists()
+
+
+def test_an_existing_acc_csv_is_refused_before_anything_is_written(
+    sim_session: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x_acc.csv").write_text("precious")
+    status = run_export(str(sim_session), "csv", str(tmp_path / "x.csv"))
+    _refused(capsys, status, "x_acc.csv already exists")
+    assert not (tmp_path / "x.csv").exists()
+    assert (tmp_path / "x_acc.csv").read_text() == "precious"

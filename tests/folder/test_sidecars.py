@@ -19,7 +19,8 @@ CATEGORICAL = {
     "beats.tsv": {"contact": {"1", "0", "n/a"}, "artifact": {"", "range", "jump"}},
     "pacer.tsv": {"phase": {"inhale", "hold_in", "exhale", "hold_out"}},
     "events.tsv": {"kind": {"marker", "phase", "connection", "pacer", "note"}},
-    "metrics.tsv": {"coherence_level": {"low", "medium", "high", ""}, "adherent": {"1", "0", ""}},
+    "metrics.tsv": {"coherence_level": {"low", "medium", "high", ""}, "adherent": {"1", "0", ""},
+                    "breathing_source": {"chest", "heart", ""}},
 }
 
 

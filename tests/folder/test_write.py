@@ -207,15 +207,35 @@ def test_an_unclear_breathing_rate_is_an_empty_cell_with_its_reason(tmp_path) ->
     from resonant.cli import main as cli_main
 
     out = tmp_path / "threat"
+    # Without the accelerometer: the rate is read from the heart rhythm, or left empty.
     assert cli_main(["record", "--simulate", "--sim-state", "threat", "--no-pacer",
                      "--duration", "240", "--speed", "100000", "--sim-seed", "2",
-                     "--out", str(out)]) == 0  # fmt: skip
+                     "--no-acc", "--out", str(out)]) == 0  # fmt: skip
     with (out / "metrics.tsv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     ran = [r for r in rows if r["coherence_ratio"]]
     unclear = [r for r in ran if not r["breathing_rate_bpm"]]
     assert ran and unclear
+    assert all(r["breathing_source"] == ("heart" if r["breathing_rate_bpm"] else "") for r in ran)
     assert all("breathing rate unclear from the heart rhythm" in r["note"] for r in unclear)
     assert all("breathing rate" not in r["note"] for r in ran if r["breathing_rate_bpm"])
     for r in ran:  # never the Mayer wave's 5.5-6 as breathing
         assert not r["breathing_rate_bpm"] or float(r["breathing_rate_bpm"]) > 10.0
+
+
+def test_the_breathing_source_column_names_the_chest(tmp_path) -> None:
+    """metrics.tsv: with the accelerometer, breathing_source is "chest" once it has a minute."""
+    import csv
+
+    from resonant.cli import main as cli_main
+
+    out = tmp_path / "chest"
+    assert cli_main(["record", "--simulate", "--sim-state", "threat", "--no-pacer",
+                     "--duration", "180", "--speed", "100000", "--sim-seed", "2",
+                     "--out", str(out)]) == 0  # fmt: skip
+    with (out / "metrics.tsv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    ran = [r for r in rows if r["coherence_ratio"]]
+    assert ran and all(r["breathing_source"] == "chest" for r in ran)
+    assert all(abs(float(r["breathing_rate_bpm"]) - 18.0) < 2.0 for r in ran)
+    assert all("breathing rate" not in r["note"] for r in ran)

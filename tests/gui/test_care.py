@@ -7,6 +7,9 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
+from PyQt6.QtCore import QPoint, Qt
+from PyQt6.QtTest import QTest
 from PyQt6.QtWidgets import QLabel
 
 from resonant.gui.window import MainWindow
@@ -93,3 +96,39 @@ def test_first_run_consent_practice_eyes_closed_and_check_in(qapp, tmp_path: Pat
     for name in ("first-run.png", "check-in.png", "eyes-closed.png"):
         assert (tmp_path / "shots" / name).stat().st_size > 5_000
     window.close()
+
+
+@pytest.mark.parametrize("after", [False, True])
+def test_check_in_scales_start_unanswered_and_save_as_none(qapp, after: bool) -> None:
+    from resonant.gui.care import NOT_ANSWERED, CheckInDialog
+
+    dialog = CheckInDialog(after=after)
+    dialog.show()
+    texts = [w.text() for w in dialog.findChildren(QLabel)]
+    assert texts.count(NOT_ANSWERED) == 2
+    assert dialog.answers() == {"calm": None, "self_critical": None}
+    untouched = dialog.calm.grab().toImage()
+    dialog.self_critical.setValue(5)  # the middle, chosen, is an answer
+    assert dialog.answers() == {"calm": None, "self_critical": 5}
+    assert texts.count(NOT_ANSWERED) == 2 and dialog.calm.answer is None
+    dialog.close()
+    # No handle is drawn until the scale is answered.
+    dialog.calm.setValue(dialog.calm.value())
+    assert dialog.calm.grab().toImage() != untouched
+
+
+def test_a_click_answers_with_the_value_under_the_pointer(qapp) -> None:
+    from resonant.gui.care import CheckInDialog
+
+    dialog = CheckInDialog(after=False)
+    dialog.resize(520, 240)
+    dialog.show()
+    slider = dialog.calm
+    QTest.mouseClick(slider, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(slider.width() - 3, slider.height() // 2))  # fmt: skip
+    assert slider.answer == 10
+    QTest.keyClick(dialog.self_critical, Qt.Key.Key_Left)  # keys answer from the middle
+    assert dialog.answers() == {"calm": 10, "self_critical": 4}
+    labels = [w.text() for w in dialog.findChildren(QLabel)]
+    assert "10" in labels and "4" in labels
+    dialog.close()

@@ -113,3 +113,56 @@ def test_bad_arguments_are_refused_in_one_sentence(kw: dict[str, object]) -> Non
         tone_wav(**args)  # type: ignore[arg-type]
     message = str(info.value)
     assert message.endswith(".") and "\n" not in message and ". " not in message
+
+
+def test_no_tones_says_why_plainly_once_with_the_detail_for_the_log() -> None:
+    from resonant.gui.tone import NoTones, no_tones
+    from resonant.model.practices import guidance, judging_words_in
+
+    output = no_tones(False, "Qt Multimedia lists no audio output device")
+    assert output == NoTones(
+        "Tones are not available here: this computer has no sound output we can use.",
+        "Qt Multimedia lists no audio output device",
+    )
+    library = no_tones(True, "No module named 'PyQt6.QtMultimedia'")
+    assert "no sound library" in library.sentence and "PyQt6" not in library.sentence
+    for problem in (output, library):
+        text = problem.sentence
+        assert text.endswith(".") and "\n" not in text and not judging_words_in(text)
+    assert set(guidance()["sound"]) == {"no_library", "no_output"}
+
+
+def test_tones_unavailable_without_the_library_or_an_output(qapp, monkeypatch) -> None:
+    import builtins
+
+    from PyQt6 import QtMultimedia
+
+    from resonant.gui.tone import tones_unavailable
+
+    monkeypatch.setattr(QtMultimedia.QMediaDevices, "audioOutputs", staticmethod(lambda: []))
+    problem = tones_unavailable()
+    assert problem is not None and "no sound output" in problem.sentence
+    monkeypatch.setattr(
+        QtMultimedia.QMediaDevices, "audioOutputs", staticmethod(lambda: ["speakers"])
+    )
+    assert tones_unavailable() is None
+    real_import = builtins.__import__
+
+    def no_multimedia(name: str, *args: object, **kw: object) -> object:
+        if name.endswith("QtMultimedia"):
+            raise ImportError("No module named 'PyQt6.QtMultimedia'")
+        return real_import(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_multimedia)
+    problem = tones_unavailable()
+    assert problem is not None and "no sound library" in problem.sentence
+    assert "PyQt6.QtMultimedia" in problem.detail
+
+
+def test_eyes_closed_words_offer_the_guide_when_there_is_no_sound() -> None:
+    from resonant.gui.tone import eyes_closed_text
+    from resonant.model.practices import guidance
+
+    assert eyes_closed_text(True) == guidance()["eyes_closed"]["text"]
+    quiet = eyes_closed_text(False)
+    assert "tone" not in quiet.replace("without tones", "") and "guide" in quiet

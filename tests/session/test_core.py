@@ -123,3 +123,42 @@ def test_a_failing_source_ends_the_session_with_a_sentence() -> None:
     assert summary.reason == "source failed"
     assert summary.problems == ["source 'broken' failed: the adapter went away"]
     assert len(sink.beats) == 1
+
+
+def test_the_chest_rate_is_shown_and_judges_adherence() -> None:
+    """Issue 16: with an accelerometer, the breathing rate shown and the adherence check's
+    input are the chest's (measured), not the heart rhythm's (inferred)."""
+    from resonant.devices.chest import ChestSpec
+    from resonant.signal.adherence import is_adherent
+
+    pacer = PacerSchedule(PacerSettings(rate_bpm=5.5))
+    source = SimulatedStrap(PersonSpec(seed=1, resonance_bpm=5.5, state="soothing", adherence=1.0),
+                            StrapSpec(seed=1), pacer, chest=ChestSpec())  # fmt: skip
+    sink = Collect()
+    asyncio.run(Session([source], MonotonicClock(100000.0), pacer, [sink], 300.0).run())
+    late = [(m, rate, adh) for m, rate, adh in sink.spectral if m.time_s > 120]
+    assert late and all(m.breathing_source == "chest" for m, _, _ in late)
+    for m, rate, adh in late:
+        assert adh == is_adherent(m.breathing_rate_bpm, rate, m.coherence_ratio)
+        assert m.breathing_rate_bpm is not None and abs(m.breathing_rate_bpm - 5.5) < 0.5
+    assert sum(adh is True for *_, adh in late) > 0.8 * len(late)
+
+
+def test_accelerometer_samples_before_the_first_beat_wait_for_its_stream() -> None:
+    from resonant.model.beats import AccSamples
+
+    session = Session([], MonotonicClock(100000.0))
+    t = [k / 25.0 for k in range(1, 25 * 100)]
+    chunks = [AccSamples(tuple(t[i : i + 25]), ((1000, 0, 300),) * len(t[i : i + 25]), "sim")
+              for i in range(0, len(t), 25)]  # fmt: skip
+
+    async def feed() -> None:
+        for chunk in chunks:
+            session._take(chunk)
+        session._take(Beat(100.0, 800.0, source="sim"))
+
+    asyncio.run(feed())
+    held, _ = session._per["sim"].stream._acc.samples
+    # Only the last 90 s waited (the stream keeps what its 60-s window needs).
+    assert held.size and held[-1] == t[-1] and held[0] >= t[-1] - 91.0
+    assert not session._early_acc

@@ -1,5 +1,6 @@
-"""LSL outlets, on loopback only: every beat, metric, pacer onset and event arrives,
-time-stamped at its own session time mapped onto LSL's clock, with XDF-style metadata.
+"""LSL outlets, on loopback only: every beat, metric, accelerometer sample, pacer onset
+and event arrives, time-stamped at its own session time mapped onto LSL's clock, with
+XDF-style metadata.
 
 LSL discovery leaves the machine by default (multicast to the site, broadcast), and
 tests must never send traffic beyond loopback. So pylsl is never imported by the pytest
@@ -152,6 +153,20 @@ def _check(r: dict[str, Any]) -> None:
             for x, y in zip(sent, came, strict=True):
                 assert (x is None and y is None) or abs(x - y) <= 1e-6 * max(1.0, abs(x))
         _check_stamps(r, f"resonant-metrics-{label}", expected["metric_times"][label])
+    # The chest accelerometer of the H10-like strap: every sample (mG, exact in float32:
+    # whole milli-g), each at its own time; the strap without one has no stream.
+    acc = expected["acc"]
+    assert len(acc) > 25 * 100
+    assert got["resonant-acc-chest"]["samples"] == acc
+    assert r["pushed"]["resonant-acc-chest"] == len(acc)
+    _check_stamps(r, "resonant-acc-chest", expected["acc_times"])
+    assert "resonant-acc-spare" not in got
+    acc_info = r["info"]["resonant-acc-chest"]
+    assert acc_info["type"] == "Accelerometer" and acc_info["format"] == "float32"
+    assert _channels(acc_info["xml"]) == [
+        ("x_mg", "milli-g", "AccelerationX"), ("y_mg", "milli-g", "AccelerationY"),
+        ("z_mg", "milli-g", "AccelerationZ"),
+    ]  # fmt: skip
     # Every pacer onset and every event (and gap), in order, each at its own time.
     assert len(expected["pacer"]) > 20
     assert got["resonant-pacer"]["samples"] == [[m] for m in expected["pacer"]]
@@ -240,6 +255,7 @@ def _main() -> int:
 
     from resonant.model.beats import Beat, Event
     from resonant.model.clock import MonotonicClock
+    from resonant.devices.chest import ChestSpec
     from resonant.devices.physiology import PersonSpec
     from resonant.devices.simulated import SimulatedStrap, StrapSpec
     from resonant.model.pacer import PacerSchedule, PacerSettings
@@ -255,6 +271,13 @@ def _main() -> int:
             self.markers: list[str] = []
             self.marker_times: list[float] = []
             self.last_metrics: Any = None
+            self.acc: list[list[float]] = []
+            self.acc_times: list[float] = []
+
+        def on_acc(self, samples) -> None:
+            assert samples.source == "chest"
+            self.acc += [[float(v) for v in xyz] for xyz in samples.xyz_mg]
+            self.acc_times += list(samples.times_s)
 
         def on_beat(self, beat, metrics) -> None:
             contact = None if beat.contact is None else float(beat.contact)
@@ -291,6 +314,7 @@ def _main() -> int:
             PersonSpec(seed=i + 1, resonance_bpm=5.5, state="soothing"),
             StrapSpec(label=label, seed=i + 1, disconnects_per_h=30.0 * i),
             pacer,
+            chest=ChestSpec() if label == "chest" else None,  # an H10 with its accelerometer
         )
         for i, label in enumerate(LABELS)
     ]
@@ -301,7 +325,7 @@ def _main() -> int:
     out = LslOutlet(
         session_label, "2024-05-01T09:30:00.000000Z", [s.info for s in sources], clock
     )  # fmt: skip
-    # One query for all six streams (each query waits for answers ~0.5 s), by name.
+    # One query for all seven streams (each query waits for answers ~0.5 s), by name.
     names = out.stream_names
     ours = f"starts-with(source_id,'resonant:{session_label}:')"
     query = f"({' or '.join(f'name={name!r}' for name in names)}) and {ours}"
@@ -356,6 +380,8 @@ def _main() -> int:
         samples += extra
         if name.startswith("resonant-metrics-"):
             samples = [[None if math.isnan(x) else x for x in s] for s in samples]
+        elif name.startswith("resonant-acc-"):
+            samples = [[float(x) for x in s] for s in samples]
         elif name.startswith("resonant-rr-"):
             samples = [[s[0], None if math.isnan(s[1]) else s[1], s[2], int(s[3]),
                         None if math.isnan(s[4]) else s[4]] for s in samples]  # fmt: skip
@@ -426,6 +452,8 @@ def _main() -> int:
             "pacer_times": [p.start_s for p in collect.pacer],
             "markers": collect.markers,
             "marker_times": collect.marker_times,
+            "acc": collect.acc,
+            "acc_times": collect.acc_times,
         },
         "received": received,
         "info": infos,

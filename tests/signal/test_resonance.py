@@ -15,9 +15,15 @@ from resonant.signal.resonance import (
     breath_amplitudes,
     breath_locking,
     breath_swings,
+    breaths_followed_at_chest,
+    chest_breath,
     choose_stepped,
     fit_resonance,
+    nn_series,
+    score_step,
+    step_breathing_from_heart,
 )
+from resonant.signal.rsa_breathing import UNCLEAR
 
 
 def _beats(rate_bpm: float, swing_bpm: float, seconds: float = 120.0, hr0: float = 65.0):
@@ -187,3 +193,135 @@ def test_a_sweep_not_followed_is_not_answered_confidently() -> None:
     t, nn, onsets, rates = _sweep(5.6, lag_s=0.0)
     poor = analyze_sliding(t, nn, onsets, rates, np.arange(rates.size) % 2 == 0)
     assert not poor.reliable and poor.warnings
+
+
+# -- The breathing a step is judged against: the chest where it exists -------------------
+
+
+def _volume(t, rate_bpm: float = 6.0):
+    """A guide's lung volume (0-1): raised-cosine inhale over 40 % of the breath, exhale 60 %."""
+    period = 60.0 / rate_bpm
+    p = np.mod(np.asarray(t, dtype=float), period) / period
+    inhale = 0.5 - 0.5 * np.cos(np.pi * p / 0.4)
+    exhale = 0.5 + 0.5 * np.cos(np.pi * (p - 0.4) / 0.6)
+    return np.where(p < 0.4, inhale, exhale)
+
+
+def _person_late(late_s: float, seconds: float = 150.0, rate_bpm: float = 6.0):
+    """A person who breathes with a 6/min guide ``late_s`` late; heart rate follows their breath.
+
+    Returns the beats (times, RR), the chest accelerometer (times, xyz) and the guide's
+    volume function. Heart rate rises with the person's own lung volume, in phase.
+    """
+    rng = np.random.default_rng(3)
+
+    def breath(x):
+        return _volume(np.asarray(x) - late_s, rate_bpm)
+
+    def hr_at(x):
+        return 62.0 + 10.0 * (float(breath(x)) - 0.5)
+
+    t, times, rr = 0.0, [], []
+    while t < seconds:
+        end = t + 60.0 / hr_at(t)
+        for _ in range(3):  # each interval carries the heart rate at its end (its beat's time)
+            end = t + 60.0 / hr_at(end)
+        t = end
+        times.append(t)
+        rr.append(60000.0 / hr_at(t))
+    acc_t = np.arange(0.0, seconds, 1.0 / 25.0)
+    v = breath(acc_t)
+    xyz = np.column_stack([
+        250.0 + 30.0 * v, -40.0 + 10.0 * v, 965.0 - 8.0 * v,
+    ]) + rng.normal(0.0, 0.5, (acc_t.size, 3))  # fmt: skip
+    return np.array(times), np.array(rr), acc_t, xyz, lambda x: _volume(x, rate_bpm)
+
+
+def _score(times, rr, guide, rate_bpm=6.0, chest=None, start=30.0, end=140.0):
+    t, nn, corrected = nn_series(times, rr, np.array([0], dtype=np.intp))
+    period = 60.0 / rate_bpm
+    onsets = np.arange(start, end + 1e-9, period)
+    vt = np.arange(onsets[0], onsets[-1], 0.25)
+    return score_step(t, nn, corrected, onsets, guide(vt), vt, rate_bpm, chest)
+
+
+def test_with_the_chest_the_phase_is_against_the_real_breath_not_the_guide() -> None:
+    times, rr, acc_t, xyz, guide = _person_late(1.0)
+    chest = chest_breath(acc_t, xyz, 30.0, 140.0)
+    assert chest is not None and abs(chest.rate_bpm - 6.0) < 0.1
+    against_chest = _score(times, rr, guide, chest=chest)
+    against_guide = _score(times, rr, guide)
+    assert against_chest is not None and against_guide is not None
+    # Heart rate in phase with the person's own breath; 1 s late at 0.1 Hz is 36 degrees.
+    assert abs(against_chest.phase_deg) < 10.0
+    assert abs(against_guide.phase_deg + 36.0) < 10.0
+    assert (against_chest.phase_reference, against_chest.breathing_source) == ("chest", "chest")
+    assert (against_guide.phase_reference, against_guide.breathing_source) == ("guide", "heart")
+    assert against_chest.breathing_rate_bpm == pytest.approx(chest.rate_bpm)
+    assert against_chest.followed and against_guide.followed
+
+
+def test_the_chest_rate_decides_whether_the_step_was_followed() -> None:
+    times, rr, acc_t, xyz, _ = _person_late(0.5, rate_bpm=6.0)
+    chest = chest_breath(acc_t, xyz, 30.0, 140.0)
+    assert chest is not None
+    # Scored as if the guide had paced 5/min: the chest says the person breathed at 6.
+    s = _score(times, rr, lambda x: _volume(x, 5.0), rate_bpm=5.0, chest=chest)
+    assert s is not None and not s.followed and abs(s.breathing_rate_bpm - 6.0) < 0.1
+    result = choose_stepped([s], [5.0])
+    assert any("measured at the chest was 6.0/min" in w for w in result.warnings)
+
+
+def test_no_chest_breaths_give_no_chest_reference() -> None:
+    t = np.arange(0.0, 150.0, 0.04)
+    still = np.tile([250.0, -40.0, 965.0], (t.size, 1))
+    assert chest_breath(t, still, 30.0, 140.0) is None
+    assert chest_breath(t[:100], still[:100], 30.0, 140.0) is None  # does not cover the step
+
+
+def test_a_clear_breathing_rhythm_in_the_heart_is_read() -> None:
+    times, rr, _, _, guide = _person_late(0.0)
+    t, nn, _ = nn_series(times, rr, np.array([0], dtype=np.intp))
+    read = step_breathing_from_heart(t, nn, 30.0, 140.0, 6.0)
+    assert read.reason is None and read.rate_bpm is not None and abs(read.rate_bpm - 6.0) < 0.3
+    s = _score(times, rr, guide)
+    assert s is not None and s.breathing_rate_bpm == pytest.approx(read.rate_bpm)
+
+
+def test_breathing_unclear_from_the_heart_rhythm_is_empty_not_a_number() -> None:
+    # Heart rate with no breathing rhythm in it: noise, a little of everything.
+    rng = np.random.default_rng(7)
+    hr = 65.0 + np.convolve(rng.normal(0.0, 3.0, 400), np.ones(3) / 3, mode="same")
+    times = np.cumsum(60.0 / hr)
+    rr = 60000.0 / hr
+    t, nn, _ = nn_series(times, rr, np.array([0], dtype=np.intp))
+    read = step_breathing_from_heart(t, nn, 30.0, 140.0, 6.0)
+    assert read.rate_bpm is None and read.reason == UNCLEAR
+    s = _score(times, rr, _volume)
+    assert s is not None
+    assert s.breathing_rate_bpm is None and s.breathing_reason == UNCLEAR
+    assert s.breathing_source == "heart"
+    # Followed falls back on the heart rhythm's locking to the guide, which noise lacks.
+    assert s.followed == (s.locked_share >= 0.5) and not s.followed
+    result = choose_stepped([s], [6.0])
+    assert result.to_json()["table"][0]["breathing_rate_bpm"] is None
+    assert result.to_json()["table"][0]["breathing_reason"] == UNCLEAR
+
+
+def test_a_step_too_short_for_one_window_is_unclear() -> None:
+    times, rr, _, _, _ = _person_late(0.0)
+    t, nn, _ = nn_series(times, rr, np.array([0], dtype=np.intp))
+    read = step_breathing_from_heart(t, nn, 30.0, 80.0, 6.0)
+    assert (read.rate_bpm, read.reason) == (None, UNCLEAR)
+
+
+def test_a_guided_breath_is_followed_when_the_chest_breath_under_it_has_its_length() -> None:
+    guide = np.arange(0.0, 100.0 + 1e-9, 10.0)  # ten breaths at 6/min
+    late = guide + 1.0  # the same breaths, 1 s late: followed
+    assert breaths_followed_at_chest(guide, np.full(10, 6.0), late).tolist()[:-1] == [True] * 9
+    # A spell at one's own rate (5-s breaths) from 41 s to 71 s: those breaths are not.
+    own = np.concatenate([np.arange(1.0, 41.0, 10.0), np.arange(41.0, 71.0, 5.0),
+                          np.arange(71.0, 112.0, 10.0)])  # fmt: skip
+    got = breaths_followed_at_chest(guide, np.full(10, 6.0), own)
+    assert got.tolist() == [True, True, True, True, False, False, False, True, True, True]
+    assert not breaths_followed_at_chest(guide, np.full(10, 6.0), [1.0]).any()

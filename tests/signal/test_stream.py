@@ -173,3 +173,48 @@ def test_live_and_offline_decide_the_same_breathing_rates_when_some_are_unclear(
         assert (s.breathing_reason is None) == (s.breathing_rate_bpm is not None)
         if s.breathing_reason:
             assert s.breathing_reason == "unclear from the heart rhythm"
+
+
+def _threat_updates(chest: bool):
+    """A simulated person under threat (heart rhythm unclear) through one stream, 5 min."""
+    from resonant.devices.chest import ChestSpec
+    from resonant.devices.physiology import PersonSpec
+    from resonant.devices.simulated import SimulatedStrap
+    from resonant.model.beats import AccSamples
+
+    strap = SimulatedStrap(PersonSpec(state="threat", seed=3),
+                           chest=ChestSpec() if chest else None, keep_breaths=True)  # fmt: skip
+    stream = HrvStream(source=strap.strap.label)
+    updates = []
+    for item in strap.run_until(300.0):
+        if isinstance(item, Beat):
+            _, sp = stream.push(item)
+            if sp is not None and sp.coherence_ratio is not None:
+                updates.append(sp)
+        elif isinstance(item, AccSamples):
+            stream.push_acc(item)
+        elif isinstance(item, Gap):
+            stream.gap(item)
+    return updates, np.array(strap.breath_onsets)
+
+
+def test_a_chest_gives_the_breathing_rate_live_when_the_heart_rhythm_cannot():
+    """Issue 16: with the accelerometer, the rate shown is the chest's, within 0.3/min."""
+    updates, onsets = _threat_updates(chest=True)
+    assert len(updates) > 40
+    for sp in updates:
+        assert sp.breathing_source == "chest" and sp.breathing_reason is None
+        w = onsets[(onsets >= sp.time_s - 60.0) & (onsets <= sp.time_s)]
+        true_bpm = 60.0 * (w.size - 1) / (w[-1] - w[0])
+        assert sp.breathing_rate_bpm == pytest.approx(true_bpm, abs=0.3)
+
+
+def test_without_a_chest_the_heart_rhythm_rule_decides_as_before():
+    updates, _ = _threat_updates(chest=False)
+    assert updates
+    for sp in updates:
+        if sp.breathing_rate_bpm is None:
+            assert sp.breathing_source is None
+            assert sp.breathing_reason == "unclear from the heart rhythm"
+        else:
+            assert sp.breathing_source == "heart" and sp.breathing_rate_bpm > 10.0

@@ -43,6 +43,7 @@ RESULT_COLUMNS = (
     "hr_mean_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct", "lf_ms2", "hf_ms2", "lf_hf",
     "coherence_mean", "coherence_max", "breathing_rate_bpm",
     "breathing_reason",  # why breathing_rate_bpm is empty ("unclear from the heart rhythm")
+    "breathing_source",  # where it comes from: "chest" (accelerometer) or "heart" (heart rhythm)
     "corrected_pct", "artifacts", "poor_data",  # 1: more than 5 % of NN corrected, the values rest on heavily corrected data
 )  # fmt: skip
 
@@ -128,6 +129,7 @@ def analyze_one(path: str) -> tuple[str, list[list[str]], list[str], str | None]
                 "coherence_mean": ph["coherence_mean"], "lf_hf": ph["lf_hf"],
                 "breathing_rate_bpm": ph["breathing_rate_bpm"],
                 "breathing_reason": ph["breathing_reason"],
+                "breathing_source": ph["breathing_source"],
                 "corrected_pct": ph["corrected_pct"], "poor_data": ph["poor_data"],
             }))  # fmt: skip
     return path, rows, notes, None

@@ -1,8 +1,12 @@
 """The phases of a session: where each one begins and ends, and its beats analysed alone.
 
-This is the one place that slices a recording into phases; ``resonant analyze`` (its
-``phases`` in JSON and the batch table's phase rows), ``resonant report``, the window's
-comparison view and :func:`resonant.analysis.compare.phase_notes` all use it.
+This is the one place that slices a recording into phases, and the one place that
+analyses a recording with what its folder holds besides the beats
+(:func:`analyze_recording`: the guide's rate from ``pacer.tsv`` and the chest
+accelerometer from ``acc.tsv``, so the breathing rate is measured at the chest where it
+can be, hrv-spec §11.1); ``resonant analyze`` (its ``phases`` in JSON and the batch
+table's phase rows), ``resonant report``, the window's comparison view and
+:func:`resonant.analysis.compare.phase_notes` all use it.
 
 A protocol writes a ``phase`` event at each phase's onset with its PLANNED duration
 (``0``: until the next phase). A phase actually ends at the earliest of
@@ -29,13 +33,14 @@ from typing import Any
 import numpy as np
 
 from resonant.analysis.numbers import rounded
-from resonant.folder.read import PacerRows, Recording, RecordingError, read_pacer
+from resonant.folder.read import PacerRows, Recording, RecordingError, read_acc, read_pacer
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
 from resonant.signal.offline import MAX_CORRECTED_PCT, RecordingAnalysis, analyze_rr
 
 __all__ = ["MIN_PHASE_BEATS", "WHOLE_SESSION", "PhaseSpan", "PhaseResult", "phase_spans",
-           "analyze_phases", "poor_data", "poor_data_note", "recording_guide"]  # fmt: skip
+           "analyze_phases", "poor_data", "poor_data_note", "recording_guide",
+           "recording_acc", "analyze_recording"]  # fmt: skip
 
 #: Fewest beats a phase needs to be analysed (fewer: its values are None).
 MIN_PHASE_BEATS = 10
@@ -147,10 +152,13 @@ class PhaseResult:
         """The phase as ``resonant analyze --json`` prints it under ``phases``.
 
         Fields: ``label``, ``onset_s``, ``duration_s`` (actual), ``stressor``, ``beats``,
-        ``hr_mean_bpm``, ``rmssd_ms``, ``coherence_mean``, ``lf_hf``,
-        ``breathing_rate_bpm`` (None where the phase is too short for it or the breathing
-        peak is not clear), ``breathing_reason`` (why it is None: "unclear from the heart
-        rhythm", or what the phase lacks; None when given),
+        ``hr_mean_bpm``, ``rmssd_ms``, ``coherence_mean``, ``lf_hf``, ``hf_ms2`` (HF
+        power, ms²; None where the phase is too short for it), ``breathing_rate_bpm``
+        (measured at the chest when the accelerometer covers the phase, else read from the
+        heart rhythm; None where the phase is too short for it or the breathing peak is
+        not clear), ``breathing_source`` ("chest" or "heart";
+        None when the rate is), ``breathing_reason`` (why it is None: "unclear from the
+        heart rhythm", or what the phase lacks; None when given),
         ``corrected_pct`` (None when not analysed), ``poor_data`` (more than 5 % of its
         NN corrected) and ``notes`` (the poor-data note, when it applies).
         """
@@ -164,8 +172,10 @@ class PhaseResult:
             "rmssd_ms": rounded(r.time.rmssd_ms) if r else None,
             "coherence_mean": rounded(r.coherence_mean) if r else None,
             "lf_hf": rounded(r.lf_hf) if r else None,
+            "hf_ms2": rounded(r.hf_ms2) if r else None,
             "breathing_rate_bpm": rounded(r.breathing_rate_bpm, 3) if r else None,
             "breathing_reason": r.breathing_reason if r else "too few beats",
+            "breathing_source": r.breathing_source if r else None,
             "corrected_pct": rounded(r.corrected_pct, 3) if r else None,
             "poor_data": note is not None,
             "notes": [note] if note else [],
@@ -284,11 +294,52 @@ def _guide_function(pacer: PacerRows) -> Callable[[np.ndarray], np.ndarray]:
     return guide
 
 
+def recording_acc(
+    recording: Recording,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The chest accelerometer of a recording's source, from its folder's ``acc.tsv``.
+
+    Returns
+    -------
+    (ndarray, ndarray) or None
+        Sample times (s) and an ``(n, 3)`` array of x, y, z (mG), for
+        :func:`~resonant.signal.offline.analyze_rr`'s ``acc``; None for an input without
+        one (an RR file, a folder without ``acc.tsv`` or without this source's samples,
+        or one that cannot be read). A folder of one unlabelled source uses its one trace.
+    """
+    if recording.kind != "session":
+        return None
+    try:
+        traces = read_acc(recording.path)
+    except (RecordingError, OSError):
+        return None
+    trace = traces.get(recording.source)
+    if trace is None and not recording.source and len(traces) == 1:
+        [trace] = traces.values()
+    if trace is None or trace.time_s.size < 2:
+        return None
+    return trace.time_s, trace.xyz_mg
+
+
+def analyze_recording(recording: Recording) -> RecordingAnalysis:
+    """:func:`~resonant.signal.offline.analyze_rr` on a whole recording, as every output shows it.
+
+    With the guide's rate from ``pacer.tsv`` (:func:`recording_guide`) and the chest
+    accelerometer from ``acc.tsv`` (:func:`recording_acc`): ``analyze``, ``report`` and
+    the phases (:func:`analyze_phases`) give the same breathing rate and source.
+    """
+    return analyze_rr(
+        recording.time_s, recording.rr_ms, recording.segment_starts,
+        guide_bpm=recording_guide(recording), acc=recording_acc(recording),
+    )  # fmt: skip
+
+
 def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseResult]:
     """Analyse the beats of each phase of a recording on their own.
 
     The breathing rule's guide criterion uses the session's ``pacer.tsv``
-    (:func:`recording_guide`), as the live session uses its guide.
+    (:func:`recording_guide`), as the live session uses its guide; the breathing rate
+    is the chest's where ``acc.tsv`` covers the phase (:func:`recording_acc`).
 
     Parameters
     ----------
@@ -311,6 +362,7 @@ def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseR
     spans = phase_spans(mine, data_end, first)
     starts = recording.segment_starts
     guide = recording_guide(recording)
+    acc = recording_acc(recording)
     out: list[PhaseResult] = []
     for k, span in enumerate(spans):
         i0 = int(np.searchsorted(t, span.onset_s, side="left"))
@@ -324,6 +376,6 @@ def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseR
         if i1 - i0 >= MIN_PHASE_BEATS:
             inner = starts[(starts > i0) & (starts < i1)] - i0
             seg = np.concatenate([[0], inner]).astype(np.intp)
-            res = analyze_rr(t[i0:i1], recording.rr_ms[i0:i1], seg, guide_bpm=guide)
+            res = analyze_rr(t[i0:i1], recording.rr_ms[i0:i1], seg, guide_bpm=guide, acc=acc)
         out.append(PhaseResult(span, i1 - i0, res))
     return out

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from resonant.analysis.numbers import rounded
-from resonant.analysis.phases import analyze_phases, poor_data, poor_data_note, recording_guide
+from resonant.analysis.phases import analyze_phases, analyze_recording, poor_data, poor_data_note
 from resonant.folder.read import Recording, read_events, read_recording
 from resonant.model.beats import Event
 from resonant.signal.artifacts import ARTIFACT_NAMES
-from resonant.signal.offline import RecordingAnalysis, analyze_rr
+from resonant.signal.offline import RecordingAnalysis
 
 __all__ = ["summary", "analysis_notes", "phase_summaries", "analyze_path"]
 
@@ -49,6 +49,7 @@ def summary(rec: Recording, res: RecordingAnalysis) -> dict[str, Any]:
             "coherence_max": _num(res.coherence_max),
             "breathing_rate_bpm": _num(res.breathing_rate_bpm, 3),
             "breathing_reason": res.breathing_reason,
+            "breathing_source": res.breathing_source,
             "corrected_pct": _num(res.corrected_pct, 3),
             "artifacts": res.artifact_counts(),
             "artifact_beats": [int(i) for i in flagged],
@@ -100,8 +101,7 @@ def analyze_path(path: str) -> tuple[list[tuple[dict[str, Any], list[str]]], lis
     results, notes = [], []
     for rec in recordings:
         notes += [f"{rec.path}: note: {w}" for w in rec.warnings]
-        res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts,
-                         guide_bpm=recording_guide(rec))  # fmt: skip
+        res = analyze_recording(rec)
         s = summary(rec, res)
         s["phases"] = phase_summaries(rec, events)
         results.append((s, analysis_notes(res)))

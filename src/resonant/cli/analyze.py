@@ -92,19 +92,22 @@ def _row(s: dict[str, Any]) -> list[str]:
 
 
 def _breath_cell(s: dict[str, Any]) -> str:
-    """The breathing rate, or "unclear" when its peak was not clear (hrv-spec §11.1)."""
+    """The breathing rate and where it comes from, or "unclear" (hrv-spec §11.1)."""
     from resonant.signal.rsa_breathing import UNCLEAR
 
     if s["breathing_rate_bpm"] is None and s.get("breathing_reason") == UNCLEAR:
         return "unclear"
-    return _cell(s["breathing_rate_bpm"], ".1f")
+    text = _cell(s["breathing_rate_bpm"], ".1f")
+    source = s.get("breathing_source")
+    return f"{text} ({source})" if source else text
 
 
 def _print_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     print_table(_COLUMNS, [_row(s) for s in rows], out)
     print(
         "units: min = minutes, HR = bpm, RMSSD and SDNN = ms, pNN50 = %, coh = coherence ratio, "
-        "breath = breaths/min read from the heart rhythm (unclear: no clear breathing peak); "
+        "breath = breaths/min, counted from chest movement (chest) or read from the heart "
+        "rhythm (heart; unclear: no clear breathing peak); "
         "artifacts = beats flagged (share of NN corrected)",
         file=out,
     )

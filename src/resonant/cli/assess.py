@@ -71,13 +71,15 @@ def print_result(result: AssessmentResult, as_json: bool, out: TextIO | None = N
               file=out)  # fmt: skip
         print("/min           bpm    bpm      ms²       ms²/Hz   deg    0-1     /min", file=out)
         for s in result.steps:
+            breathing = "unclear" if s.breathing_rate_bpm is None else f"{s.breathing_rate_bpm:.1f}"
             print(
                 f"{s.rate_bpm:4.1f}  {s.breaths:7d}  {s.swing_bpm:5.1f}  {s.amplitude_bpm:7.1f}  "
                 f"{s.lf_ms2:8.0f}  {s.lf_peak_ms2_hz:7.0f}  {s.phase_deg:5.0f}  "
-                f"{s.smoothness:6.2f}  {s.breathing_rate_bpm:9.1f}  "
+                f"{s.smoothness:6.2f}  {breathing:>9}  "
                 f"{'yes' if s.followed else 'no'}",
                 file=out,
             )
+        print(_breathing_note(result), file=out)
     else:
         used = [b for b in result.breaths if b.followed]
         print(f"{len(result.breaths)} breaths swept, {len(used)} used", file=out)
@@ -93,6 +95,17 @@ def print_result(result: AssessmentResult, as_json: bool, out: TextIO | None = N
     for w in result.warnings:
         print(f"  - {w}", file=out)
     print("This is a training aid, not a medical measurement.", file=out)
+
+
+def _breathing_note(result: AssessmentResult) -> str:
+    """Where the table's breathing and phase come from, in one sentence."""
+    chest = sum(s.breathing_source == "chest" for s in result.steps)
+    if chest == len(result.steps):
+        return "Breathing measured at the chest; phase against that breathing."
+    heart = "breathing read from the heart rhythm where it is clear (unclear otherwise)"
+    if chest:
+        return f"Breathing measured at the chest in {chest} steps, elsewhere {heart}."
+    return f"No chest data: {heart}; phase against the guide."
 
 
 def run_assess(args: argparse.Namespace) -> int:

@@ -27,9 +27,11 @@ def add_parser(sub: Subparsers) -> None:
         help="export sessions for other tools: Kubios RR text, EDF+, one tidy CSV, or BIDS",
         description=(
             "Export a session folder: --format kubios (every raw RR in ms, one per line; "
-            "one file per strap), edf (EDF+ with RR, HR from RR and ECG as signals, events "
-            "and breathing-guide phases as annotations; one file per unbroken part), csv (one tidy table of beats, "
-            "events and guide phases), or bids (one or more sessions as a new BIDS dataset "
+            "one file per strap), edf (EDF+ with RR, HR from RR, ECG and the chest "
+            "accelerometer as signals, events "
+            "and breathing-guide phases as annotations; one file per unbroken part), csv "
+            "(one tidy table of beats, events and guide phases, and the accelerometer's "
+            "samples in FILE_acc.csv), or bids (one or more sessions as a new BIDS dataset "
             "folder: participants, sessions, events and physio files). An existing --out "
             "is never overwritten."
         ),

@@ -2,10 +2,13 @@
 
 Every session folder directly or anywhere under ``DIR`` (by default the data folder of
 sessions, :func:`~resonant.config.paths.sessions_dir`) is read from its own files and summarised
-with the same core analysis as ``resonant analyze``
-(:func:`~resonant.signal.offline.analyze_rr`): date, duration, mean HR, RMSSD, mean
-coherence ratio, breathing rate read from the heart rhythm, resonance rate, protocol and
-participant. A folder that cannot be read is named on stderr in one sentence and skipped.
+with the same analysis as ``resonant analyze``
+(:func:`~resonant.analysis.phases.analyze_recording`, the guide from ``pacer.tsv`` and the
+chest accelerometer from ``acc.tsv``): date, duration, mean HR, RMSSD, mean coherence
+ratio, breathing rate (measured at the chest, or read from the heart rhythm only when
+its breathing peak is clear, else "unclear" with the reason; hrv-spec §11.1), resonance
+rate, protocol and participant. A folder that cannot be read is named on stderr in one
+sentence and skipped.
 
 A session folder is a folder holding ``session.json`` or ``beats.tsv``; folders inside a
 session folder are not searched. Sessions with several straps are summarised from the
@@ -72,7 +75,9 @@ class SessionSummary:
     coherence_mean : float or None
         Mean of the 5-s coherence ratios (ratio).
     breathing_rate_bpm : float or None
-        Median breathing rate read from the heart rhythm, breaths/min.
+        Breathing rate, breaths/min: measured from chest movement where the accelerometer
+        covers the session, else read from the heart rhythm when its breathing peak is
+        clear (hrv-spec §11.1); None otherwise.
     resonance_bpm : float or None
         The resonance rate, breaths/min: the session's own assessment, else a
         ``resonance_bpm`` in its settings, else the guide's rate at the start.
@@ -86,6 +91,13 @@ class SessionSummary:
         Participant id.
     end_reason : str or None
         ``completed``, ``stopped``, ``source ended``, ``source failed``.
+    checkin : dict or None
+        ``session.json``'s check-in answers.
+    breathing_reason : str or None
+        Why ``breathing_rate_bpm`` is None ("unclear from the heart rhythm", or what the
+        recording lacks); None when it is given.
+    breathing_source : str or None
+        Where ``breathing_rate_bpm`` comes from: ``chest`` or ``heart``; None when empty.
     """
 
     path: str
@@ -105,6 +117,8 @@ class SessionSummary:
     participant: str | None
     end_reason: str | None
     checkin: dict[str, Any] | None = None
+    breathing_reason: str | None = None
+    breathing_source: str | None = None
 
     def local_time(self) -> datetime | None:
         """The start in this computer's time zone."""
@@ -126,6 +140,8 @@ class SessionSummary:
             "rmssd_ms": _num(self.rmssd_ms),
             "coherence_mean": _num(self.coherence_mean),
             "breathing_rate_bpm": _num(self.breathing_rate_bpm, 3),
+            "breathing_reason": self.breathing_reason,
+            "breathing_source": self.breathing_source,
             "resonance_bpm": _num(self.resonance_bpm, 3),
             "resonance_from": self.resonance_from,
             "pace_bpm": _num(self.pace_bpm, 3),
@@ -185,15 +201,15 @@ def summarise(folder: str | Path) -> SessionSummary:
         When ``session.json`` or the beats cannot be read.
     """
     from resonant.folder.read import parse_utc
+    from resonant.analysis.phases import analyze_recording
     from resonant.folder.read import RecordingError, read_recording, read_session_json
-    from resonant.signal.offline import analyze_rr
 
     p = Path(folder)
     meta = read_session_json(p)
     if not (p / "session.json").is_file():
         raise RecordingError(p, "has beats but no session.json, so its date is unknown")
     rec = read_recording(p)[0]
-    res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts)
+    res = analyze_recording(rec)  # the guide and the chest as `analyze` uses them
     complete = bool(meta.get("end_utc"))
     duration = _number(meta.get("duration_s")) if complete else None
     settings = _object(meta.get("settings"))
@@ -231,6 +247,8 @@ def summarise(folder: str | Path) -> SessionSummary:
         participant=str(participant) if participant else None,
         end_reason=meta.get("end_reason") if complete else None,
         checkin=meta.get("checkin") if isinstance(meta.get("checkin"), dict) else None,
+        breathing_reason=res.breathing_reason,
+        breathing_source=getattr(res, "breathing_source", None),
     )
 
 
@@ -325,7 +343,7 @@ def _row(s: SessionSummary) -> list[str]:
         _cell(s.hr_mean_bpm, ".1f"),
         _cell(s.rmssd_ms, ".1f"),
         _cell(s.coherence_mean, ".2f"),
-        _cell(s.breathing_rate_bpm, ".1f"),
+        _breath_cell(s),
         res,
         _change(s.checkin, "calm"),
         _change(s.checkin, "self_critical"),
@@ -335,14 +353,28 @@ def _row(s: SessionSummary) -> list[str]:
     ]
 
 
+def _breath_cell(s: SessionSummary) -> str:
+    """The breathing rate and where it comes from, or "unclear" (as ``analyze``'s)."""
+    from resonant.signal.rsa_breathing import UNCLEAR
+
+    if s.breathing_rate_bpm is None and s.breathing_reason == UNCLEAR:
+        return "unclear"
+    text = _cell(s.breathing_rate_bpm, ".1f")
+    return f"{text} ({s.breathing_source})" if s.breathing_rate_bpm is not None and (
+        s.breathing_source
+    ) else text
+
+
 def _print_table(rows: list[SessionSummary], out: TextIO) -> None:
     from resonant.cli.texttable import print_table
 
     print_table(_COLUMNS, [_row(s) for s in rows], out)
     print(
         "units: start = local time, min = minutes (* = the recording stopped early), "
-        "HR = bpm, RMSSD = ms, coh = mean coherence ratio, breath = breaths/min read from the "
-        "heart rhythm, resonance = breaths/min (from the session's assessment, or the "
+        "HR = bpm, RMSSD = ms, coh = mean coherence ratio, breath = breaths/min, counted from "
+        "chest movement (chest) or read from the heart rhythm (heart; unclear: no clear "
+        "breathing peak in the heart rhythm), resonance = breaths/min (from the session's "
+        "assessment, or the "
         "guide's rate), calm and self-crit. = check-in before→after (0-10)",
         file=out,
     )

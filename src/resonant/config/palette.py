@@ -36,7 +36,13 @@ class Theme:
     hr, breath, rr, artifact, rmssd, coherence, lf_band, pacer_line, breath_line : str
         Data colours (Okabe–Ito).
     pacer_fill, pacer_edge : str
-        The breathing shape.
+        The breathing shape: soft, low-contrast colours that stay calm in either theme.
+    pacer_ring : str
+        The ring of a full breath behind the shape (drawn faint, at a fifth of its
+        opacity, so it reads the same over the background and the warm light).
+    pacer_glow : str
+        The warm light that grows behind the shape as the rhythm settles (a soft
+        apricot in both themes: warm, never red).
     """
 
     name: str
@@ -54,13 +60,16 @@ class Theme:
     lf_band: str = "#56B4E933"
     pacer_line: str = OKABE_ITO["sky"]
     breath_line: str = OKABE_ITO["orange"]
-    pacer_fill: str = "#56B4E9"
-    pacer_edge: str = "#0072B2"
+    pacer_fill: str = "#A9D3EE"
+    pacer_edge: str = "#4A8DBD"
+    pacer_ring: str = "#4A8DBD"
+    pacer_glow: str = "#F4BE7E"
 
 
 THEMES = {
     "light": Theme("light", background="#FAFAF7", panel="#FFFFFF", text="#1F2328",
                    muted="#5F6B76", grid="#D0D4D9"),
     "dark": Theme("dark", background="#15191E", panel="#1E242B", text="#E8EAED",
-                  muted="#9AA4AE", grid="#3A424B", pacer_fill="#56B4E9", pacer_edge="#9AD3F5"),
+                  muted="#9AA4AE", grid="#3A424B", pacer_fill="#3B6F93", pacer_edge="#86BCDF",
+                  pacer_ring="#86BCDF", pacer_glow="#F2C28E"),
 }  # fmt: skip

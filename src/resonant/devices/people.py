@@ -19,7 +19,7 @@ from resonant.devices.baroreflex import DelayedBaroreflexPerson
 from resonant.devices.physiology import Person, PersonSpec, TrueBeat
 from resonant.model.pacer import PacerSchedule
 
-__all__ = ["SimulatedPerson", "make_person"]
+__all__ = ["SimulatedPerson", "make_person", "own_breath_rate_bpm"]
 
 
 class SimulatedPerson(Protocol):
@@ -74,3 +74,42 @@ def make_person(spec: PersonSpec, pacer: PacerSchedule | None = None) -> Simulat
     if spec.model == "delay":
         return DelayedBaroreflexPerson(spec, pacer)
     return Person(spec, pacer)
+
+
+def own_breath_rate_bpm(
+    spec: PersonSpec, state: str, start_s: float, end_s: float, step_s: float = 0.5
+) -> float:
+    """The simulated person's own breaths per minute over an unguided stretch: the truth.
+
+    The person ``spec`` (no guide) runs to ``start_s``, moves to ``state`` there, and
+    its breathing rate is averaged over [start, end) every ``step_s`` seconds. This is
+    what a breathing rate measured over such a stretch of a recording made with the same
+    person should read: it includes the move from the earlier state's rate, and the
+    breath-to-breath wander of the person's own rate.
+
+    Parameters
+    ----------
+    spec : PersonSpec
+        The person (seed, model, ...); its own starting state is kept until ``start_s``.
+    state : str
+        The state from ``start_s`` on (``rest``, ``threat``, ``soothing``).
+    start_s, end_s : float
+        The stretch, s.
+    step_s : float
+        Sampling step of the rate, s.
+
+    Returns
+    -------
+    float
+        Mean breathing rate over the stretch, breaths/min.
+    """
+    person = make_person(spec)
+    person.advance(start_s)
+    person.set_state(state, start_s)
+    rates: list[float] = []
+    t = start_s
+    while t < end_s - 1e-9:
+        t += step_s
+        person.advance(t)
+        rates.append(person.breath_rate_bpm)
+    return sum(rates) / len(rates) if rates else float("nan")

@@ -52,6 +52,14 @@ EDF+ (``--format edf``)
       point takes the nearest recorded sample (so the samples pass unchanged when the
       strap's clock is 130 Hz). The physical range is -32768..32767 uV (digital = uV
       exactly) when the samples fit, else their whole-number span.
+    - ``Accel X chest``, ``Accel Y chest``, ``Accel Z chest`` (mG, milli-g with gravity)
+      when ``acc.tsv`` has samples of the source in the part, at the strap's own rate
+      (EDF+ allows a rate per signal): ``acc_hz`` of the source's ``settings`` in
+      ``session.json``, else inferred from the samples (:func:`acc_rate_hz`). Each grid
+      point takes the nearest recorded sample, and the range is as the ECG's (digital =
+      mG exactly when the samples fit). The EDF+ standard texts name no type for
+      acceleration; the transducer reads ``chest strap accelerometer, <strap> (source
+      <label>)``.
     - Header text is printable ASCII (spaces in the patient code and equipment become
       ``_``). Patient code: ``participant``. Equipment: ``resonant_<version>``.
     - Start: ``start_utc`` of ``session.json`` **in UTC** (EDF has no time zone) plus the
@@ -93,6 +101,14 @@ CSV (``--format csv``)
     ``phase``      pacer: ``inhale``, ``hold_in``, ``exhale``, ``hold_out``
     ``rate_bpm``   pacer: breaths/min in force for the phase
     ============== ====================================================================
+
+    When the session has chest accelerometer samples (``acc.tsv``), they go to a second
+    table beside the first, ``x_acc.csv`` for ``x.csv`` (:data:`ACC_CSV_COLUMNS`:
+    ``source``, ``time_s``, ``x_mg``, ``y_mg``, ``z_mg``; every sample as recorded, sorted
+    by time): 25-200 samples a second are another kind of observation than beats and
+    events, so they have their own table (Wickham 2014, "Tidy data", J Stat Softw 59(10):
+    each type of observational unit forms a table). Both targets are checked before
+    either is written.
 """
 
 from __future__ import annotations
@@ -120,6 +136,8 @@ from resonant.folder.read import (
     PacerRows,
     Recording,
     RecordingError,
+    AccTrace,
+    read_acc,
     read_ecg,
     read_events,
     read_pacer,
@@ -131,8 +149,10 @@ from resonant.model.atomic import os_error_reason, write_atomic
 from resonant.model.pacer import PHASES
 
 __all__ = [
+    "ACC_CSV_COLUMNS",
     "CSV_COLUMNS",
     "ECG_RATE_HZ",
+    "acc_rate_hz",
     "EDF_ANNOTATION_MAX_BYTES",
     "EDF_GRID_HZ",
     "EDF_LABELS",
@@ -156,10 +176,19 @@ CSV_COLUMNS = (
     "segment", "event_kind", "label", "duration_s", "phase", "rate_bpm",
 )  # fmt: skip
 
+#: Columns of the accelerometer CSV written beside the tidy table, in order.
+ACC_CSV_COLUMNS = ("source", "time_s", "x_mg", "y_mg", "z_mg")
+
 #: EDF+ labels ("<type> <specification>", the EDF+ standard-text structure; type ECG, so
 #: that readers which type channels by the label's first word, such as MNE's
-#: ``infer_types``, do not take them for EEG).
-EDF_LABELS = {"rr": "ECG RR", "rr_hr": "ECG HR from RR", "ecg": "ECG chest"}
+#: ``infer_types``, do not take them for EEG). The accelerometer's have no standard type
+#: (the standard texts name none for acceleration): ``Accel <axis> chest``.
+EDF_LABELS = {
+    "rr": "ECG RR", "rr_hr": "ECG HR from RR", "ecg": "ECG chest",
+    "acc_x": "Accel X chest", "acc_y": "Accel Y chest", "acc_z": "Accel Z chest",
+}  # fmt: skip
+#: Accelerometer rates a strap may stream, Hz (the Polar H10's: 25, 50, 100, 200).
+_ACC_RATES_HZ = (25, 50, 100, 200)
 
 _DIGITAL_MIN = -32768
 _DIGITAL_MAX = 32767
@@ -329,6 +358,8 @@ def export_kubios(folder: str | Path, out: str | Path) -> ExportResult:
 def export_csv(folder: str | Path, out: str | Path) -> ExportResult:
     """Write the beats, events and pacer phases of a session as one tidy CSV table.
 
+    The chest accelerometer's samples, when recorded, go to a second table beside it.
+
     The columns are described in the module docstring (:data:`CSV_COLUMNS`).
 
     Parameters
@@ -341,7 +372,8 @@ def export_csv(folder: str | Path, out: str | Path) -> ExportResult:
     Returns
     -------
     ExportResult
-        The file and a summary.
+        The file (and the accelerometer's ``<stem>_acc.csv`` beside it when the session
+        has ``acc.tsv`` samples) and a summary.
 
     Raises
     ------
@@ -355,7 +387,9 @@ def export_csv(folder: str | Path, out: str | Path) -> ExportResult:
     recs = read_recording(src_folder)
     events = read_events(src_folder)
     pacer = read_pacer(src_folder)
-    _check_targets([out])
+    acc = {src: trace for src, trace in read_acc(src_folder).items() if trace.time_s.size}
+    acc_out = out.with_name(f"{out.stem}_acc{out.suffix or '.csv'}") if acc else None
+    _check_targets([out] + ([acc_out] if acc_out is not None else []))
     rows: list[tuple[float, int, list[str]]] = []
     n_beats = 0
     for rec in recs:
@@ -390,10 +424,32 @@ def export_csv(folder: str | Path, out: str | Path) -> ExportResult:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     writer.writerows(cells for _, _, cells in rows)
+    files = [out]
+    acc_words = ""
+    if acc_out is not None:
+        acc_rows = [
+            (t, k, [src, _num(t), _num(x), _num(y), _num(z)])
+            for k, (src, trace) in enumerate(acc.items())
+            for t, (x, y, z) in zip(trace.time_s.tolist(), trace.xyz_mg.tolist(), strict=True)
+        ]
+        acc_rows.sort(key=lambda r: (r[0], r[1]))  # one time line; sources in file order
+        abuf = io.StringIO()
+        awriter = csv.writer(abuf, lineterminator="\n")
+        awriter.writerow(ACC_CSV_COLUMNS)
+        awriter.writerows(cells for _, _, cells in acc_rows)
+        files.append(acc_out)
+        acc_words = f"; {acc_out}: {len(acc_rows)} chest accelerometer samples"
     _write_new(out, buf.getvalue())
+    if acc_out is not None:
+        try:
+            _write_new(acc_out, abuf.getvalue())
+        except ExportError:
+            out.unlink(missing_ok=True)  # a failed export leaves nothing behind
+            raise
     return ExportResult(
-        [out],
-        f"wrote {out}: {n_beats} beats, {len(events)} events, {n_phases} pacer phases",
+        files,
+        f"wrote {out}: {n_beats} beats, {len(events)} events, {n_phases} pacer phases"
+        f"{acc_words}",
         _reader_notes(recs),
     )
 
@@ -500,7 +556,8 @@ class _Signal:
 
 
 def _ecg_range(values: NDArray[np.float64]) -> tuple[int, int]:
-    """Physical range of the ECG: µV exactly (digital = physical) when it fits, else scaled."""
+    """Physical range of the ECG (µV) or the accelerometer (mG): the unit exactly
+    (digital = physical) when the values fit in 16 bits, else their whole-number span."""
     lo, hi = math.floor(float(values.min())), math.ceil(float(values.max()))
     if lo >= _DIGITAL_MIN and hi <= _DIGITAL_MAX:
         return _DIGITAL_MIN, _DIGITAL_MAX
@@ -566,10 +623,68 @@ def _edf_targets(out: Path, parts: list[_Part], several: bool) -> list[Path]:
     return targets
 
 
+def acc_rate_hz(trace: AccTrace, settings: dict[str, Any] | None = None) -> int:
+    """The accelerometer's sample rate, Hz, for the EDF grid.
+
+    The source's ``acc_hz`` in ``session.json`` (its ``settings``) when given, else
+    inferred from the samples: the median interval's rate, taken to the nearest of the
+    rates a strap streams (25, 50, 100, 200 Hz) when within 10 % of one, else rounded.
+    """
+    given = (settings or {}).get("acc_hz")
+    if isinstance(given, int | float) and not isinstance(given, bool) and given >= 1:
+        return int(round(given))
+    steps = np.diff(trace.time_s)
+    steps = steps[steps > 0]
+    if steps.size == 0:
+        return _ACC_RATES_HZ[0]
+    rate = 1.0 / float(np.median(steps))
+    near = min(_ACC_RATES_HZ, key=lambda r: abs(r - rate))
+    return near if abs(near - rate) <= 0.1 * near else max(1, int(round(rate)))
+
+
+def _source_settings(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each source's ``settings`` object of ``session.json``, by label."""
+    out: dict[str, dict[str, Any]] = {}
+    for src in meta.get("sources") or []:
+        if isinstance(src, dict) and isinstance(src.get("label"), str):
+            settings = src.get("settings")
+            out[src["label"]] = settings if isinstance(settings, dict) else {}
+    return out
+
+
+def _edf_acc_signals(
+    part: _Part, n_records: int, trace: AccTrace, rate_hz: int, names: dict[str, str],
+) -> list[_Signal]:  # fmt: skip
+    """The chest accelerometer's x, y, z (mG) of one part at ``rate_hz``, nearest samples."""
+    half = 0.5 / rate_hz
+    inside = (trace.time_s >= part.start_s - half) & (trace.time_s <= part.end_s + half)
+    if not inside.any():
+        return []
+    rec = part.rec
+    who = _ascii(names.get(rec.source, ""))
+    sensor = "chest strap accelerometer" + (f", {who}" if who else "")
+    if rec.source:
+        sensor += f" (source {_ascii(rec.source)})"
+    grid_s = part.start_s + np.arange(n_records * rate_hz) / rate_hz
+    times = trace.time_s[inside]
+    out = []
+    for k, axis in enumerate(("acc_x", "acc_y", "acc_z")):
+        values = trace.xyz_mg[inside, k]
+        out.append(_Signal(EDF_LABELS[axis], "mG", rate_hz, *_ecg_range(values),
+                           _nearest_samples(times, values, grid_s), sensor))  # fmt: skip
+    return out
+
+
 def _edf_signals(
     part: _Part, n_records: int, ecg: dict[str, Any], names: dict[str, str],
+    acc: dict[str, tuple[AccTrace, int]] | None = None,
 ) -> list[_Signal]:  # fmt: skip
-    """RR, HR from RR and (when recorded) ECG of one part, on grids from its start."""
+    """RR, HR from RR and (when recorded) ECG and chest accelerometer of one part.
+
+    Each on its own grid from the part's start: RR and HR at :data:`EDF_GRID_HZ`, ECG at
+    :data:`ECG_RATE_HZ`, the accelerometer at its own rate (``acc``: trace and rate per
+    source).
+    """
     rec = part.rec
     t = rec.time_s[part.lo : part.hi]
     rr = rec.rr_ms[part.lo : part.hi]
@@ -597,11 +712,14 @@ def _edf_signals(
             values = _nearest_samples(trace.time_s[inside], trace.ecg_uv[inside], ecg_grid_s)
             signals.append(_Signal(EDF_LABELS["ecg"], "uV", ECG_RATE_HZ,
                                    *_ecg_range(trace.ecg_uv[inside]), values, strap))  # fmt: skip
+    chest = (acc or {}).get(rec.source)
+    if chest is not None and chest[0].time_s.size:
+        signals += _edf_acc_signals(part, n_records, chest[0], chest[1], names)
     return signals
 
 
 def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
-    """Write the session as EDF+C files, one per gap-free part: RR, HR from RR, ECG, events.
+    """Write the session as EDF+C files, one per gap-free part: RR, HR, ECG, ACC, events.
 
     The choices (one continuous file per part instead of EDF+D, the typed labels, the
     4-Hz step grid, the exact RR scaling, the start time, the annotation texts) are
@@ -643,6 +761,9 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
     pacer = read_pacer(src_folder)
     ecg = read_ecg(src_folder)
     meta = read_session_json(src_folder)
+    settings = _source_settings(meta)
+    acc = {src: (trace, acc_rate_hz(trace, settings.get(src)))
+           for src, trace in read_acc(src_folder).items()}  # fmt: skip
     start = _start_utc(src_folder, meta)
     notes = _reader_notes(recs)
     several = len(recs) > 1
@@ -680,12 +801,14 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
     shortened = 0
     lost: list[str] = []
     has_ecg = False
+    acc_rates: set[int] = set()
     for part, target in zip(parts, targets, strict=True):
         # Whole 1-s data records from the first interval's start past the last beat.
         n_records = math.floor(part.end_s - part.start_s + 1e-9) + 1
         end_s = part.start_s + n_records
-        signals = _edf_signals(part, n_records, ecg, names)
-        has_ecg = has_ecg or len(signals) > 2
+        signals = _edf_signals(part, n_records, ecg, names, acc)
+        has_ecg = has_ecg or any(sig.label == EDF_LABELS["ecg"] for sig in signals)
+        acc_rates |= {sig.rate_hz for sig in signals if sig.label == EDF_LABELS["acc_x"]}
         mine: list[tuple[float, float, str]] = []
         for i, (t, d, text) in enumerate(annotations):
             if part.start_s <= t < end_s:
@@ -752,6 +875,8 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
         )
     sources = ", ".join(r.source or "the recording" for r in recs)
     ecg_part = f", ECG at {ECG_RATE_HZ} Hz" if has_ecg else ""
+    if acc_rates:
+        ecg_part += f", chest accelerometer at {'/'.join(map(str, sorted(acc_rates)))} Hz"
     files = ", ".join(str(t) for t in targets)
     return ExportResult(
         targets,

@@ -23,7 +23,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "metrics.tsv": (
         "time_s", "source", "hr_bpm", "rmssd_ms", "sdnn_ms", "pnn50_pct",
         "coherence_ratio", "coherence_score", "coherence_level", "peak_hz",
-        "lf_ms2", "hf_ms2", "lf_hf", "breathing_rate_bpm", "amplitude_bpm",
+        "lf_ms2", "hf_ms2", "lf_hf", "breathing_rate_bpm", "breathing_source", "amplitude_bpm",
         "pacer_rate_bpm", "adherent", "corrected_pct", "note",
     ),
 }  # fmt: skip

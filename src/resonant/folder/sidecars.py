@@ -212,10 +212,21 @@ SIDECARS: dict[str, dict[str, Any]] = {
             "lf_hf": _col("LF/HF", "LF power / HF power.", "1"),
             "breathing_rate_bpm": _col(
                 "Breathing rate",
-                "Breathing rate read from the heart rhythm (the highest spectral peak in "
-                "0.04-0.40 Hz, times 60); empty when that peak is not clearly the "
-                "breathing (hrv-spec §11.1), the note then says so.",
+                "Breathing rate: counted from chest movement over the last 60 s when the "
+                "strap's accelerometer gives one, else read from the heart rhythm (the "
+                "highest spectral peak in 0.04-0.40 Hz, times 60); empty when that peak is "
+                "not clearly the breathing (hrv-spec §11.1), the note then says so.",
                 "breaths/min",
+            ),
+            "breathing_source": _col(
+                "Breathing rate source",
+                "Where breathing_rate_bpm comes from.",
+                _NA,
+                Levels={
+                    "chest": "counted from chest movement (the strap's accelerometer)",
+                    "heart": "read from the heart rhythm",
+                    "": "no breathing rate",
+                },
             ),
             "amplitude_bpm": _col(
                 "HR amplitude", "Mean peak-to-trough HR swing per breath.", "beats/min"
@@ -227,8 +238,8 @@ SIDECARS: dict[str, dict[str, Any]] = {
             ),
             "adherent": _col(
                 "Follows the pacer",
-                "Whether the breathing rate read from the heart rhythm follows the pacer "
-                "(hrv-spec §11).",
+                "Whether the breathing rate (breathing_rate_bpm, from the chest or the heart "
+                "rhythm) follows the pacer (hrv-spec §11).",
                 _NA,
                 Levels={
                     "1": "the breathing rate is within 0.3 breaths/min of the pacer's and the "

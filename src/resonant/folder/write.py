@@ -211,7 +211,8 @@ class Recorder(SessionSink):
             spectral.coherence_level or "", fmt_number(spectral.peak_hz, 4),
             fmt_number(spectral.lf_ms2, 2), fmt_number(spectral.hf_ms2, 2),
             fmt_number(spectral.lf_hf, 4), fmt_number(spectral.breathing_rate_bpm, 2),
-            fmt_number(spectral.amplitude_bpm, 2), fmt_number(pacer_rate_bpm, 2),
+            spectral.breathing_source or "", fmt_number(spectral.amplitude_bpm, 2),
+            fmt_number(pacer_rate_bpm, 2),
             "" if adherent is None else ("1" if adherent else "0"),
             fmt_number(spectral.corrected_pct, 2), _cell(notes),
         ))  # fmt: skip

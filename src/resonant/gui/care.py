@@ -1,11 +1,14 @@
 """First run, consent, safety and the check-in: the care around a practice.
 
 Every sentence comes from the guidance data (:func:`resonant.model.practices.guidance`).
+The check-in's scales start unanswered (no handle, "not answered"), so Save records
+only what the person chose; an unanswered item is saved as ``None`` (JSON null).
 """
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QKeyEvent, QMouseEvent, QPaintEvent
 from PyQt6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -14,13 +17,19 @@ from PyQt6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSlider,
+    QStyle,
+    QStyleOptionSlider,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
 
 from resonant.model.practices import guidance
 
-__all__ = ["FirstRunDialog", "CheckInDialog", "SafetyDialog"]
+__all__ = ["FirstRunDialog", "CheckInDialog", "SafetyDialog", "AnswerSlider", "NOT_ANSWERED"]
+
+#: What an untouched scale says.
+NOT_ANSWERED = "not answered"
 
 
 def _para(text: str) -> QLabel:
@@ -73,6 +82,78 @@ class SafetyDialog(QDialog):
         self.resize(520, 260)
 
 
+class AnswerSlider(QSlider):
+    """A 0-10 scale that starts unanswered: no handle until the person moves it.
+
+    A click anywhere on the groove answers with the value there (and can be dragged on);
+    the arrow keys answer from the middle. :attr:`answer` is None until then.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setRange(0, 10)
+        super().setValue(5)
+        self._answered = False
+        self.valueChanged.connect(self._mark)
+
+    @property
+    def answer(self) -> int | None:
+        """The chosen value, or None while unanswered."""
+        return self.value() if self._answered else None
+
+    def setValue(self, value: int) -> None:  # noqa: N802 (Qt naming)
+        """Answer with ``value``."""
+        super().setValue(value)
+        self._mark()
+
+    def _mark(self, *_: object) -> None:
+        if not self._answered:
+            self._answered = True
+            self.update()
+            self.valueChanged.emit(self.value())  # the label shows the first answer too
+
+    def mousePressEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802 (Qt naming)
+        """The first click answers with the value under the pointer."""
+        if event is not None and not self._answered:
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            style = self.style()
+            assert style is not None  # every widget has a style
+            groove = style.subControlRect(
+                QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderGroove, self
+            )
+            handle = style.subControlRect(
+                QStyle.ComplexControl.CC_Slider, opt, QStyle.SubControl.SC_SliderHandle, self
+            )
+            span = max(1, groove.width() - handle.width())
+            x = int(event.position().x()) - groove.x() - handle.width() // 2
+            self.setValue(
+                QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span)
+            )
+        super().mousePressEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:  # noqa: N802 (Qt naming)
+        """Arrow keys answer (from the middle) and then move."""
+        if event is not None and not self._answered and event.key() in (
+            Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+            Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
+        ):  # fmt: skip
+            self._mark()
+        super().keyPressEvent(event)
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:  # noqa: N802 (Qt naming)
+        """The groove and ticks; the handle only once answered."""
+        if self._answered:
+            super().paintEvent(event)
+            return
+        opt = QStyleOptionSlider()
+        self.initStyleOption(opt)
+        opt.subControls = QStyle.SubControl.SC_SliderGroove | QStyle.SubControl.SC_SliderTickmarks
+        opt.sliderPosition = opt.sliderValue = self.minimum()  # an empty groove, no fill
+        painter = QStylePainter(self)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_Slider, opt)
+
+
 class CheckInDialog(QDialog):
     """How calm, how self-critical (0-10), and, after a session, a private note."""
 
@@ -98,25 +179,29 @@ class CheckInDialog(QDialog):
         lay.addWidget(buttons)
         self.resize(520, 340 if after else 240)
 
-    def _slider(self, lay: QVBoxLayout, text: str) -> QSlider:
+    def _slider(self, lay: QVBoxLayout, text: str) -> AnswerSlider:
         lay.addWidget(QLabel(text))
-        slider = QSlider(Qt.Orientation.Horizontal)
-        slider.setRange(0, 10)
-        slider.setValue(5)
+        slider = AnswerSlider()
         slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         slider.setTickInterval(1)
         slider.setAccessibleName(text)
-        value = QLabel("5")
-        slider.valueChanged.connect(lambda v: value.setText(str(v)))
+        slider.setAccessibleDescription(NOT_ANSWERED)
+        value = QLabel(NOT_ANSWERED)
+
+        def show(v: int) -> None:
+            value.setText(str(v))
+            slider.setAccessibleDescription(str(v))
+
+        slider.valueChanged.connect(show)
         lay.addWidget(slider)
         lay.addWidget(value)
         return slider
 
     def answers(self) -> dict[str, object]:
-        """The answers, for ``session.json``."""
+        """The answers, for ``session.json`` (None for a scale left unanswered)."""
         out: dict[str, object] = {
-            "calm": self.calm.value(),
-            "self_critical": self.self_critical.value(),
+            "calm": self.calm.answer,
+            "self_critical": self.self_critical.answer,
         }
         if self.journal is not None and self.journal.toPlainText().strip():
             out["journal"] = self.journal.toPlainText().strip()

@@ -2,6 +2,8 @@
 
 The values are the core's (through the session snapshot); a tile only formats them.
 Wording is invitational and never judging: a low coherence level reads "settling".
+Each tile says its value in plain words; the numbers behind the words (the coherence
+ratio, the challenge level's thresholds) and what a measure means are in its tooltip.
 """
 
 from __future__ import annotations
@@ -14,12 +16,26 @@ from PyQt6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 from resonant.config.palette import Theme
 from resonant.model.pacer import PacerState
 from resonant.session.core import SessionSnapshot, SourceSnapshot
+from resonant.signal.breathing_source import SOURCE_WORDS
 from resonant.signal.coherence import CHALLENGE_LEVELS, coherence_level
 from resonant.model.clock import fmt_clock
 
 __all__ = ["Tile", "TilesPanel", "LEVEL_WORDS"]
 
-LEVEL_WORDS = {"low": "settling", "medium": "medium", "high": "high"}
+#: How a coherence band reads in the tile (as in the report): never a verdict.
+LEVEL_WORDS = {"low": "settling", "medium": "building", "high": "smooth and steady"}
+#: What each measure is, for its tooltip.
+TIPS = {
+    "hr": "Heart rate: beats per minute, the mean of the last 60 seconds.",
+    "rmssd": "Beat-to-beat variability: RMSSD, the root mean square of the differences "
+    "between successive beat intervals over the last 60 seconds, in ms.",
+    "coherence": "Coherence: how much of the heart rhythm's variation is one smooth wave "
+    "(McCraty et al. 2009), on a 0-16 score, from the last 64 seconds.",
+    "breathing": "Breathing rate, breaths per minute: counted at the chest when the strap "
+    "reports it, else read from the heart rhythm when it shows clearly.",
+    "quality": "Signal: the strap's state, its skin contact, and the share of beats the "
+    "live check found irregular (they are left out of the measures).",
+}
 
 
 def _fmt(x: float | None, spec: str) -> str:
@@ -47,8 +63,13 @@ class Tile(QFrame):
             lay.addWidget(w)
         self.setAccessibleName(title)
 
-    def show_value(self, value: str, note: str = "") -> None:
-        """Set the value text and the note (untouched when unchanged: no relayout)."""
+    def show_value(self, value: str, note: str = "", tip: str | None = None) -> None:
+        """Set the value text, the note and (unless None) the tooltip.
+
+        Untouched when unchanged, so nothing is laid out again.
+        """
+        if tip is not None and tip != self.toolTip():
+            self.setToolTip(tip)
         if value == self.value.text() and note == self.note.text():
             return
         self.value.setText(value)
@@ -74,9 +95,10 @@ class TilesPanel(QWidget):
         super().__init__(parent)
         self.challenge_level = 1
         self.hr = Tile("Heart rate", "beats/min")
-        self.rmssd = Tile("RMSSD", "ms, last 60 s")
+        self.rmssd = Tile("Variability", "RMSSD, ms, last 60 s")
         self.coherence = Tile("Coherence", "score 0-16")
-        self.breathing = Tile("Breathing rate", "breaths/min, from the heart rhythm")
+        # Where the number comes from (chest or heart rhythm) is said in its note.
+        self.breathing = Tile("Breathing rate", "breaths/min")
         self.quality = Tile("Signal", "")
         self.timer = Tile("Session", "")
         grid = QGridLayout(self)
@@ -85,6 +107,8 @@ class TilesPanel(QWidget):
             (self.hr, self.rmssd, self.coherence, self.breathing, self.quality, self.timer)
         ):
             grid.addWidget(tile, i // 3, i % 3)
+        for name, tip in TIPS.items():
+            getattr(self, name).setToolTip(tip)
 
     def apply_theme(self, theme: Theme, scale: float) -> None:
         """Colours and font sizes of every tile."""
@@ -119,11 +143,15 @@ class TilesPanel(QWidget):
             lo, hi = CHALLENGE_LEVELS[self.challenge_level]
             self.coherence.show_value(
                 _fmt(sp.coherence_score, ".1f"),
-                f"{LEVEL_WORDS[level]} at challenge level {self.challenge_level} "
-                f"(ratio {sp.coherence_ratio:.2f}; medium from {lo:g}, high from {hi:g})",
+                LEVEL_WORDS[level],
+                f"{TIPS['coherence']}\nNow: coherence ratio {sp.coherence_ratio:.2f}, "
+                f"{LEVEL_WORDS[level]} at challenge level {self.challenge_level} (medium from "
+                f"{lo:g}, high from {hi:g}; vendor-described thresholds).",
             )
         else:
-            self.coherence.show_value("–", sp.reason if sp and sp.reason else "settling in")
+            self.coherence.show_value(
+                "–", sp.reason if sp and sp.reason else "settling in", TIPS["coherence"]
+            )
         rate = sp.breathing_rate_bpm if sp else None
         note = ""
         if pacer is not None and rate is not None:
@@ -137,6 +165,10 @@ class TilesPanel(QWidget):
                 )
         if rate is None and sp is not None and sp.breathing_reason:
             note = sp.breathing_reason  # "unclear from the heart rhythm" (hrv-spec §11.1)
+        elif rate is not None and sp is not None and sp.breathing_source in SOURCE_WORDS:
+            # Where the number comes from: counted at the chest, or read from the heart.
+            where = f"from the {SOURCE_WORDS[sp.breathing_source]}"
+            note = f"{where} · {note}" if note else where
         self.breathing.show_value(_fmt(rate, ".1f"), note)
         share = 100.0 * s.artifacts / s.beats if s.beats else 0.0
         contact = {True: "contact good", False: "no skin contact", None: "contact not reported"}

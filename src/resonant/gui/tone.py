@@ -5,6 +5,11 @@ Hz) when the in-breath begins and back down when the out-breath begins, so the p
 follows the breath without the person having to look. Its loudness rises and falls along
 raised-cosine ramps, so it starts and stops without a click. The window plays the bytes
 with whatever sound player it has; nothing here plays sound.
+
+Where no tone can play, :func:`tones_unavailable` says why, once and plainly (a sentence
+from the guidance data for the person, the library's detail for the log), and
+:func:`eyes_closed_text` gives eyes-closed mode's words for either case: the tones, or
+the guide's visual alternative.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ import io
 import math
 import numbers
 import wave
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from resonant.model.practices import guidance
 
 __all__ = [
     "TONE_LOW_HZ",
@@ -23,6 +31,10 @@ __all__ = [
     "TONE_IN",
     "TONE_OUT",
     "tone_wav",
+    "NoTones",
+    "tones_unavailable",
+    "no_tones",
+    "eyes_closed_text",
 ]
 
 #: The default rising tone (in-breath), made on first use (see :func:`__getattr__`).
@@ -127,6 +139,62 @@ def tone_wav(
         w.setframerate(int(fs_hz))
         w.writeframes(samples.tobytes())
     return buf.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class NoTones:
+    """Why tones cannot play here.
+
+    Attributes
+    ----------
+    sentence : str
+        For the person, once, in plain words (from the guidance data, ``[sound]``).
+    detail : str
+        For the log: what the sound library said.
+    """
+
+    sentence: str
+    detail: str
+
+
+def no_tones(missing_library: bool, detail: str) -> NoTones:
+    """The plain sentence for a missing sound library or a missing sound output.
+
+    Parameters
+    ----------
+    missing_library : bool
+        True when the sound library (Qt Multimedia) cannot be loaded, False when it
+        loads but finds no sound output.
+    detail : str
+        The library's own words, for the log.
+    """
+    words = guidance()["sound"]
+    return NoTones(words["no_library" if missing_library else "no_output"], detail)
+
+
+def tones_unavailable() -> NoTones | None:
+    """None when the tones can play here, else why not (:class:`NoTones`).
+
+    Tones need Qt Multimedia and at least one sound output
+    (``QMediaDevices.audioOutputs()``): without an output, a sound effect loads and
+    plays silently, so eyes-closed mode would promise tones nobody hears. Call it once
+    a ``QApplication`` exists.
+    """
+    try:
+        from PyQt6.QtMultimedia import QMediaDevices
+    except ImportError as exc:
+        return no_tones(True, f"Qt Multimedia could not be loaded: {exc}")
+    outputs = QMediaDevices.audioOutputs()
+    if not outputs:
+        return no_tones(False, "Qt Multimedia lists no audio output device")
+    return None
+
+
+def eyes_closed_text(tones: bool) -> str:
+    """Eyes-closed mode's words: the tones lead (``tones``), or the guide's visual
+    alternative where no tone can play (guidance data, ``[eyes_closed]``)."""
+    g = guidance()["eyes_closed"]
+    return g["text"] if tones else g["no_sound"]
 
 
 def __getattr__(name: str) -> bytes:

@@ -6,7 +6,7 @@ RMSSD and coherence trends, the spectrum of that minute, a table per protocol ph
 artifacts, the device and settings, and the resonance assessment when there was one.
 
 Every number comes from the core: :func:`~resonant.signal.offline.analyze_rr` (the whole
-session, and each phase through :func:`~resonant.analysis.phases.analyze_phases`, the
+session through :func:`~resonant.analysis.phases.analyze_recording`, and each phase through :func:`~resonant.analysis.phases.analyze_phases`, the
 same slicing as ``resonant analyze``), :func:`~resonant.signal.resonance.nn_series`
 (the corrected NN series), :func:`~resonant.signal.timedomain.time_domain` (RMSSD over
 the live 60-s window every 5 s) and :func:`~resonant.signal.coherence.window_psd` (the 64-s spectrum). This
@@ -38,9 +38,10 @@ from resonant.analysis.phases import (
     PhaseResult,
     PhaseSpan,
     analyze_phases,
+    analyze_recording,
     poor_data_note,
-    recording_guide,
 )
+from resonant.analysis.compare import control_notes, protocol_plan
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
 from resonant.config.palette import THEMES
@@ -67,8 +68,8 @@ from resonant.signal.offline import (
     MAX_CORRECTED_PCT,
     MIN_LF_STRETCH_S,
     RecordingAnalysis,
-    analyze_rr,
 )
+from resonant.signal.breathing_source import CHEST, SOURCE_WORDS
 from resonant.signal.resonance import nn_series
 from resonant.signal.rsa_breathing import UNCLEAR
 from resonant.signal.spectrum import HF, LF
@@ -142,7 +143,8 @@ class SessionFacts:
     pacer : PacerRows or None
         ``pacer.tsv``; None when the session had no breathing guide.
     analysis : RecordingAnalysis
-        :func:`analyze_rr` on the whole recording.
+        :func:`~resonant.analysis.phases.analyze_recording` on the whole recording
+        (with the guide and the chest accelerometer).
     nn_time_s, nn_ms : ndarray of float
         Corrected NN series (:func:`nn_series`), NaN between segments.
     nn_corrected : ndarray of bool
@@ -225,7 +227,7 @@ def load_session(folder: str | Path, source: str | None = None) -> SessionFacts:
             notes.append(
                 "The guide's breathing curve is not shown: this folder has no readable pacer.tsv."
             )
-    res = analyze_rr(rec.time_s, rec.rr_ms, rec.segment_starts, guide_bpm=recording_guide(rec))
+    res = analyze_recording(rec)
     t_nn, nn, corr = nn_series(rec.time_s, rec.rr_ms, rec.segment_starts)
     return SessionFacts(
         p, meta, rec, [r.source for r in recs if r is not rec], events, pacer, res, t_nn, nn, corr,
@@ -613,11 +615,19 @@ def _fmt(x: float | None, digits: int, unit: str = "") -> str:
     return f"{x:.{digits}f}" + (f" {unit}" if unit else "")
 
 
-def _breath_text(r: RecordingAnalysis | None, digits: int) -> str:
-    """The breathing rate read from the heart rhythm, or "unclear" (hrv-spec §11.1)."""
+def _breath_text(r: RecordingAnalysis | None, digits: int, source: bool = True) -> str:
+    """The breathing rate with where it comes from ("16.2 (chest)"), or "unclear".
+
+    The analysis decides (:mod:`resonant.signal.breathing_source`: measured at the chest
+    where the accelerometer covers the stretch, else read from the heart rhythm when
+    clear, hrv-spec §11.1); this only words it.
+    """
     if r is not None and r.breathing_rate_bpm is None and r.breathing_reason == UNCLEAR:
         return "unclear"
-    return _fmt(r.breathing_rate_bpm if r is not None else None, digits)
+    text = _fmt(r.breathing_rate_bpm if r is not None else None, digits)
+    if source and r is not None and r.breathing_source in SOURCE_WORDS:
+        text += f" ({SOURCE_WORDS[r.breathing_source]})"
+    return text
 
 
 def _e(text: object) -> str:
@@ -1167,6 +1177,14 @@ def _phase_table(facts: SessionFacts, client: bool = False) -> str:
     return f"<table class='data{wide}' width='100%'>{head}{''.join(rows)}</table>"
 
 
+def _control_notes_html(facts: SessionFacts, client: bool) -> str:
+    """For the clinician: each phase set against its control phase (``compare_with``), or ''."""
+    if client or not _has_phases(facts):
+        return ""
+    notes = control_notes(facts.phases, protocol_plan(facts.meta))
+    return "".join(f"<p class='note'>{_e(n)}</p>" for n in notes)
+
+
 def _value_cells(
     r: RecordingAnalysis | None,
     columns: Sequence[tuple[str, Callable[[RecordingAnalysis], float | None], int]],
@@ -1471,8 +1489,10 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
                   "how much the time between beats changes"),
             _tile("coherence", _coherence_word(coh) or "–", "",
                   "how smooth and steady the heart rhythm's wave was"),
-            _tile("breathing rate", _breath_text(res, 1), "breaths/min",
-                  "read from the heart rhythm" if res.breathing_rate_bpm is not None
+            _tile("breathing rate", _breath_text(res, 1, source=False), "breaths/min",
+                  "measured from the movement of your chest"
+                  if res.breathing_source == CHEST
+                  else "read from the heart rhythm" if res.breathing_rate_bpm is not None
                   else "not clear from the heart rhythm this time"),
         ])  # fmt: skip
     else:
@@ -1481,8 +1501,9 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
             _tile("RMSSD", _fmt(td.rmssd_ms, 1) + mark, "ms", "beat-to-beat variability"),
             _tile("SDNN", _fmt(td.sdnn_ms, 1) + mark, "ms"),
             _tile("coherence", _fmt(coh, 2), "mean ratio", _coherence_word(coh)),
-            _tile("breathing rate", _breath_text(res, 1), "breaths/min",
-                  "spectral peak" if res.breathing_rate_bpm is not None
+            _tile("breathing rate", _breath_text(res, 1, source=False), "breaths/min",
+                  "chest movement (accelerometer)" if res.breathing_source == CHEST
+                  else "heart rhythm's spectral peak" if res.breathing_rate_bpm is not None
                   else res.breathing_reason or ""),
             _tile("corrected", _fmt(res.corrected_pct, 1) + mark, "% of NN"),
         ])  # fmt: skip
@@ -1530,7 +1551,8 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
             "often lets it grow, and it also moves with rest, mood and the time of day. "
             "<b>Coherence</b>: how smooth and steady the wave of your heart rhythm was, in "
             f"three words: settling, building, smooth and steady. <b>Breathing rate</b>: "
-            "breaths per minute, read from the rhythm of your heart.</p></td>"
+            "breaths per minute, measured from the movement of your chest where the strap "
+            "could, otherwise read from the rhythm of your heart.</p></td>"
         )
         table_note = (
             "<p class='note'>Each row comes from that stretch's own beats. A dash means the "
@@ -1558,14 +1580,18 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
             "into LF, so LF/HF then reflects the breathing rate. Breathing 'unclear': no "
             "clear respiratory peak in the heart rhythm (its share of the spectrum, its "
             "steadiness over 30 s, and its agreement with a guide; a slow peak without a "
-            "guide is taken for the Mayer wave; hrv-spec §11.1).</p>"
+            "guide is taken for the Mayer wave; hrv-spec §11.1). Breathing '(chest)': "
+            "counted from chest movement by the strap's accelerometer, which is used "
+            "wherever it covers the stretch.</p>"
         )
         artifacts_title = "Beats and artifacts"
         foot = (
             f"<p class='foot'><b>{DISCLAIMER}</b> Made by resonant {__version__} from the "
             "session folder alone. Metrics: Task Force 1996 (HR, RMSSD, SDNN, LF/HF); McCraty "
-            "et al. 2009 (coherence ratio); the breathing rate is the spectrum's highest peak "
-            "× 60, shown only when it is clearly the breathing (Schäfer &amp; Kratky 2008); "
+            "et al. 2009 (coherence ratio); the breathing rate is counted from chest movement "
+            "where the accelerometer covers the stretch (Bates et al. 2010), else the "
+            "spectrum's highest peak × 60, shown only when it is clearly the breathing "
+            "(Schäfer &amp; Kratky 2008); "
             "artifacts: Lipponen &amp; Tarvainen 2019.</p>"
         )
     trends_title = f"{variation[0].upper()}{variation[1:]} and coherence across the session"
@@ -1588,6 +1614,7 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
 <p class="h2">{phase_title}</p>
 {_phase_table(facts, client)}
 {table_note}
+{_control_notes_html(facts, client)}
 {_poor_data_html(facts, client)}
 {_assessment_html(facts.meta)}
 <table class="layout" width="100%" cellspacing="0" cellpadding="0"><tr>

@@ -559,7 +559,8 @@ def session_metadata(
         proto = {
             "name": protocol.name, "title": protocol.title,
             "phases": [{"name": ph.name, "duration_s": ph.duration_s, "pacer": ph.pacer,
-                        "stressor": ph.stressor, "state": ph.state}
+                        "stressor": ph.stressor, "state": ph.state,
+                        "compare_with": ph.compare_with}
                        for ph in protocol.phases],
         }  # fmt: skip
     else:

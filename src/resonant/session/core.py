@@ -2,7 +2,8 @@
 
 The terminal dashboard, the recorder and (later) the window are all sinks of a
 :class:`Session`; none of them computes anything. The session takes every item the
-sources yield (beats, gaps, events), pushes beats through the streaming core, asks the
+sources yield (beats, gaps, events), pushes beats (and a strap's chest accelerometer
+samples, for the breathing rate) through the streaming core, asks the
 pacer schedule for its phase onsets as time passes, and hands everything to the sinks.
 
 Time: the session clock starts at 0 when :meth:`Session.run` begins. ``duration_s``
@@ -35,6 +36,8 @@ TICK_S = 0.25
 END_GRACE_S = 3.0
 #: ... and at least this long in wall time (a source running behind a fast clock is not silent).
 END_GRACE_WALL_S = 0.5
+#: Accelerometer samples kept for a source whose first beat has not come yet, s.
+_EARLY_ACC_S = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,8 @@ class Session:
         self._last_item_s = 0.0
         self.problems: list[str] = []
         self._scheduled: list[Event] = []
+        # Accelerometer chunks of sources whose first beat has not come yet.
+        self._early_acc: dict[str, list[AccSamples]] = {}
 
     # -- control --------------------------------------------------------------------------
 
@@ -335,6 +340,7 @@ class Session:
             for s in self.sinks:
                 _call(s, "on_ecg", item)
         elif isinstance(item, AccSamples):
+            self._on_acc(item)
             for s in self.sinks:
                 _call(s, "on_acc", item)
         elif isinstance(item, Gap):
@@ -347,6 +353,24 @@ class Session:
             self._emit_event(item)
         return True
 
+    def _on_acc(self, samples: AccSamples) -> None:
+        """Chest accelerometer samples to their source's stream (the breathing rate shown).
+
+        Samples that come before the source's first beat wait (the last
+        :data:`_EARLY_ACC_S` seconds of them) until its stream exists.
+        """
+        per = self._per.get(samples.source)
+        if per is not None:
+            per.stream.push_acc(samples)
+            return
+        if not samples.times_s:
+            return
+        early = self._early_acc.setdefault(samples.source, [])
+        early.append(samples)
+        cut = samples.times_s[-1] - _EARLY_ACC_S
+        while early[0].times_s[-1] < cut:
+            early.pop(0)
+
     def _on_beat(self, beat: Beat) -> None:
         if self._first_beat_s is None:
             self._first_beat_s = beat.time_s
@@ -354,6 +378,8 @@ class Session:
         if per is None:
             per = self._per[beat.source] = _PerSource(beat.source, self.config)
             per.stream.guide_bpm = self._pacer_rate  # the breathing rule's guide criterion
+            for chunk in self._early_acc.pop(beat.source, []):
+                per.stream.push_acc(chunk)
             # People keep the sources' order (a group's sim1, sim2, ...), whoever beats first.
             order = {src.info.label: i for i, src in enumerate(self.sources)}
             ranked = sorted(self._per.items(), key=lambda kv: order.get(kv[0], len(order)))

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from resonant.analysis.assessment import analyze_assessment
-from resonant.folder.read import PacerRows
-from resonant.model.beats import Beat, Event, Gap
+from resonant.folder.read import AccTrace, PacerRows
+from resonant.model.beats import AccSamples, Beat, Event, Gap
 from resonant.model.pacer import PacerSettings
 from resonant.model.plans import Plan
 from resonant.model.sink import SessionSink
@@ -59,6 +59,8 @@ class StepExtension(SessionSink):
         self._t: list[float] = []
         self._rr: list[float] = []
         self._starts: list[int] = [0]
+        # Chest accelerometer chunks per source label (times, xyz), as the recorder keeps them.
+        self._acc: dict[str, tuple[list[float], list[tuple[int, int, int]]]] = {}
 
     def attach(self, session: Any) -> None:
         """The session whose guide and end the extension changes."""
@@ -68,6 +70,14 @@ class StepExtension(SessionSink):
         """Sink: a break in the beats starts a new segment."""
         if gap.source == self._source and self._t:
             self._starts.append(len(self._t))
+
+    def on_acc(self, samples: AccSamples) -> None:
+        """Sink: keep the chest accelerometer until the steps are over (their breathing)."""
+        if self._decided:
+            return
+        times, xyz = self._acc.setdefault(samples.source, ([], []))
+        times.extend(samples.times_s)
+        xyz.extend(samples.xyz_mg)
 
     def on_beat(self, beat: Beat, metrics: BeatMetrics) -> None:
         """Sink: keep the beats of the first source; decide once the steps are over."""
@@ -88,8 +98,17 @@ class StepExtension(SessionSink):
         meta = dict(self.plan.metadata)
         pacer = PacerRows.from_phases(self.plan.pacer.phases(0.0, self.plan.end_s))
         starts = np.array(sorted({s for s in self._starts if s < len(self._t)}), dtype=np.intp)
+        acc = None
+        times, xyz = self._acc.get(self._source or "", ([], []))
+        if len(times) >= 2:
+            order = np.argsort(times, kind="stable")
+            acc = AccTrace(
+                np.asarray(times, dtype=np.float64)[order],
+                np.asarray(xyz, dtype=np.float64).reshape(-1, 3)[order],
+            )
+        self._acc.clear()
         result = analyze_assessment(
-            np.array(self._t), np.array(self._rr), starts, pacer, meta
+            np.array(self._t), np.array(self._rr), starts, pacer, meta, acc
         )
         rate = result.extend_bpm
         lo, hi = EXTENSION_RANGE_BPM

@@ -17,7 +17,8 @@ Streams (all irregular rate, ``nominal_srate = 0``; one sample per item, pushed 
 - ``resonant-metrics-LABEL``, type ``HRV``, float32, one per source: the 5-s updates,
   channels :data:`METRIC_CHANNELS`, NaN where a value is missing.
 - ``resonant-acc-LABEL``, type ``Accelerometer``, float32, one per source whose strap
-  streams its chest accelerometer (made with its first samples): channels
+  streams its chest accelerometer (made with the source's other streams when its
+  information says it streams one, else with its first samples): channels
   :data:`ACC_CHANNELS`, ``x_mg``, ``y_mg``, ``z_mg`` (milli-g, gravity included), one
   sample per accelerometer sample, each stamped with its own time. Breathing tilts the
   chest, so these channels rise and fall with each breath.
@@ -460,6 +461,15 @@ class LslOutlet(SessionSink):
             self.metrics_stream_name(label), "HRV", METRIC_CHANNELS, "float32",
             f"{base}:metrics", info,
         )  # fmt: skip
+        if info.settings.get("acc_hz"):  # known to stream its accelerometer: made now,
+            self._add_acc(label, info)  # so that a recorder started first sees it
+
+    def _add_acc(self, label: str, info: SourceInfo) -> None:
+        """Make the accelerometer stream of ``label``."""
+        self._acc[label] = self._outlet(
+            self.acc_stream_name(label), "Accelerometer", ACC_CHANNELS, "float32",
+            f"resonant:{self.session_label}:{label}:acc", info,
+        )  # fmt: skip
 
     def _push(self, outlet: _Named, sample: list[Any], session_s: float) -> None:
         try:
@@ -524,12 +534,8 @@ class LslOutlet(SessionSink):
             return
         label = samples.source
         if label not in self._acc:
-            info = self._infos.get(label) or SourceInfo(label, "")
             try:
-                self._acc[label] = self._outlet(
-                    self.acc_stream_name(label), "Accelerometer", ACC_CHANNELS, "float32",
-                    f"resonant:{self.session_label}:{label}:acc", info,
-                )  # fmt: skip
+                self._add_acc(label, self._infos.get(label) or SourceInfo(label, ""))
             except Exception as exc:
                 self._fail(exc)
                 return

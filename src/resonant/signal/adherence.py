@@ -6,8 +6,9 @@ from resonant.signal.coherence import CHALLENGE_LEVELS
 
 __all__ = ["is_adherent", "ADHERENCE_TOLERANCE_BPM", "ADHERENCE_MIN_RATIO"]
 
-#: Largest difference between the breathing rate read from the heart rhythm and the
-#: pacer's rate for a person to count as following it, breaths/min (hrv-spec §11).
+#: Largest difference between the breathing rate shown (the chest's, else the one read
+#: from the heart rhythm) and the pacer's rate for a person to count as following it,
+#: breaths/min (hrv-spec §11).
 ADHERENCE_TOLERANCE_BPM = 0.3
 #: The breathing peak must dominate the spectrum: coherence ratio at least the level-1
 #: low/medium threshold (hrv-spec §11, §5.3).
@@ -20,14 +21,15 @@ def is_adherent(
     coherence_ratio: float | None,
     tolerance_bpm: float = ADHERENCE_TOLERANCE_BPM,
 ) -> bool | None:
-    """Whether the breathing rate read from the RR spectrum follows the pacer.
+    """Whether the breathing rate shown follows the pacer.
 
     Parameters
     ----------
     breathing_rate_bpm : float or None
-        Breathing rate from the spectral update (60 x peak frequency), breaths/min; None
-        while it is unclear from the heart rhythm (hrv-spec §11.1), which makes the
-        answer None (unknown).
+        The spectral update's breathing rate, breaths/min: counted at the chest where the
+        strap streams its accelerometer, else 60 x the peak frequency; None while it is
+        unclear from the heart rhythm (hrv-spec §11.1), which makes the answer None
+        (unknown).
     pacer_rate_bpm : float or None
         The pacer's rate over the same window, breaths/min; None when there is no pacer.
     coherence_ratio : float or None

@@ -109,8 +109,10 @@ class SpectralMetrics:
     lf_hf : float or None
         LF / HF.
     breathing_rate_bpm : float or None
-        Breathing rate read from the RR spectrum, breaths per minute; None when the
-        breathing peak is not clear (:mod:`resonant.signal.rsa_breathing`).
+        Breathing rate, breaths per minute: measured from chest movement over the last
+        60 s when the source streams its accelerometer, else read from the RR spectrum
+        when its breathing peak is clear (:mod:`resonant.signal.breathing_source`,
+        :mod:`resonant.signal.rsa_breathing`); None otherwise.
     amplitude_bpm : float or None
         Mean peak-to-trough heart-rate swing per breath, beats per minute.
     corrected_pct : float
@@ -121,6 +123,9 @@ class SpectralMetrics:
     breathing_reason : str or None
         Why ``breathing_rate_bpm`` is None once the spectrum runs ("unclear from the heart
         rhythm"); None when it is shown (or the spectrum is still settling: ``reason``).
+    breathing_source : str or None
+        Where ``breathing_rate_bpm`` comes from: "chest" (the accelerometer) or "heart"
+        (the heart rhythm); None when it is empty.
     """
 
     time_s: float
@@ -137,3 +142,4 @@ class SpectralMetrics:
     corrected_pct: float
     reason: str | None
     breathing_reason: str | None = None
+    breathing_source: str | None = None

@@ -8,7 +8,10 @@ final flags), corrects, and computes:
 - the 64-s spectral update at every beat where the live stream would run one
   (:func:`~resonant.signal.stream.update_ticks`), all windows at once
   (:func:`~resonant.signal.coherence.short_spectra`);
-- LF and HF power of the whole recording by Welch's method on 5-minute segments.
+- LF and HF power of the whole recording by Welch's method on 5-minute segments;
+- the breathing rate: measured from chest movement when the strap's accelerometer covers
+  the recording, else read from the heart rhythm when clear
+  (:mod:`resonant.signal.breathing_source`, the live stream's rule).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from resonant.signal.breathing_source import chest_rate, choose_breathing
 from resonant.signal.rsa_breathing import agreement, judge_breathing, summarize_breathing
 from resonant.signal.artifacts import ARTIFACT_NAMES, Artifact, classify_artifacts, correct_rr
 from resonant.signal.coherence import COHERENCE_WINDOW_S, short_spectra
@@ -76,8 +80,11 @@ class RecordingAnalysis:
         Mean and maximum of the 5-s coherence ratios whose window had at most 5 %
         corrected beats.
     breathing_rate_bpm : float or None
-        Median of the clear 5-s breathing-rate estimates, breaths per minute; None when
-        fewer than half of them were clear (:mod:`resonant.signal.rsa_breathing`).
+        Breaths per minute: measured from chest movement over the recording when
+        accelerometer samples cover it (``acc``), else the median of the clear 5-s
+        estimates read from the heart rhythm, None when fewer than half of them were
+        clear (:mod:`resonant.signal.breathing_source`,
+        :mod:`resonant.signal.rsa_breathing`).
     artifact_codes : ndarray of int8
         Final class of every raw beat.
     corrected_pct : float
@@ -89,6 +96,8 @@ class RecordingAnalysis:
     breathing_reason : str or None
         Why ``breathing_rate_bpm`` is None ("unclear from the heart rhythm", or that the
         recording is too short or too corrected); None when it is given.
+    breathing_source : str or None
+        Where ``breathing_rate_bpm`` comes from: "chest" or "heart"; None when empty.
     """
 
     beats: int
@@ -106,6 +115,7 @@ class RecordingAnalysis:
     series: SpectralSeries
     notes: list[str] = field(default_factory=list)
     breathing_reason: str | None = None
+    breathing_source: str | None = None
 
     def artifact_counts(self) -> dict[str, int]:
         """Count of beats per artifact class, with ``total``."""
@@ -139,6 +149,7 @@ def analyze_rr(
     segment_starts: NDArray[np.intp] | None = None,
     update_s: float = 5.0,
     guide_bpm: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
+    acc: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> RecordingAnalysis:
     """Analyse one recording.
 
@@ -156,6 +167,11 @@ def analyze_rr(
     guide_bpm : callable, optional
         The breathing guide's rate at given session times (NaN where none ran), for the
         breathing rule's guide criterion; None: no guide is known.
+    acc : (ndarray, ndarray) or None
+        The source's chest accelerometer: sample times (s, session clock) and an
+        ``(n, 3)`` array of x, y, z (mG). When its samples cover the recording, the
+        breathing rate is the chest's (:func:`~resonant.signal.breathing_source.chest_rate`
+        over the first interval's start to the last beat); None: no accelerometer.
 
     Returns
     -------
@@ -222,13 +238,15 @@ def analyze_rr(
     elif series.time_s.size:
         breath_reason = "too many corrected beats"
         notes.append(
-            "coherence and breathing rate are not given: every 64-s window had more than "
+            "coherence and the breathing rate read from the heart rhythm are not given: every "
+            "64-s window had more than "
             f"{MAX_CORRECTED_PCT:.0f}% corrected beats"
         )
     else:
         breath_reason = f"needs {COHERENCE_WINDOW_S:.0f} s of beats without a gap"
         notes.append(
-            f"coherence and breathing rate need {COHERENCE_WINDOW_S:.0f} s of beats without a gap"
+            f"coherence and the breathing rate read from the heart rhythm need "
+            f"{COHERENCE_WINDOW_S:.0f} s of beats without a gap"
         )
 
     lf = hf = lf_hf = None
@@ -248,6 +266,10 @@ def analyze_rr(
             )
 
     duration = float(time_s[-1] - time_s[0] + rr[0] / 1000.0) if n else 0.0
+    chest = None
+    if acc is not None and n:
+        chest = chest_rate(acc[0], acc[1], float(time_s[0] - rr[0] / 1000.0), float(time_s[-1]))
+    choice = choose_breathing(chest, breath, breath_reason)
     return RecordingAnalysis(
         beats=n,
         segments=int(np.count_nonzero(np.diff(bounds) > 0)),
@@ -258,12 +280,13 @@ def analyze_rr(
         lf_hf=lf_hf,
         coherence_mean=coh_mean,
         coherence_max=coh_max,
-        breathing_rate_bpm=breath,
+        breathing_rate_bpm=choice.rate_bpm,
         artifact_codes=codes,
         corrected_pct=corrected_pct,
         series=series,
         notes=notes,
-        breathing_reason=breath_reason,
+        breathing_reason=choice.reason,
+        breathing_source=choice.source,
     )
 
 

@@ -13,7 +13,22 @@ the rate at which the heart rhythm resonates:
 * **sliding protocol** (Fisher & Lehrer 2022): per-breath amplitude, smoothed over a
   centred 60-s window; the rate at the maximum (hrv-spec §7.4, §7.5).
 
-A step (or breath) where the breathing rate read from the heart rhythm differs from the
+The breathing each step is judged against is measured where it can be (hrv-spec §7.3):
+
+* **with the chest accelerometer** (:func:`chest_breath`), the HR-breathing phase is
+  measured against the chest's breathing signal, the real breath, so a person who
+  follows the guide a second late is measured against their own breath rather than the
+  guide's curve; the step's breathing rate is the chest's, and the step counts as
+  followed when it lies within :data:`ADHERENCE_TOLERANCE_BPM` of the guide;
+* **without it**, the phase is measured against the guide's curve, and the breathing
+  rate read from the heart rhythm is given only when the rule of
+  :mod:`resonant.signal.rsa_breathing` finds it clear over the step's 64-s updates
+  (prominence, consistency, agreement with the guide; hrv-spec §11.1); otherwise it is
+  empty with the reason "unclear from the heart rhythm" and the step counts as followed
+  on the heart rhythm's locking to the guide alone (:func:`breath_locking`).
+
+A sweep's breath is followed when the chest's breath under it had the guide's length
+(:func:`breaths_followed_at_chest`). A step (or breath) whose breathing differs from the
 guide by more than 0.5 breaths/min is not scored, and the result says so instead of
 guessing (hrv-spec §7.5.3, §11).
 
@@ -41,11 +56,24 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from resonant.signal.artifacts import classify_artifacts, correct_rr
+from resonant.signal.breathing import breathing_from_acc, breathing_signal
+from resonant.signal.coherence import short_spectra
 from resonant.signal.offline import segment_axis
+from resonant.signal.rsa_breathing import (
+    UNCLEAR,
+    BreathingRead,
+    agreement,
+    judge_breathing,
+    summarize_breathing,
+)
 from resonant.signal.spectrum import LF, band_power, detrend_linear, hann, periodogram
 
 __all__ = [
     "StepScore",
+    "ChestBreath",
+    "chest_breath",
+    "breaths_followed_at_chest",
+    "step_breathing_from_heart",
     "BreathRow",
     "AssessmentResult",
     "CRITERIA",
@@ -58,9 +86,9 @@ __all__ = [
     "ADHERENCE_TOLERANCE_BPM",
 ]
 
-#: A step counts as followed when the breathing rate read from the heart rhythm is
-#: within this much of the guide's rate, breaths/min (issue requirement; hrv-spec §11
-#: uses 0.3 for live feedback).
+#: A step counts as followed when its breathing rate (measured at the chest, or read from
+#: the heart rhythm where clear) is within this much of the guide's rate, breaths/min
+#: (issue requirement; hrv-spec §11 uses 0.3 for live feedback).
 ADHERENCE_TOLERANCE_BPM = 0.5
 #: Heart rate follows breathing with a short delay; a breath's HR window is shifted by it, s.
 HR_LAG_S = 1.0
@@ -104,8 +132,10 @@ class StepScore:
     lf_peak_ms2_hz : float
         Height of the highest spectral value in LF, ms²/Hz.
     phase_deg : float
-        Phase of heart rate relative to the guide's breathing curve at the guide's
-        frequency, degrees (0: in phase; positive: heart rate leads).
+        Phase of heart rate relative to the breathing at the guide's frequency, degrees
+        (0: in phase; positive: heart rate leads), the breathing being the chest's
+        breathing signal where the step has one (``phase_reference`` ``"chest"``), else
+        the guide's target lung volume (``"guide"``).
     phase_abs_deg : float
         abs(phase_deg).
     smoothness : float
@@ -113,11 +143,15 @@ class StepScore:
         frequency (1: a pure sine wave).
     lf_peaks : int
         Local maxima in the LF band above half the highest one.
-    breathing_rate_bpm : float
-        Breathing rate read from the heart rhythm (spectral peak 0.04-0.40 Hz), breaths/min.
+    breathing_rate_bpm : float or None
+        The step's breathing rate, breaths/min: measured at the chest
+        (``breathing_source`` ``"chest"``: :func:`chest_breath`), or read from the
+        heart rhythm where that is clear (``"heart"``, :func:`step_breathing_from_heart`);
+        None when it is not clear.
     followed : bool
         True when ``breathing_rate_bpm`` is within 0.5 of ``rate_bpm`` and at least
-        half the breaths were locked to the guide.
+        half the breaths were locked to the guide; when the breathing is unclear from
+        the heart rhythm, on the locking alone.
     locked_share : float
         Share of the step's breaths whose heart rate was one wave at the guide's rate
         (:func:`breath_locking`).
@@ -129,6 +163,13 @@ class StepScore:
         (:func:`breath_swings`), bpm: the swing the resonance is estimated from.
     breath_swings_bpm : tuple of float
         Those breaths' swings (the confidence resamples them).
+    breathing_source : str
+        Where ``breathing_rate_bpm`` comes from: ``"chest"`` (the accelerometer) or
+        ``"heart"`` (the heart rhythm).
+    breathing_reason : str or None
+        Why ``breathing_rate_bpm`` is empty (:data:`~resonant.signal.rsa_breathing.UNCLEAR`).
+    phase_reference : str
+        What ``phase_deg`` is measured against: ``"chest"`` or ``"guide"``.
     """
 
     rate_bpm: float
@@ -142,12 +183,15 @@ class StepScore:
     phase_abs_deg: float
     smoothness: float
     lf_peaks: int
-    breathing_rate_bpm: float
+    breathing_rate_bpm: float | None
     followed: bool
     corrected_pct: float
     locked_share: float = 1.0
     swing_bpm: float = math.nan
     breath_swings_bpm: tuple[float, ...] = ()
+    breathing_source: str = "heart"
+    breathing_reason: str | None = None
+    phase_reference: str = "guide"
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +489,178 @@ def _grid(
     return t, np.interp(t, time_s[ok], values[ok])
 
 
+#: Accelerometer data taken before a step's scored part, so the breathing filter has
+#: settled when the part starts, s (:func:`resonant.signal.breathing.breathing_from_acc`).
+CHEST_PAD_S = 20.0
+#: Step of the 64-s updates the breathing is read from the heart rhythm with, s (as live).
+_UPDATE_S = 5.0
+#: A 64-s window fits when its end lies this far after the first beat, s (as live).
+_WINDOW_S = 63.5
+
+
+@dataclass(frozen=True, slots=True)
+class ChestBreath:
+    """The breathing of one step, measured from the chest accelerometer.
+
+    Attributes
+    ----------
+    time_s : ndarray of float
+        Times of the breathing signal's even grid, s.
+    volume_mg : ndarray of float
+        The breathing signal (inhalation upward), mG: the chest's tilt, which follows
+        the lung volume.
+    onsets_s : tuple of float
+        Inhalation onsets within the step, s.
+    rate_bpm : float
+        The step's breathing rate, from its breath-to-breath intervals' median weighted
+        by time, breaths/min.
+    """
+
+    time_s: NDArray[np.float64]
+    volume_mg: NDArray[np.float64]
+    onsets_s: tuple[float, ...]
+    rate_bpm: float
+
+
+def chest_breath(
+    times_s: ArrayLike, xyz_mg: ArrayLike, start_s: float, end_s: float
+) -> ChestBreath | None:
+    """The breathing of a step from chest accelerometer data, or None where it shows none.
+
+    The data from :data:`CHEST_PAD_S` before the step to 5 s after it are made into the
+    breathing signal and its breaths (:func:`resonant.signal.breathing.breathing_from_acc`,
+    Bates et al. 2010; Schäfer & Kratky 2008). The step's rate is that of the breaths
+    that fill most of its time: 60 over the median interval between onsets, each
+    interval weighted by its length, so that a spell at one's own faster rate does not
+    hide a step that was mostly breathed with the guide (decision: a count of breaths
+    over the step's span, or a plain median of the intervals, which a fast spell fills
+    with short breaths, gave 7.6-7.9/min for a simulated person who breathed two thirds
+    of a 6.5/min step with the guide).
+
+    Parameters
+    ----------
+    times_s : array_like of float, shape (n,)
+        Sample times, s on the session clock, increasing.
+    xyz_mg : array_like, shape (n, 3)
+        x, y, z acceleration, mG.
+    start_s, end_s : float
+        The step's scored part, s.
+
+    Returns
+    -------
+    ChestBreath or None
+        None when the data do not cover the step, are too sparse, or show fewer than
+        three breaths in it.
+    """
+    t = np.asarray(times_s, dtype=np.float64)
+    x = np.asarray(xyz_mg, dtype=np.float64)
+    if t.size < 2 or t[0] > start_s + 5.0 or t[-1] < end_s - 5.0:
+        return None
+    near = (t >= start_s - CHEST_PAD_S) & (t <= end_s + 5.0)
+    t, x = t[near], x[near]
+    try:
+        breathing = breathing_from_acc(t, x, start_s, end_s)
+        if len(breathing.onsets_s) < 3:
+            return None
+        signal = breathing_signal(t, x)
+    except ValueError:  # too little data, or too sparse to show breathing
+        return None
+    # The breath length that fills half the step: the median of the intervals, each
+    # weighted by its own length (time, not breaths: a fast spell has more of them).
+    d = np.sort(np.diff(breathing.onsets_s))
+    rate = 60.0 / float(d[np.searchsorted(np.cumsum(d), 0.5 * d.sum())])
+    return ChestBreath(
+        signal.time_s, breathing.sign * signal.signal_mg, breathing.onsets_s, rate
+    )
+
+
+def breaths_followed_at_chest(
+    onsets_s: ArrayLike, rates_bpm: ArrayLike, chest_onsets_s: ArrayLike
+) -> NDArray[np.bool_]:
+    """Whether each guided breath was breathed at the guide's rate, by the chest.
+
+    For guided breath k (onset k to onset k+1, at ``rates_bpm[k]``), the chest's breath
+    under its middle (the onsets measured at the chest before and after it) must last
+    60 / a rate within :data:`ADHERENCE_TOLERANCE_BPM` of the guide's. A person
+    following late still has one chest breath of the guide's length under each guided
+    breath's middle; a spell at their own faster rate has shorter ones (decision).
+
+    Parameters
+    ----------
+    onsets_s : array_like of float
+        The guide's inhale onsets (one more than the breaths), s.
+    rates_bpm : array_like of float
+        The guide's rate of each breath, breaths/min.
+    chest_onsets_s : array_like of float
+        Inhalation onsets measured at the chest, s, increasing.
+
+    Returns
+    -------
+    ndarray of bool
+        One per guided breath; False where no chest breath lies under its middle.
+    """
+    on = np.asarray(onsets_s, dtype=np.float64)
+    rates = np.asarray(rates_bpm, dtype=np.float64)
+    chest = np.asarray(chest_onsets_s, dtype=np.float64)
+    if on.size < 2 or chest.size < 2:
+        return np.zeros(max(0, on.size - 1), dtype=bool)
+    mids = 0.5 * (on[:-1] + on[1:])
+    j = np.searchsorted(chest, mids) - 1
+    inside = (j >= 0) & (j < chest.size - 1)
+    j = np.clip(j, 0, chest.size - 2)
+    chest_bpm = 60.0 / (chest[j + 1] - chest[j])
+    return np.asarray(inside & (np.abs(chest_bpm - rates) <= ADHERENCE_TOLERANCE_BPM))
+
+
+def step_breathing_from_heart(
+    time_s: NDArray[np.float64],
+    nn_ms: NDArray[np.float64],
+    start_s: float,
+    end_s: float,
+    rate_bpm: float,
+) -> BreathingRead:
+    """The breathing rate of a step read from its heart rhythm, where it is clear.
+
+    The step is read as the live display reads a stretch (hrv-spec §11.1): its 64-s
+    spectra every 5 s (:func:`resonant.signal.coherence.short_spectra`, windows inside
+    the step), each update's highest peak in 0.04-0.40 Hz judged by
+    :func:`resonant.signal.rsa_breathing.judge_breathing` (prominence, consistency over
+    30 s, the guide's rate), and the step's rate the median of the clear updates when at
+    least half were clear (:func:`~resonant.signal.rsa_breathing.summarize_breathing`).
+    A step too short for one 64-s window is unclear: one spectrum cannot show that the
+    peak is steady (decision).
+
+    Parameters
+    ----------
+    time_s, nn_ms : ndarray of float
+        The recording's NN series (:func:`nn_series`).
+    start_s, end_s : float
+        The step's scored part (no gap inside), s.
+    rate_bpm : float
+        The guide's rate, breaths/min.
+
+    Returns
+    -------
+    BreathingRead
+        The rate, or None with :data:`~resonant.signal.rsa_breathing.UNCLEAR`.
+
+    References
+    ----------
+    Schäfer A, Kratky KW (2008). Estimation of breathing rate from respiratory sinus
+    arrhythmia: comparison of various methods. Ann Biomed Eng 36(3):476-485.
+    """
+    inside = (time_s >= start_s) & (time_s <= end_s) & np.isfinite(nn_ms)
+    tt, nn = time_s[inside], nn_ms[inside]
+    if tt.size < 10 or tt[-1] - tt[0] < _WINDOW_S:
+        return BreathingRead(None, UNCLEAR)
+    ticks = np.arange(tt[0] + _WINDOW_S, tt[-1] + 1e-9, _UPDATE_S)
+    ends = np.unique(tt[np.clip(np.searchsorted(tt, ticks), 0, tt.size - 1)])
+    spec = short_spectra(tt, nn, ends)
+    agree = agreement(ends, spec.breath_hz)
+    clear = judge_breathing(spec.breath_hz, spec.breath_share, agree, np.full(ends.size, rate_bpm))
+    return summarize_breathing(spec.breath_hz, clear)
+
+
 def score_step(
     time_s: NDArray[np.float64],
     nn_ms: NDArray[np.float64],
@@ -453,8 +669,23 @@ def score_step(
     volume: NDArray[np.float64],
     volume_t_s: NDArray[np.float64],
     rate_bpm: float,
+    chest: ChestBreath | None = None,
 ) -> StepScore | None:
     """Score one step's scored part (hrv-spec §7.3).
+
+    The breathing the step is judged against is the chest's where ``chest`` is given:
+    the phase is measured against its breathing signal (the real breath: a person who
+    follows the guide late is measured against their own breath), its rate is the
+    step's breathing rate, and the step is followed when that rate lies within
+    :data:`ADHERENCE_TOLERANCE_BPM` of the guide's and at least half the breaths' heart
+    rate locked to the guide (:func:`breath_locking`). The chest signal's sign (which
+    way is in) is taken from the guide when the person breathed at its rate: a person
+    following it lags by far less than a quarter breath. Without ``chest`` the phase is
+    measured against the guide's curve, and the breathing rate is read from the heart
+    rhythm only where that is clear (:func:`step_breathing_from_heart`); where it is
+    not, it is None with the reason, and the step counts as followed when at least half
+    its breaths' heart rate was one wave at the guide's breath (decision: the locking
+    is what the heart rhythm can defend; a raw spectral peak can be the Mayer wave).
 
     Parameters
     ----------
@@ -464,9 +695,11 @@ def score_step(
         Inhale onsets inside the scored part, plus the onset that ends its last breath.
     volume, volume_t_s : ndarray of float
         The guide's target lung volume (0-1) sampled at ``volume_t_s`` (4 Hz over the
-        scored part): the breathing curve the phase is measured against.
+        scored part): the breathing curve the phase is measured against without a chest.
     rate_bpm : float
         The guide's rate.
+    chest : ChestBreath or None
+        The step's breathing measured at the chest (:func:`chest_breath`), if any.
 
     Returns
     -------
@@ -493,6 +726,16 @@ def score_step(
     basis = np.exp(-2j * np.pi * f_pace * t)
     c_hr = np.sum(x * basis)
     c_v = np.sum((v - v.mean()) * basis)
+    breathing_reason: str | None = None
+    if chest is not None:
+        breathing: float | None = chest.rate_bpm
+        c_chest = np.sum(np.interp(t, chest.time_s, chest.volume_mg) * basis)
+        if abs(chest.rate_bpm - rate_bpm) <= ADHERENCE_TOLERANCE_BPM and (c_chest / c_v).real < 0:
+            c_chest = -c_chest  # breathing with the guide, so in is the guide's way
+        c_v = c_chest
+    else:
+        read = step_breathing_from_heart(time_s, nn_ms, start, end, rate_bpm)
+        breathing, breathing_reason = read.rate_bpm, read.reason
     phase = float(np.degrees(np.angle(c_hr / c_v))) if abs(c_v) > 0 else math.nan
     # Smoothness: variance explained by the best sinusoid at the guide's frequency.
     design = np.column_stack([np.cos(2 * np.pi * f_pace * t), np.sin(2 * np.pi * f_pace * t)])
@@ -511,20 +754,24 @@ def score_step(
     lf_peak = float(lf_psd.max()) if lf_psd.size else 0.0
     interior = (lf_psd[1:-1] > lf_psd[:-2]) & (lf_psd[1:-1] >= lf_psd[2:])
     lf_peaks = int(np.sum(interior & (lf_psd[1:-1] >= 0.5 * lf_peak)))
-    breath_band = (f >= 0.04) & (f <= 0.40)
-    breathing = float(60.0 * f[breath_band][np.argmax(psd[breath_band])])
+    locked_share = float(np.mean(locked))
+    followed = locked_share >= 0.5 and (
+        breathing is None or abs(breathing - rate_bpm) <= ADHERENCE_TOLERANCE_BPM
+    )
     in_nn = (time_s >= start) & (time_s < end)
     return StepScore(
         rate_bpm=float(rate_bpm), start_s=start, end_s=end, breaths=int(np.sum(np.isfinite(amps))),
         amplitude_bpm=float(np.nanmedian(amps)) if np.isfinite(amps).any() else math.nan,
         lf_ms2=lf_ms2, lf_peak_ms2_hz=lf_peak, phase_deg=phase, phase_abs_deg=abs(phase),
         smoothness=smooth, lf_peaks=max(1, lf_peaks), breathing_rate_bpm=breathing,
-        followed=abs(breathing - rate_bpm) <= ADHERENCE_TOLERANCE_BPM
-        and float(np.mean(locked)) >= 0.5,
+        followed=followed,
         corrected_pct=100.0 * float(np.mean(corrected[in_nn])) if in_nn.any() else 0.0,
-        locked_share=float(np.mean(locked)),
+        locked_share=locked_share,
         swing_bpm=float(np.median(swings)) if swings.size else math.nan,
         breath_swings_bpm=tuple(float(x) for x in swings),
+        breathing_source="heart" if chest is None else "chest",
+        breathing_reason=breathing_reason,
+        phase_reference="guide" if chest is None else "chest",
     )  # fmt: skip
 
 
@@ -643,8 +890,9 @@ def choose_stepped(
     resonance curve fitted to every step's swing (:func:`fit_resonance`, weighted by
     breaths). The literature's six criteria (hrv-spec §7.3) are still scored and shown
     per step; the swing, which the others stand in for, decides (decision: on two
-    simulated people, the phase is shifted by how late a person follows the guide, and
-    LF power and its peak add nothing the swing does not have; see docs/research-guide.md).
+    simulated people, the phase against the guide is shifted by how late a person
+    follows it, which the chest's breathing, where recorded, removes, and LF power and
+    its peak add nothing the swing does not have; see docs/research-guide.md).
 
     The confidence is the share of :data:`BOOTSTRAP_N` resamples (each step's breaths
     drawn with replacement) whose answer lies within :data:`CONFIDENCE_WITHIN_BPM` of
@@ -682,11 +930,12 @@ def choose_stepped(
     for s in steps:
         if s.followed:
             continue
-        if abs(s.breathing_rate_bpm - s.rate_bpm) > ADHERENCE_TOLERANCE_BPM:
-            what = (
-                f"the breathing read from the heart rhythm was {s.breathing_rate_bpm:.1f}/min "
-                "rather than the guide's"
+        read = s.breathing_rate_bpm
+        if read is not None and abs(read - s.rate_bpm) > ADHERENCE_TOLERANCE_BPM:
+            where = "measured at the chest" if s.breathing_source == "chest" else (
+                "read from the heart rhythm"
             )
+            what = f"the breathing {where} was {read:.1f}/min rather than the guide's"
         else:
             what = (
                 f"the heart rhythm followed the guide in {100 * s.locked_share:.0f}% of the breaths"
@@ -729,9 +978,10 @@ def choose_stepped(
     if extend is not None:
         side = "fastest" if extend > hi else "slowest"
         where = "beyond" if beyond else "near"
+        retry = " (tried, but left out)" if extend in planned_bpm else ""
         warnings.append(
-            f"The strongest response was {where} the {side} rate tried; one more step at "
-            f"{extend:g} breaths/min would make the answer firmer."
+            f"The strongest response was {where} the {side} rate used; one more step at "
+            f"{extend:g} breaths/min{retry} would make the answer firmer."
         )
     # How much of the time the heart rhythm followed the guide, over the steps scored.
     followed_share = float(np.mean([s.locked_share for s in steps]))
@@ -819,7 +1069,8 @@ def analyze_sliding(
         Inhale onsets and the guide's rate of each breath (one more onset than rates:
         the last onset ends the last breath).
     followed : ndarray of bool
-        Per breath: whether the breathing read from the heart rhythm followed the guide.
+        Per breath: whether the breathing followed the guide (measured at the chest,
+        :func:`breaths_followed_at_chest`, or read from the heart rhythm where clear).
     window_s : float
         Centred window of the smoothed swing shown per breath (display only), s.
     seed : int

@@ -9,7 +9,10 @@ breathing rate and the heart-rate amplitude.
 
 The spectral arithmetic is the same function the offline analysis calls on a whole
 recording (:func:`resonant.signal.coherence.short_spectra`), on the same beat time axis,
-so a clean recording gives the same numbers live and offline.
+so a clean recording gives the same numbers live and offline. The breathing rate shown
+is the chest accelerometer's when the source streams one (:meth:`HrvStream.push_acc`),
+else the heart rhythm's when clear: one rule, live and offline
+(:mod:`resonant.signal.breathing_source`).
 """
 
 from __future__ import annotations
@@ -20,8 +23,15 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from resonant.model.beats import Beat, Gap
+from resonant.model.beats import AccSamples, Beat, Gap
 from resonant.signal.amplitude import hr_amplitude
+from resonant.signal.breathing import AccWindow
+from resonant.signal.breathing_source import (
+    CHEST_WINDOW_S,
+    SETTLE_S,
+    chest_rate,
+    choose_breathing,
+)
 from resonant.signal.rsa_breathing import UNCLEAR, agreement, judge_breathing
 from resonant.signal.artifacts import Artifact, CausalCheck, classify_artifacts, correct_rr
 from resonant.signal.coherence import (
@@ -110,6 +120,10 @@ class HrvStream:
         #: breathing rule's guide criterion (:mod:`resonant.signal.rsa_breathing`); None: no
         #: guide is known. The session sets it.
         self.guide_bpm: Callable[[float], float | None] | None = None
+        # The chest accelerometer's recent samples (a strap that streams them): the
+        # breathing rate shown comes from them when they give one (breathing_source.py).
+        self._acc = AccWindow(keep_s=CHEST_WINDOW_S + SETTLE_S + 10.0)
+        self._has_acc = False
         self._new_segment()
 
     # -- segments -----------------------------------------------------------------------
@@ -131,6 +145,24 @@ class HrvStream:
         """Break the series: the next beat starts a new segment (nothing is bridged)."""
         self._new_segment()
         self.latest_psd = None
+
+    def push_acc(self, samples: AccSamples) -> None:
+        """Take a chunk of this source's chest accelerometer samples.
+
+        From then on, each spectral update's breathing rate is the chest's over the last
+        :data:`~resonant.signal.breathing_source.CHEST_WINDOW_S` seconds when those
+        samples give one (:func:`~resonant.signal.breathing_source.choose_breathing`).
+
+        Parameters
+        ----------
+        samples : AccSamples
+            Times on the session clock (increasing; samples not after those already
+            held are dropped) and x, y, z in mG.
+        """
+        if not samples.times_s:
+            return
+        self._acc.push(samples.times_s, samples.xyz_mg)
+        self._has_acc = True
 
     @property
     def latest_spectral(self) -> SpectralMetrics | None:
@@ -352,7 +384,12 @@ class HrvStream:
         corrected_pct = 100.0 * (float(w[j:, _CORR].sum()) / n_win) if n_win else 0.0
         ratio = float(spec.coherence_ratio[0])
         breath_hz = float(spec.breath_hz[0])
-        breathing, breathing_reason = self._breathing(t_end, breath_hz, spec.breath_share)
+        heart, heart_reason = self._breathing(t_end, breath_hz, spec.breath_share)
+        chest = None
+        if self._has_acc:
+            acc_t, acc_xyz = self._acc.samples
+            chest = chest_rate(acc_t, acc_xyz, time_s - CHEST_WINDOW_S, time_s)
+        choice = choose_breathing(chest, heart, heart_reason)
         lf, hf = float(spec.lf_ms2[0]), float(spec.hf_ms2[0])
         reason = None
         score: float | None = min(ratio, SCORE_MAX)
@@ -365,8 +402,9 @@ class HrvStream:
             )
         result = SpectralMetrics(
             time_s, self.source, ratio if score is not None else None, score, level,
-            float(spec.peak_hz[0]), lf, hf, lf / hf if hf > 0 else None, breathing,
-            hr_amplitude(t, nn, t_end, breath_hz), corrected_pct, reason, breathing_reason,
+            float(spec.peak_hz[0]), lf, hf, lf / hf if hf > 0 else None, choice.rate_bpm,
+            hr_amplitude(t, nn, t_end, breath_hz), corrected_pct, reason, choice.reason,
+            choice.source,
         )  # fmt: skip
         self._latest_spectral = result
         return result

@@ -3,7 +3,10 @@
 A protocol is a list of phases. Each phase has a name, a length, whether the breathing
 guide runs (``pacer = "off"``, a rate such as ``5.5``, or ``"resonance"`` for the
 person's assessed rate), the instruction shown (invitational language), whether it is a
-stressor, and, for the simulated strap, the state the simulated person moves to. A
+stressor, for the simulated strap the state the simulated person moves to, and
+optionally the phase it is compared with (``compare_with``: its control, as a study
+compares a condition with its control; Rockliff et al. 2008 compared compassionate
+imagery with a neutral imagery). A
 clinician can add protocols as ``*.toml`` in ``<config folder>/protocols/`` (the same
 names replace the shipped ones). ``resonance-assessment`` refers to the assessment
 protocol instead of listing phases.
@@ -47,6 +50,10 @@ class Phase:
         What the person is invited to do.
     state : str or None
         The simulated person's state during the phase (``rest``, ``threat``, ``soothing``).
+    compare_with : str or None
+        The name of another phase of the protocol that is this phase's control: the
+        comparison notes set this phase against it as well as against the first phase
+        (:func:`resonant.analysis.compare.phase_notes`). None: against the first only.
     """
 
     name: str
@@ -55,6 +62,7 @@ class Phase:
     stressor: bool
     instruction: str
     state: str | None
+    compare_with: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +123,13 @@ def _phase(d: dict[str, Any], where: str, k: int) -> Phase:
     stressor = d.get("stressor", False)
     if not isinstance(stressor, bool):
         raise ProtocolError(f"{where}: phase {name!r}: stressor must be true or false")
+    control = d.get("compare_with")
+    if control is not None and (not isinstance(control, str) or not control.strip()):
+        raise ProtocolError(f"{where}: phase {name!r}: compare_with must name another phase")
     return Phase(
-        name, float(minutes) * 60.0, pacer, stressor, str(d.get("instruction", "")).strip(), state
-    )
+        name, float(minutes) * 60.0, pacer, stressor, str(d.get("instruction", "")).strip(),
+        state, control.strip() if control is not None else None,
+    )  # fmt: skip
 
 
 def _read(path: Path, text: str) -> Protocol:
@@ -134,6 +146,15 @@ def _read(path: Path, text: str) -> Protocol:
     phases = tuple(_phase(p, str(path), k) for k, p in enumerate(data.get("phase", [])))
     if not phases and assessment is None:
         raise ProtocolError(f"{path}: the protocol has no [[phase]] entries")
+    names = [ph.name for ph in phases]
+    for ph in phases:
+        if ph.compare_with is not None and (
+            ph.compare_with == ph.name or ph.compare_with not in names
+        ):
+            raise ProtocolError(
+                f"{path}: phase {ph.name!r}: compare_with = {ph.compare_with!r} is not "
+                f"another phase of the protocol (its phases: {', '.join(names)})"
+            )
     return Protocol(
         name, str(data.get("title", name)), str(data.get("description", "")).strip(),
         phases, assessment, str(path),
