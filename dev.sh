@@ -21,8 +21,9 @@ QT_DEBS=(libegl1 libgl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3)
 # libpulse0 gives the optional breathing tones a sound output.
 QT_DESKTOP_DEBS=(libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libwayland-client0 libwayland-cursor0 libpulse0)
-# The Bluetooth tests run unmodified bleak against a fake BlueZ on a private D-Bus daemon.
-TEST_DEBS=(dbus-daemon)
+# The Bluetooth tests run unmodified bleak against a fake BlueZ on a private D-Bus daemon;
+# the window is also tested as a real X11 window on a virtual X server (xvfb-run, xauth).
+TEST_DEBS=(dbus-daemon xvfb xauth)
 
 apt_updated=0
 ensure_debs() {
@@ -95,7 +96,7 @@ case "$cmd" in
         exec "$VENV/bin/resonant" demo "$@"
         ;;
     test)
-        ensure_debs "${QT_DEBS[@]}" "${TEST_DEBS[@]}"
+        ensure_debs "${QT_DEBS[@]}" "${QT_DESKTOP_DEBS[@]}" "${TEST_DEBS[@]}"
         ensure_venv test
         exec "$PY" -m pytest "$@"
         ;;

@@ -311,3 +311,36 @@ def test_adaptive_guide_holds_while_the_person_breathes_at_their_own_rate(
     assert adaptive.rate_bpm == 6.0
     assert not [e for e in read_events(folder) if e.kind == "pacer"]
     assert adaptive.log and all(x["reason"].startswith("holding") for x in adaptive.log)
+
+
+def test_replay_of_a_plain_rr_file_or_a_bare_number_is_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18: `assess --replay` of an RR file, or of a folder whose session.json is a
+    number or holds a broken protocol, is one sentence and exit 2."""
+    from resonant.cli import main
+
+    rr = tmp_path / "rr.txt"
+    rr.write_text("".join(f"{800 + k % 7}\n" for k in range(300)))
+    assert main(["assess", "--replay", str(rr)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"resonant: {rr}: is a file, not a session folder") and "\n" not in err
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "beats.tsv").write_text("time_s\trr_ms\n" + "".join(
+        f"{0.8 * (k + 1):.1f}\t800\n" for k in range(300)))  # fmt: skip
+    (folder / "pacer.tsv").write_text("time_s\tphase\trate_bpm\n0\tinhale\t6\n")
+    for text, words in (("5", "is not a JSON object"),
+                        ('{"protocol": {"rates_bpm": 5}}', "protocol.rates_bpm 5"),
+                        ('{"protocol": {"rates_bpm": []}}', "protocol.rates_bpm []"),
+                        ('{"protocol": {"rates_bpm": ["x"]}}', "protocol.rates_bpm ['x']"),
+                        ('{"protocol": {"settle_s": "abc"}}', "protocol.settle_s 'abc'")):  # fmt: skip
+        (folder / "session.json").write_text(text)
+        assert main(["assess", "--replay", str(folder)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"resonant: {folder / 'session.json'}: ") and words in err
+        assert "\n" not in err
+    (folder / "session.json").write_text("{}")
+    (folder / "pacer.tsv").write_text("time_s\tphase\trate_bpm\n0\texhale\t6\n")
+    assert main(["assess", "--replay", str(folder)]) == 2
+    assert "its breathing guide has no inhale" in capsys.readouterr().err

@@ -85,7 +85,8 @@ def test_existing_output_is_never_overwritten(archive: Path, tmp_path: Path, cap
     out = tmp_path / "results.tsv"
     out.write_text("precious")
     assert main(["analyze", str(archive), "--recursive", "--out", str(out)]) == 2
-    assert out.read_text() == "precious" and "never written over" in capsys.readouterr().err
+    assert out.read_text() == "precious"
+    assert "the table never overwrites a file" in capsys.readouterr().err
 
 
 def test_nothing_found_is_a_sentence(tmp_path: Path, capsys) -> None:
@@ -111,3 +112,92 @@ def test_the_same_analysis_runs_on_a_local_dask_cluster(archive: Path, tmp_path:
     assert results == local
     status = run_batch([str(archive)], True, str(tmp_path / "dask.tsv"), results=iter(local))
     assert status == 2 and len(_read(tmp_path / "dask.tsv")) == 12
+
+
+# -- the --out table: new, owner-only, whole or nothing -------------------------------------
+
+
+def _one_result(archive: Path) -> list[tuple[str, list[list[str]], list[str], str | None]]:
+    return [analyze_one(str(archive / "rr" / "slow-breathing.txt"))]
+
+
+def test_the_table_is_owner_only(archive: Path, tmp_path: Path, capsys) -> None:
+    import os
+    import stat
+
+    out = tmp_path / "new" / "res.tsv"
+    old = os.umask(0o022)
+    try:
+        assert main(["analyze", str(archive / "rr" / "slow-breathing.txt"), "--out", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
+    assert [p.name for p in out.parent.iterdir()] == ["res.tsv"]  # no temporary file left
+
+
+@pytest.mark.parametrize("link", ["dangling", "to a file"])
+def test_a_symlink_at_the_table_name_is_refused_not_followed(
+    archive: Path, tmp_path: Path, capsys, link: str
+) -> None:
+    victim = tmp_path / "victim.txt"
+    if link == "to a file":
+        victim.write_text("precious")
+    out = tmp_path / "res.tsv"
+    out.symlink_to(victim)
+    assert main(["analyze", str(archive), "--recursive", "--out", str(out)]) == 2
+    assert "already exists; the table never overwrites a file" in capsys.readouterr().err
+    assert out.is_symlink()
+    assert victim.read_text() == "precious" if link == "to a file" else not victim.exists()
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, MemoryError])
+def test_a_stopped_table_leaves_nothing_that_blocks_a_rerun(
+    archive: Path, tmp_path: Path, capsys, stop: type[BaseException]
+) -> None:
+    out = tmp_path / "res.tsv"
+
+    def stopped_halfway():  # type: ignore[no-untyped-def]
+        yield from _one_result(archive)
+        raise stop()
+
+    with pytest.raises(stop):
+        run_batch([str(archive)], True, str(out), results=stopped_halfway())
+    assert list(tmp_path.iterdir()) == []
+    assert run_batch([str(archive)], True, str(out), results=iter(_one_result(archive))) == 0
+    assert [r["path"] for r in _read(out)] == [str(archive / "rr" / "slow-breathing.txt")]
+    capsys.readouterr()
+
+
+def test_a_write_error_is_one_sentence_and_leaves_nothing(
+    archive: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from resonant.model import atomic
+
+    def broken(fd: int) -> None:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(atomic.os, "fsync", broken)
+    out = tmp_path / "res.tsv"
+    status = run_batch([str(archive)], True, str(out), results=iter(_one_result(archive)))
+    err = capsys.readouterr().err
+    assert status == 2 and f"resonant: {out} cannot be written ({os.strerror(errno.EIO)})" in err
+    assert "Traceback" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_one_sentence_and_leaves_nothing(
+    archive: Path, tmp_path: Path, capsys
+) -> None:
+    from tests.model.test_atomic import small_tmpfs
+
+    with small_tmpfs(tmp_path / "disk") as disk:
+        out = disk / "res.tsv"
+        path, rows, notes, error = _one_result(archive)[0]
+        many = [(path, rows * 2000, notes, error)]  # far more than 64 KiB of rows
+        assert run_batch([str(archive)], True, str(out), results=iter(many)) == 2
+        err = capsys.readouterr().err
+        assert f"resonant: {out} cannot be written (the disk is full)" in err
+        assert list(disk.iterdir()) == []

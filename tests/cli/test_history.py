@@ -78,7 +78,8 @@ def test_json_lines_and_a_bad_folder_skipped(
     archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = with_bad_folder(archive, tmp_path)
-    assert run_history(str(root), as_json=True, plot=None) == 0
+    # One rule for every command (issue 18): the others listed, the bad one said, exit 2.
+    assert run_history(str(root), as_json=True, plot=None) == 2
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert [Path(x["path"]).name for x in lines] == ["b-soothing", "c-rest", "a-threat"]
@@ -152,6 +153,39 @@ def test_plot(archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert out.read_bytes() == data
     assert run_history(str(archive), as_json=False, plot=str(tmp_path / "t.jpg")) == 2
     assert "already exists" in capsys.readouterr().err
+    # Owner-only, and nothing else left beside it (no predictable temporary file).
+    import stat
+
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trend.png"]
+
+
+@pytest.mark.parametrize("link", ["dangling", "to a file"])
+def test_a_symlink_at_the_plot_name_is_refused_not_followed(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    victim = tmp_path / "victim"
+    if link == "to a file":
+        victim.write_text("precious")
+    out = tmp_path / "trend.png"
+    out.symlink_to(victim)
+    assert run_history(str(archive), as_json=False, plot=str(out)) == 2
+    assert "already exists; the plot never overwrites a file" in capsys.readouterr().err
+    assert out.is_symlink()
+    assert victim.read_text() == "precious" if link == "to a file" else not victim.exists()
+
+
+def test_a_symlink_planted_at_the_old_temporary_name_is_harmless(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The temporary name was once ``.trend.png.part``: now random and created exclusively."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (tmp_path / ".trend.png.part").symlink_to(victim)
+    assert run_history(str(archive), as_json=False, plot=str(tmp_path / "trend.png")) == 0
+    assert victim.read_text() == "precious"
+    assert (tmp_path / "trend.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".trend.png.part", "trend.png", "victim"]
 
 
 def test_breathing_is_measured_or_unclear_never_a_raw_peak(
@@ -190,3 +224,53 @@ def test_breathing_is_measured_or_unclear_never_a_raw_peak(
     assert js["heart-only"]["breathing_rate_bpm"] is None
     assert js["heart-only"]["breathing_reason"] == UNCLEAR
     assert js["with-chest"]["breathing_source"] == "chest"
+
+
+def test_one_hostile_session_does_not_lose_the_listing(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18: a session.json deeply nested or with a start in year 9999 is skipped with
+    one sentence naming it; the others are listed; exit 2."""
+    root = tmp_path / "archive"
+    shutil.copytree(archive, root)
+    for name, text in (("y-deep", "[" * 100_000 + "]" * 100_000),
+                       ("z-far", '{"start_utc": "9999-12-31T23:59:59-05:00"}')):  # fmt: skip
+        shutil.copytree(archive / "a-threat", root / name)
+        (root / name / "session.json").write_text(text)
+    assert run_history(str(root), as_json=False, plot=None) == 2
+    captured = capsys.readouterr()
+    assert [line.split()[-1] for line in captured.out.splitlines()[1:4]] == [
+        "b-soothing", "c-rest", "a-threat"]  # fmt: skip
+    err = captured.err.splitlines()
+    assert len(err) == 2 and "Traceback" not in captured.err
+    assert "y-deep" in err[0] and "nested too deeply" in err[0]
+    assert "z-far" in err[1] and "start_utc" in err[1]
+
+
+def test_an_unreadable_folder_is_said_not_called_empty(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import errno
+    import os
+
+    root = tmp_path / "archive"
+    shutil.copytree(archive, root)
+    real = os.scandir
+
+    def denied(path: object = ".") -> object:
+        if Path(str(path)).name in ("archive", "c-rest"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", denied)
+    assert run_history(str(root), as_json=False, plot=None) == 2
+    err = capsys.readouterr().err
+    assert f"{root}: cannot be read (permission denied)" in err and "no session in" in err
+    assert "there are no sessions" not in err
+    monkeypatch.setattr(os, "scandir", lambda path=".": denied(path) if Path(str(path)).name
+                        == "c-rest" else real(path))  # fmt: skip
+    assert run_history(str(root), as_json=False, plot=None) == 2
+    captured = capsys.readouterr()
+    assert "c-rest: cannot be read (permission denied)" in captured.err
+    assert "b-soothing" in captured.out and "a-threat" in captured.out

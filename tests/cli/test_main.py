@@ -113,3 +113,47 @@ def test_every_command_is_a_module_with_add_parser_and_run():
     for name, sample in [("history", []), ("scan", []), ("analyze", ["x.txt"])]:
         args = parser.parse_args([name, *sample])
         assert args.func is importlib.import_module(f"resonant.cli.{name}").run
+
+
+@pytest.mark.parametrize("bad", ["fifo", "unreadable", "far beat", "arabic digits"])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_analyze_good_bad_keeps_the_good_result(tmp_path, capsys, monkeypatch, bad, as_json):
+    """Issue 18: one bad input is one sentence naming it, exit 2, and the good input is
+    still printed, in table mode too (and a FIFO is never opened)."""
+    import errno
+    import os
+    import shutil
+
+    from resonant.cli.analyze import run_analyze
+
+    good = FIXTURES / "sessions" / "2026-11-22T10-00-00Z_gap"
+    target = tmp_path / "bad"
+    if bad == "fifo":
+        os.mkfifo(tmp_path / "x.txt")
+        target = tmp_path / "x.txt"
+    else:
+        shutil.copytree(good, target)
+    if bad == "unreadable":
+        real = os.stat
+
+        def denied(path, *args, **kwargs):
+            if os.path.dirname(os.fspath(path)) == str(target):
+                raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "stat", denied)
+    elif bad == "far beat":
+        lines = (target / "beats.tsv").read_text().splitlines()
+        lines[-1] = "1e300\t" + lines[-1].split("\t", 1)[1]
+        (target / "beats.tsv").write_text("\n".join(lines) + "\n")
+    elif bad == "arabic digits":
+        lines = (target / "beats.tsv").read_text().splitlines()
+        cells = lines[1].split("\t")
+        cells[1] = "٨٠٠"
+        lines[1] = "\t".join(cells)
+        (target / "beats.tsv").write_text("\n".join(lines) + "\n")
+    assert run_analyze([str(good), str(target)], as_json=as_json) == 2
+    out, err = capsys.readouterr()
+    [sentence] = err.strip().splitlines()
+    assert sentence.startswith(f"resonant: {target}") and "Traceback" not in err
+    assert str(good) in out  # the good result is printed

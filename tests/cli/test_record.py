@@ -359,3 +359,98 @@ def test_a_protocols_resonance_phase_uses_the_accepted_rate(
     err = capsys.readouterr().err
     assert "No resonance rate has been assessed" not in err
     assert "the guide starts at" not in err  # the protocol's phases say what the guide does
+
+
+# -- honest endings: a folder that goes away, a disk that fills, a stop before any beat --------
+
+
+def test_a_folder_removed_during_record_is_said_at_once_and_not_claimed(tmp_path: Path) -> None:
+    import shutil
+
+    out = tmp_path / "s"
+    err_file = tmp_path / "stderr.txt"
+    with open(err_file, "w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "resonant", "record", "--simulate", "--out", str(out),
+             "--speed", "20", "--sim-seed", "5", "--no-acc"],
+            stdout=subprocess.PIPE, stderr=err, text=True,
+        )  # fmt: skip
+        try:
+            _wait_for_rows(out / "beats.tsv", 10, proc)
+            shutil.rmtree(out)
+            deadline = time.monotonic() + 60
+            while "was removed or moved" not in err_file.read_text():  # said while it runs
+                assert proc.poll() is None and time.monotonic() < deadline, err_file.read_text()
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)
+            stdout, _ = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    stderr = err_file.read_text()
+    assert proc.returncode == 1 and "Traceback" not in stderr
+    assert stderr.count("was removed or moved") == 1  # once, not again at the end
+    assert "saved in" not in stdout and "beats (none saved)" in stdout
+    assert "nothing was saved" in stdout
+    assert not out.exists()
+
+
+def test_ctrl_c_before_the_first_beat_leaves_no_folder(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    # At a hundredth of real time the first simulated beat is more than a minute away.
+    proc = spawn("record", "--simulate", "--out", str(out), "--speed", "0.01", "--no-acc")
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "session.json").is_file():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in stderr
+    assert "nothing was recorded" in stderr and "saved in" not in stdout
+    assert not out.exists()
+
+
+def test_a_full_disk_during_record_counts_only_what_was_saved(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 64 KiB tmpfs fills after some hundreds of beats; the summary counts those only."""
+    import re
+
+    from tests.model.test_atomic import small_tmpfs
+
+    with small_tmpfs(tmp_path / "disk") as disk:
+        out = disk / "s"
+        status = main(["record", "--simulate", "--out", str(out), "--speed", FAST,
+                       "--duration", "3600", "--sim-seed", "3", "--no-acc"])  # fmt: skip
+        captured = capsys.readouterr()
+        assert status == 1
+        assert "recording stopped" in captured.err and "(the disk is full)" in captured.err
+        assert captured.err.count("recording stopped") == 1
+        found = re.search(r"sim: (\d+) beats \((\d+) saved\)", captured.out)
+        assert found, captured.out
+        total, saved = int(found[1]), int(found[2])
+        [rec] = read_recording(out)
+        assert 100 < saved < total and rec.rr_ms.size == saved
+
+
+def test_a_fresh_data_folder_and_session_are_owner_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "new" / "data"))
+    old = os.umask(0o022)
+    try:
+        assert main(["record", "--simulate", "--duration", "10", "--speed", FAST]) == 0
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+    paths = [tmp_path / "new", *(tmp_path / "new").rglob("*")]
+    assert any(p.name == "session.json" for p in paths)
+    for p in paths:
+        mode = stat.S_IMODE(p.stat().st_mode)
+        assert mode == (0o700 if p.is_dir() else 0o600), f"{p}: {oct(mode)}"

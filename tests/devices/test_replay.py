@@ -96,3 +96,27 @@ def test_a_folder_with_acc_tsv_replays_its_accelerometer(tmp_path: Path) -> None
     replayed = read_acc(again)["sim"]
     assert replayed.time_s.tolist() == recorded.time_s.tolist()
     assert replayed.xyz_mg.tolist() == recorded.xyz_mg.tolist()
+
+
+def test_a_replay_is_bounded_by_the_recordings_own_extent(tmp_path: Path) -> None:
+    """Issue 18: an event far after the last beat is given at the last beat, not waited for;
+    an absurd time (1e12 s, 1e300 s) is refused when the folder is read."""
+    import shutil
+
+    from resonant.cli import main
+
+    folder = tmp_path / "s"
+    shutil.copytree(GAP_SESSION, folder)
+    with open(folder / "events.tsv", "a", encoding="utf-8") as f:
+        f.write("9000000\t0\tmarker\tfar\n")  # within the limit, but 104 days on
+    src = ReplaySource(folder)
+    out = tmp_path / "again"
+    assert main(["record", "--replay", str(folder), "--speed", "100000", "--out", str(out)]) == 0
+    assert src.end_s < 1000  # so the run above took well under a second, not 90 s
+    assert "far" in (out / "events.tsv").read_text()
+    assert len((out / "pacer.tsv").read_text().splitlines()) < 1000  # not 1.8 million rows
+    assert any("after the last beat" in w for w in src.warnings)
+    for row in ("1000000000000\t0\tmarker\tfar\n", "1e300\t0\tmarker\tfar\n"):
+        (folder / "events.tsv").write_text("onset_s\tduration_s\tkind\tlabel\n" + row)
+        with pytest.raises(RecordingError, match="too far from the session's start"):
+            ReplaySource(folder)

@@ -239,3 +239,124 @@ def test_the_breathing_source_column_names_the_chest(tmp_path) -> None:
     assert ran and all(r["breathing_source"] == "chest" for r in ran)
     assert all(abs(float(r["breathing_rate_bpm"]) - 18.0) < 2.0 for r in ran)
     assert all("breathing rate" not in r["note"] for r in ran)
+
+
+# -- a folder that goes away, a disk that fills: noticed at once, counted honestly -------------
+
+
+def _beats(rec: Recorder, start_s: float, n: int, source: str = "a") -> None:
+    for k in range(n):
+        rec.beat(Beat(start_s + k, 1000.0, 60.0, True, source))
+
+
+def test_a_removed_folder_is_noticed_at_the_next_sync_and_nothing_is_claimed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from resonant.folder import write
+
+    monkeypatch.setattr(write, "SYNC_INTERVAL_S", 0.0)
+    said: list[str] = []
+    rec = Recorder(tmp_path / "s", _meta(), on_problem=said.append)
+    _beats(rec, 1.0, 5)
+    rec.sync()
+    assert rec.beats_saved == {"a": 5} and rec.problem is None
+    shutil.rmtree(tmp_path / "s")  # writes into the open files still succeed after this
+    _beats(rec, 6.0, 3)
+    rec.sync()  # the session calls this after each batch of beats
+    assert said == [rec.problem] and rec.problem is not None
+    assert "was removed or moved while recording" in rec.problem and "goes on" in rec.problem
+    assert rec.kept is False and rec.beats_saved == {}
+    _beats(rec, 9.0, 3)  # quietly ignored
+    rec.close(duration_s=12.0)
+    assert said == [rec.problem] and not (tmp_path / "s").exists()
+
+
+def test_a_moved_folder_is_noticed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from resonant.folder import write
+
+    monkeypatch.setattr(write, "SYNC_INTERVAL_S", 0.0)
+    rec = Recorder(tmp_path / "s", _meta())
+    _beats(rec, 1.0, 2)
+    (tmp_path / "s").rename(tmp_path / "elsewhere")
+    (tmp_path / "s").mkdir()  # even a new folder of the same name is not the session's
+    _beats(rec, 3.0, 2)
+    rec.sync()
+    assert rec.problem and "removed or moved" in rec.problem and not rec.kept
+    rec.close()
+
+
+def test_a_folder_made_unwritable_is_noticed_and_keeps_what_it_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chmod a-w on the folder: open files still take rows, so it is checked at each sync.
+
+    (The check is os.access, which root always passes: it is stood in for here.)
+    """
+    import os
+
+    from resonant.folder import write
+
+    monkeypatch.setattr(write, "SYNC_INTERVAL_S", 0.0)
+    rec = Recorder(tmp_path / "s", _meta())
+    _beats(rec, 1.0, 4)
+    rec.sync()
+    monkeypatch.setattr(write.os, "access", lambda path, mode: False)
+    _beats(rec, 5.0, 2)
+    rec.sync()
+    assert rec.problem and "cannot be written any more (permission denied)" in rec.problem
+    assert rec.kept and rec.beats_saved == {"a": 6}  # the rows already written are on disk
+    monkeypatch.setattr(write.os, "access", os.access)
+    rec.close()
+    [r] = read_recording(tmp_path / "s")
+    assert r.rr_ms.size == 6
+
+
+def test_a_failing_write_counts_only_the_beats_written_before_it(tmp_path: Path) -> None:
+    import errno
+
+    rec = Recorder(tmp_path / "s", _meta())
+    _beats(rec, 1.0, 3, "a")
+    _beats(rec, 1.5, 2, "b")
+    real = rec._files["beats.tsv"]
+
+    class Full:
+        def write(self, _s: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self) -> None: ...
+        def fileno(self) -> int:
+            return real.fileno()  # noqa: E704
+
+        def close(self) -> None: ...
+
+    rec._files["beats.tsv"] = Full()  # type: ignore[assignment]
+    _beats(rec, 4.0, 10, "a")
+    assert rec.problem and "the disk is full" in rec.problem
+    assert rec.beats_written == {"a": 3, "b": 2} and rec.beats_saved == {"a": 3, "b": 2}
+    rec._files["beats.tsv"] = real
+    rec.close()
+    assert sum(r.rr_ms.size for r in read_recording(tmp_path / "s")) == 5
+
+
+def test_beats_are_counted_as_saved_only_once_synced(tmp_path: Path) -> None:
+    rec = Recorder(tmp_path / "s", _meta())
+    _beats(rec, 1.0, 3)
+    assert rec.beats_written == {"a": 3}
+    rec.close()
+    assert rec.beats_saved == {"a": 3} and rec.kept
+
+
+def test_missing_parents_of_a_session_folder_are_owner_only(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        Recorder(tmp_path / "data" / "resonant" / "sessions" / "s", _meta()).close()
+    finally:
+        os.umask(old)
+    data = tmp_path / "data"
+    for p in (data, data / "resonant", data / "resonant" / "sessions"):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o700, p

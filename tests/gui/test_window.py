@@ -4,6 +4,8 @@ markers land in the session, and the controls work from the keyboard."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +56,7 @@ async def _run_for(window: MainWindow, wall_s: float) -> None:
 
 def test_tiles_and_plots_show_the_cores_values(qapp) -> None:
     window = _window(qapp)
+    window.show_page("detail")  # the tiles and plots are the detail page's
 
     async def main():
         await _run_for(window, 3.0)  # about 2 minutes of session time
@@ -145,30 +148,42 @@ def test_cues_follow_the_phase(qapp) -> None:
         assert CUES[phase]
 
 
-def test_a_marker_from_the_keyboard_lands_in_the_session(qapp, tmp_path: Path) -> None:
+def test_markers_from_the_keyboard_land_in_the_session(qapp, tmp_path: Path) -> None:
+    """M puts a marker at once; Shift+M takes the time at the key press, then the words."""
     window = _window(qapp, record_dir=tmp_path / "sessions")
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)
 
     async def main():
         window.start()
         await asyncio.sleep(0.5)
-        window.marker_label.setText("felt calmer")
-        window.marker_label.clearFocus()
-        window.setFocus()
         QTest.keyClick(window, Qt.Key.Key_M)
-        await asyncio.sleep(0.2)
+        QTest.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.ShiftModifier)
+        dialog = window.marker_dialog
+        assert dialog is not None
+        pressed_s = window.session.clock.now()
+        await asyncio.sleep(0.3)  # the session goes on while the words are typed
+        dialog.setTextValue("felt calmer")
+        dialog.accept()
+        await asyncio.sleep(0.1)
         window.stop()
         await asyncio.wait([window.task], timeout=5)
+        return pressed_s
 
-    run_on_qt(main, qapp)
+    try:
+        pressed_s = run_on_qt(main, qapp)
+    finally:
+        window.close()
     [folder] = (tmp_path / "sessions").iterdir()
     markers = [e for e in read_events(folder) if e.kind == "marker"]
-    assert [e.label for e in markers] == ["felt calmer"]
-    assert window.marker_label.text() == ""
-    window.close()
+    assert [e.label for e in markers] == ["", "felt calmer"]
+    assert markers[1].onset_s <= pressed_s + 1e-9  # the key press's time, not the typing's
 
 
 def test_pause_stops_the_session_clock_and_resume_goes_on(qapp) -> None:
     window = _window(qapp)
+    window.activateWindow()
+    assert QTest.qWaitForWindowActive(window)
 
     async def main():
         window.start()
@@ -217,10 +232,11 @@ def test_focus_theme_and_font_size_from_the_keyboard(qapp) -> None:
     window = _window(qapp)
     window.activateWindow()
     assert QTest.qWaitForWindowActive(window)
+    window.show_page("detail")
     QTest.keyClick(window, Qt.Key.Key_F)
-    assert not window.right.isVisible() and window.pacer_view.isVisible()
+    assert window.in_focus and not window.right.isVisible() and window.pacer_view.isVisible()
     QTest.keyClick(window, Qt.Key.Key_Escape)
-    assert window.right.isVisible()
+    assert not window.in_focus and window.right.isVisible()  # back to the page it left
     window.toggle_theme()
     assert window.settings.theme == "dark" and window.pacer_view.theme.name == "dark"
     QTest.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
@@ -239,6 +255,25 @@ def test_demo_screenshot_from_the_command_line(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert png.is_file() and png.stat().st_size > 20_000
     assert "Traceback" not in proc.stderr
+    assert png.stat().st_mode & 0o077 == 0  # owner-only, as every file the program writes
+
+
+def test_a_screenshot_never_overwrites_or_follows_a_symlink(tmp_path: Path) -> None:
+    """Issue 18: an existing file or a symlink at --screenshot is refused before anything runs."""
+    from resonant.cli import main
+
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    link = tmp_path / "link.png"
+    link.symlink_to(precious)
+    dangling = tmp_path / "dangling.png"
+    dangling.symlink_to(tmp_path / "nowhere" / "x.png")
+    for target in (precious, link, dangling):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = main(["demo", "--screenshot", str(target), "--after", "1", "--speed", "20"])
+        assert code == 2 and "already exists" in err.getvalue()
+    assert precious.read_text() == "keep me" and not (tmp_path / "nowhere").exists()
 
 
 def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> None:
@@ -276,7 +311,11 @@ def test_the_source_picker_and_a_replayed_recording(qapp, tmp_path: Path) -> Non
 
 
 def test_an_assessment_in_the_window_shows_its_result_and_accept_saves_it(qapp) -> None:
-    choice = SourceSpec("sim", (), SimSpec(resonance_bpm=5.0, state="soothing", seed=2))
+    # Adherence 1: at 0.9 this person breathes part of the 4.5/min step at their own rate,
+    # which the chest accelerometer shows, so that step is (rightly) left out.
+    choice = SourceSpec(
+        "sim", (), SimSpec(resonance_bpm=5.0, state="soothing", seed=2, adherence=1.0)
+    )
     window = _window(qapp, speed=400.0).with_choice(choice)
 
     async def main():
@@ -294,7 +333,7 @@ def test_an_assessment_in_the_window_shows_its_result_and_accept_saves_it(qapp) 
     assert dialog.accept_button.isEnabled() == (
         result.reliable and result.resonance_bpm is not None
     )
-    assert result.reliable  # (seed 2: 4.98 breaths/min, confidence 1.0)
+    assert result.reliable  # (seed 2, adherence 1: 5.0 breaths/min, confidence 1.0)
     if result.resonance_bpm is not None:
         assert f"{result.resonance_bpm:.1f} breaths per minute" in dialog.summary.text()
         saved = load_settings()[0]
@@ -372,7 +411,8 @@ def test_after_accept_the_demo_window_starts_the_guide_at_the_accepted_rate(
     assert json.loads((out / "session.json").read_text())["settings"]["pacer"]["rate_bpm"] == rate
     # --pace overrides it, in the window as in the terminal.
     paced = tmp_path / "paced"
-    assert main([*demo, "--out", str(paced), "--screenshot", str(shot), "--pace", "6"]) == 0
+    assert main([*demo, "--out", str(paced), "--screenshot", str(tmp_path / "p.png"),
+                 "--pace", "6"]) == 0  # fmt: skip
     assert first_pacer_rate(paced) == 6.0
     assert load_settings()[0].pace_bpm == rate  # the demo changes no setting
 

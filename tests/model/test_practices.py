@@ -71,3 +71,27 @@ def test_self_compassion_covers_its_three_elements() -> None:
     text = " ".join(t for _, t in practices()["self-compassion"].prompts).lower()
     for element in ("mindful awareness", "common humanity", "self-kindness"):
         assert element in text
+
+
+# ---------------------------------------------------------------------- broken files
+
+_BROKEN_PRACTICES = {
+    "not valid TOML": "[[prompt]\n",
+    "nested too deeply": "a = " + "[" * 50_000 + "]" * 50_000,
+    "name is missing": 'title = "t"\n',
+    "title is not text": 'name = "n"\ntitle = 5\n',
+    "prompt is not a list": 'name = "n"\ntitle = "t"\nprompt = 5\n',
+    "prompt 1 is not a [[prompt]] table": 'name = "n"\ntitle = "t"\nprompt = [5]\n',
+    "prompt 1: at_s is not a time": 'name = "n"\ntitle = "t"\n[[prompt]]\nat_s = nan\ntext = "x"\n',
+    "prompt 1: text is missing": 'name = "n"\ntitle = "t"\n[[prompt]]\nat_s = 1\n',
+}
+
+
+@pytest.mark.parametrize("why", list(_BROKEN_PRACTICES))
+def test_a_broken_practice_is_one_sentence_naming_the_file(why: str) -> None:
+    from resonant.model.practices import PracticeError, parse_practice
+
+    with pytest.raises(PracticeError) as info:
+        parse_practice(_BROKEN_PRACTICES[why], "mine.toml")
+    assert str(info.value).startswith("mine.toml: ") and why in str(info.value)
+    assert "\n" not in str(info.value)

@@ -43,8 +43,11 @@ def test_a_users_protocol_replaces_and_a_broken_one_is_a_sentence(
     )
     assert protocols(user_protocols_dir())["mine"].phases[0].pacer == 6.0
     (folder / "broken.toml").write_text('[[phase]]\nname = "x"\nminutes = 500\n')
+    problems: list[str] = []
+    assert "mine" in protocols(user_protocols_dir(), problems)  # skipped, not fatal
+    assert len(problems) == 1 and "broken.toml" in problems[0] and "minutes = 500" in problems[0]
     with pytest.raises(ProtocolError, match="minutes = 500"):
-        protocols(user_protocols_dir())
+        load_protocol("broken", user_protocols_dir())  # asked for: refused
     (folder / "broken.toml").unlink()
     with pytest.raises(ProtocolError, match="no protocol 'nothing'"):
         load_protocol("nothing", user_protocols_dir())

@@ -385,3 +385,90 @@ def test_an_unclear_breathing_rate_reads_unclear_in_both_reports(
         assert soothe.endswith(" (chest)") and 5.2 <= float(soothe.split()[0]) < 9.0, soothe
     assert "says nothing about how you breathed" in visible_text(client.read_text(encoding="utf-8"))
     assert "Mayer wave" in visible_text(clinician)
+
+
+# -- the report file: new, owner-only, whole or nothing --------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".html", ".pdf"])
+def test_a_report_is_owner_only_in_owner_only_new_folders(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    import os
+    import stat
+
+    out = tmp_path / "new" / f"r{suffix}"
+    old = os.umask(0o022)
+    try:
+        assert run_report(str(folders["minimal"]), str(out)) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
+    assert [p.name for p in out.parent.iterdir()] == [out.name]
+
+
+@pytest.mark.parametrize("link", ["dangling", "to a file"])
+def test_a_symlink_at_the_report_name_is_refused_not_followed(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    victim = tmp_path / "victim"
+    if link == "to a file":
+        victim.write_text("precious")
+    out = tmp_path / "r.html"
+    out.symlink_to(victim)
+    assert run_report(str(folders["minimal"]), str(out)) == 2
+    assert "already exists; a report never overwrites a file" in capsys.readouterr().err
+    assert out.is_symlink()
+    assert victim.read_text() == "precious" if link == "to a file" else not victim.exists()
+
+
+@pytest.mark.parametrize("stop", ["KeyboardInterrupt", "ENOSPC", "EIO"])
+def test_a_stopped_or_failed_report_leaves_nothing_that_blocks_a_rerun(
+    folders: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, stop: str,
+) -> None:  # fmt: skip
+    import errno
+    import os
+
+    from resonant.model import atomic
+
+    def stopped(fd: int) -> None:
+        if stop == "KeyboardInterrupt":
+            raise KeyboardInterrupt
+        code = getattr(errno, stop)
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(atomic.os, "fsync", stopped)  # the page is written, not yet synced
+    out = tmp_path / "r.html"
+    if stop == "KeyboardInterrupt":
+        with pytest.raises(KeyboardInterrupt):
+            run_report(str(folders["minimal"]), str(out))
+    else:
+        assert run_report(str(folders["minimal"]), str(out)) == 2
+        err = capsys.readouterr().err
+        words = "the disk is full" if stop == "ENOSPC" else os.strerror(errno.EIO)
+        assert err == f"resonant: {out} cannot be written ({words})\n"
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    assert run_report(str(folders["minimal"]), str(out)) == 0 and out.is_file()
+
+
+def test_an_unreadable_pacer_is_said_on_the_page_with_its_reason(tmp_path):
+    """Issue 18: pacer.tsv a folder (or a FIFO, or not UTF-8): the page says why the
+    guide's curve is missing; no traceback, no blame on the output file."""
+    import os
+    import shutil
+
+    from resonant.reports.page import load_session
+    from tests.conftest import FIXTURES
+
+    folder = tmp_path / "s"
+    shutil.copytree(FIXTURES / "sessions" / "2026-11-22T10-00-00Z_gap", folder)
+    (folder / "pacer.tsv").mkdir()
+    facts = load_session(folder)
+    assert any("pacer.tsv could not be read (is a folder, not a file)" in n for n in facts.notes)
+    (folder / "pacer.tsv").rmdir()
+    os.mkfifo(folder / "pacer.tsv")
+    facts = load_session(folder)
+    assert any("is a pipe (FIFO)" in n for n in facts.notes)

@@ -60,6 +60,15 @@ def analyze_folder(folder: str | Path, source: str | None = None) -> AssessmentR
         When the folder cannot be read, or holds no assessment (one sentence).
     """
     folder = Path(folder)
+    if not folder.is_dir():
+        if not folder.exists():
+            raise RecordingError(folder, "no such session folder")
+        raise RecordingError(
+            folder,
+            "is a file, not a session folder: an assessment is scored from the folder it "
+            "was recorded in (its beats and its breathing guide)",
+        )
+    meta = _protocol_metadata(folder)  # a broken session.json is said first
     recs = read_recording(folder)
     rec = next((r for r in recs if source is None or r.source == source), None)
     if rec is None:
@@ -69,7 +78,10 @@ def analyze_folder(folder: str | Path, source: str | None = None) -> AssessmentR
         raise RecordingError(
             folder, "holds no resonance assessment: the session had no breathing guide"
         )
-    meta = _protocol_metadata(folder)
+    if pacer.inhales()[0].size == 0:
+        raise RecordingError(
+            folder, "holds no resonance assessment: its breathing guide has no inhale"
+        )
     if meta.get("name") != "resonance-assessment":
         _, rates = pacer.inhales()
         runs = len(_runs(rates)[1])
@@ -122,8 +134,9 @@ def analyze_assessment(
     )
     if kind == "sliding":
         return _sliding(t, nn, onsets, rates, acc)
-    settle = float(meta.get("settle_s", 30.0))
-    planned = [float(r) for r in meta.get("rates_bpm", _runs(rates)[1])]
+    # Types and ranges are checked where session.json is read (folder.read); null = absent.
+    settle = float(meta["settle_s"]) if meta.get("settle_s") is not None else 30.0
+    planned = [float(r) for r in (meta.get("rates_bpm") or _runs(rates)[1])]
     steps = []
     starts, run_rates = _runs(rates)
     for i, (k0, rate) in enumerate(zip(starts, run_rates, strict=True)):

@@ -3,8 +3,12 @@
 ``resonant analyze DIR --recursive --out results.tsv`` finds every session folder (a
 folder with ``beats.tsv``) and RR file (``.txt``, ``.csv``, ``.rr``) under DIR, analyses
 each with the same code as ``resonant analyze`` in a pool of worker processes (one per
-core by default), and writes one row per recording and one per phase, each row flushed
-as it is written. Bad inputs are reported, one sentence each, and skipped.
+core by default), and writes one row per recording and one per phase. Bad inputs are
+reported, one sentence each, and skipped. On standard output each row is flushed as it
+is written; a ``--out`` table is written to a hidden temporary file beside it that takes
+the name only when the table is complete (owner-only, never over an existing file or
+symlink, :func:`resonant.model.atomic.open_new`), so a stopped or failed run leaves
+nothing that blocks the next one.
 
 The unit of work, :func:`analyze_one`, is a plain picklable function of a path, so the
 same analysis runs unchanged on a Dask cluster (:func:`dask_rows`) for an archive that
@@ -23,7 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
-from resonant.model.atomic import os_error_reason
+from resonant.model.atomic import OutputError, open_new
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -206,43 +210,39 @@ def run_batch(
     if not found:
         print("resonant: no sessions or RR files were found there", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if out is not None and Path(out).exists():
-        print(f"resonant: {out} already exists; results are never written over a file",
+    if out is not None and os.path.lexists(out):  # a dangling symlink too
+        print(f"resonant: {out} already exists; the table never overwrites a file",
               file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
     jobs = jobs or os.cpu_count() or 1
-    try:
-        # "x": never over a file that appeared since the check above.
-        # Owner-only, like every file resonant writes (health data).
-        sink = (
-            open(  # noqa: SIM115
-                os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
-                "w", encoding="utf-8", newline="\n",
-            )
-            if out else sys.stdout
-        )  # fmt: skip
-    except FileExistsError:
-        print(f"resonant: {out} already exists; results are never written over a file",
-              file=sys.stderr)  # fmt: skip
-        return EXIT_BAD_INPUT
-    except OSError as exc:
-        print(f"resonant: {out} cannot be written ({os_error_reason(exc)})", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    status = EXIT_OK
+    rows = results if results is not None else _local(found, jobs)
     progress = _Progress(len(found), sys.stderr)
+    if not out:
+        return _write_table(sys.stdout, rows, progress)
     try:
-        sink.write("\t".join(RESULT_COLUMNS) + "\n")
-        for _path, rows, notes, error in results if results is not None else _local(found, jobs):
-            if error is not None:
-                print(f"resonant: {error}", file=sys.stderr)
-                status = EXIT_BAD_INPUT
-            for note in notes:
-                print(f"resonant: {note}", file=sys.stderr)
-            for row in rows:
-                sink.write("\t".join(row) + "\n")
-            sink.flush()
-            progress.step()
-    finally:
-        if out:
-            sink.close()
+        with open_new(out, noun="the table") as sink:
+            return _write_table(sink, rows, progress)
+    except OutputError as exc:
+        print(f"resonant: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _write_table(
+    sink: TextIO,
+    results: Iterable[tuple[str, list[list[str]], list[str], str | None]],
+    progress: _Progress,
+) -> int:
+    """Write the header and each input's rows as they come; 2 when any input was bad."""
+    status = EXIT_OK
+    sink.write("\t".join(RESULT_COLUMNS) + "\n")
+    for _path, rows, notes, error in results:
+        if error is not None:
+            print(f"resonant: {error}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+        for note in notes:
+            print(f"resonant: {note}", file=sys.stderr)
+        for row in rows:
+            sink.write("\t".join(row) + "\n")
+        sink.flush()
+        progress.step()
     return status

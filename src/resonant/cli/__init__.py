@@ -72,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except ResonantError as exc:  # anything not handled on the way: its sentence and status
-        print(f"resonant: {exc}", file=sys.stderr)
+        from resonant.model.text import for_terminal
+
+        print(f"resonant: {for_terminal(exc)}", file=sys.stderr)
         return exc.exit_status
 
 

@@ -123,6 +123,7 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
     """
     from resonant.analysis.summaries import analyze_path
     from resonant.folder.read import RecordingError
+    from resonant.model.text import for_terminal
 
     out = out or sys.stdout
     status = EXIT_OK
@@ -131,11 +132,11 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
         try:
             results, notes = analyze_path(path)
         except RecordingError as err:
-            print(f"resonant: {err}", file=sys.stderr)
+            print(f"resonant: {for_terminal(err)}", file=sys.stderr)
             status = err.exit_status
             continue
         for note in notes:
-            print(f"resonant: {note}", file=sys.stderr)
+            print(f"resonant: {for_terminal(note)}", file=sys.stderr)
         for s, analysis_notes in results:
             if as_json:
                 print(json.dumps(s, allow_nan=False), file=out, flush=True)
@@ -145,8 +146,8 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
         _print_table([t for t, _ in table], out)
         for t, notes in table:
             for note in notes:
-                print(f"{t['path']}: {note}", file=out)
+                print(for_terminal(f"{t['path']}: {note}"), file=out)
             for ph in t.get("phases", []):  # per-phase notes: values on heavily corrected data
                 for note in ph.get("notes", []):
-                    print(f"{t['path']}: phase {ph['label']!r}: {note}", file=out)
+                    print(for_terminal(f"{t['path']}: phase {ph['label']!r}: {note}"), file=out)
     return status

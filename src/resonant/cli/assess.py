@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from resonant.cli.options import add_source_arguments
 from resonant.errors import EXIT_BAD_INPUT, EXIT_OK, ResonantError
+from resonant.model.text import for_terminal
 
 if TYPE_CHECKING:
     from resonant.cli.options import Subparsers
@@ -93,7 +94,7 @@ def print_result(result: AssessmentResult, as_json: bool, out: TextIO | None = N
     else:
         print("No resonance rate could be given this time.", file=out)
     for w in result.warnings:
-        print(f"  - {w}", file=out)
+        print(f"  - {for_terminal(w)}", file=out)
     print("This is a training aid, not a medical measurement.", file=out)
 
 
@@ -120,7 +121,7 @@ def run_assess(args: argparse.Namespace) -> int:
         try:
             result = analyze_folder(Path(args.replay))
         except ResonantError as exc:
-            print(f"resonant: {exc}", file=sys.stderr)
+            print(f"resonant: {for_terminal(exc)}", file=sys.stderr)
             return exc.exit_status
         return _answer(result, args)
     try:
@@ -128,7 +129,7 @@ def run_assess(args: argparse.Namespace) -> int:
         spec = session_spec(args, assessment=assessment)
         minutes = assessment.plan(spec.pacer or PacerSettings()).end_s / 60.0
     except ResonantError as exc:
-        print(f"resonant: {exc}", file=sys.stderr)
+        print(f"resonant: {for_terminal(exc)}", file=sys.stderr)
         return exc.exit_status
     if not args.json:
         print(
@@ -139,7 +140,8 @@ def run_assess(args: argparse.Namespace) -> int:
 
     def finish(outcome: Outcome) -> int:
         if outcome.assessment is None:
-            print(f"resonant: the assessment could not be scored ({outcome.assessment_problem})",
+            print("resonant: the assessment could not be scored "
+                  f"({for_terminal(outcome.assessment_problem)})",
                   file=sys.stderr)  # fmt: skip
             return EXIT_BAD_INPUT
         with _stdout(out):
@@ -172,10 +174,22 @@ def _accept(rate_bpm: float) -> None:
     from resonant.config.settings import load_settings, save_settings
     from resonant.model.plans import accepted_rate
 
-    settings, _ = load_settings()
+    settings, problems = load_settings()  # its problems were said at the start
     rounded = accepted_rate(rate_bpm)
-    path = save_settings(settings.with_changes(resonance_bpm=rounded, pace_bpm=rounded))
-    print(f"resonant: your resonance rate {rounded:g}/min is saved in {path}. From now on the "
-          "guide starts there in the window, `resonant record` and `resonant demo` (with "
-          "--adaptive too), and a protocol's resonance phases use it; --pace or the window's "
-          "Pace control sets another rate.", file=sys.stderr)  # fmt: skip
+    try:
+        path = save_settings(settings.with_changes(resonance_bpm=rounded, pace_bpm=rounded))
+    except OSError as exc:
+        from resonant.model.atomic import os_error_reason
+
+        print(f"resonant: your resonance rate {rounded:g}/min could not be saved in the settings "
+              f"file ({for_terminal(os_error_reason(exc))}).", file=sys.stderr)  # fmt: skip
+        return
+    if problems:
+        backup = path.with_name(path.name + ".bak")
+        print(f"resonant: the settings file {for_terminal(path)} could not be fully used, so it "
+              f"was rewritten; what it held before is kept in {for_terminal(backup)}.",
+              file=sys.stderr)  # fmt: skip
+    print(f"resonant: your resonance rate {rounded:g}/min is saved in {for_terminal(path)}. "
+          "From now on the guide starts there in the window, `resonant record` and "
+          "`resonant demo` (with --adaptive too), and a protocol's resonance phases use it; "
+          "--pace or the window's Pace control sets another rate.", file=sys.stderr)  # fmt: skip

@@ -7,6 +7,7 @@ when the command runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,9 @@ __all__ = ["add_parser", "run", "run_demo"]
 
 
 def _say(text: str) -> None:
-    print(f"resonant: {text}", file=sys.stderr, flush=True)
+    from resonant.model.text import for_terminal
+
+    print(f"resonant: {for_terminal(text)}", file=sys.stderr, flush=True)
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -56,8 +59,17 @@ def add_parser(sub: Subparsers) -> None:
         "--size",
         metavar="WxH",
         help=(
-            "the window's size in pixels, e.g. 1280x720 (default 1400x860; never smaller "
-            "than its controls need)"
+            "the window's size in pixels, e.g. 1280x720 (default: the size it had when "
+            "last closed, or 80%% of the screen; never smaller than its controls need)"
+        ),
+    )
+    demo.add_argument(
+        "--view",
+        choices=("practice", "detail", "welcome", "summary"),
+        help=(
+            "the window's page (for screenshots): practice (the default; detail for a "
+            "protocol), detail, welcome (no session starts) or summary (the session is "
+            "stopped 3 s before the screenshot)"
         ),
     )
     add_source_arguments(demo, demo=True)
@@ -98,6 +110,9 @@ def run_demo(args: argparse.Namespace) -> int:
         if args.after <= 0:
             _say(f"--after {args.after:g} is not a positive number of seconds")
             return EXIT_BAD_INPUT
+        if args.screenshot and os.path.lexists(args.screenshot):  # before anything runs
+            _say(f"{args.screenshot} already exists; the screenshot never overwrites a file")
+            return EXIT_BAD_INPUT
         try:
             spec.check(WINDOW_SPEED_MAX)
         except ResonantError as exc:
@@ -111,7 +126,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
         return run_window(
             spec=spec, demo=True, screenshot=Path(args.screenshot) if args.screenshot else None,
-            after_s=args.after, save_settings=False, size=size,
+            after_s=args.after, save_settings=False, size=size, view=args.view,
         )  # fmt: skip
     if not args.headless:
         _say("no display here: running the trainer in this terminal.")

@@ -84,18 +84,19 @@ def run_bids_export(sessions: list[str], out: str) -> int:
     """
     from resonant.exports.bids import export_bids
     from resonant.exports.formats import ExportError
+    from resonant.model.text import for_terminal
 
     try:
         result = export_bids(sessions, out)
     except ExportError as exc:
-        print(f"resonant: {_sentence(str(exc))}", file=sys.stderr)
+        print(f"resonant: {for_terminal(_sentence(str(exc)))}", file=sys.stderr)
         return exc.exit_status
     for sentence in result.refused:
-        print(f"resonant: {_sentence(sentence)}", file=sys.stderr)
+        print(f"resonant: {for_terminal(_sentence(sentence))}", file=sys.stderr)
     for note in result.notes:
-        print(f"resonant: {note}", file=sys.stderr)
+        print(f"resonant: {for_terminal(note)}", file=sys.stderr)
     if result.summary:
-        print(f"resonant: {result.summary}")
+        print(f"resonant: {for_terminal(result.summary)}")
     else:
         print("resonant: nothing was exported (no readable session).", file=sys.stderr)
     return EXIT_BAD_INPUT if result.refused or not result.files else EXIT_OK
@@ -131,6 +132,7 @@ def run_export(session: str, fmt: str, out: str) -> int:
     from resonant.exports.formats import EXPORTERS, ExportError
     from resonant.folder.read import RecordingError
     from resonant.model.atomic import os_error_reason
+    from resonant.model.text import for_terminal
 
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
@@ -140,13 +142,13 @@ def run_export(session: str, fmt: str, out: str) -> int:
     try:
         result = exporter(session, out)
     except (RecordingError, ExportError) as exc:
-        print(f"resonant: {_sentence(str(exc))}", file=sys.stderr)
+        print(f"resonant: {for_terminal(_sentence(str(exc)))}", file=sys.stderr)
         return exc.exit_status
     except OSError as exc:
         message = _sentence(f"{out} cannot be written ({os_error_reason(exc)})")
-        print(f"resonant: {message}", file=sys.stderr)
+        print(f"resonant: {for_terminal(message)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for note in result.notes:
-        print(f"resonant: {note}", file=sys.stderr)
-    print(f"resonant: {result.summary}")
+        print(f"resonant: {for_terminal(note)}", file=sys.stderr)
+    print(f"resonant: {for_terminal(result.summary)}")
     return EXIT_OK

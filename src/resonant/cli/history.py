@@ -23,7 +23,6 @@ plot).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from resonant.analysis.numbers import rounded
 from resonant.cli.texttable import cell
 from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
+from resonant.model.text import for_terminal, json_line
 
 if TYPE_CHECKING:
     from resonant.cli.options import Subparsers
@@ -252,10 +252,21 @@ def summarise(folder: str | Path) -> SessionSummary:
     )
 
 
-def _session_folders(root: Path) -> list[Path]:
-    """Every session folder at or under ``root``, in path order."""
+def _session_folders(root: Path, report: Callable[[str], None] | None = None) -> list[Path]:
+    """Every session folder at or under ``root``, in path order.
+
+    A folder that cannot be listed (permission denied) is said to ``report`` in one
+    sentence and skipped; the others are still found.
+    """
+    from resonant.model.atomic import os_error_reason
+
+    def unreadable(err: OSError) -> None:
+        if report is not None:
+            where = err.filename if err.filename is not None else root
+            report(f"{where}: cannot be read ({os_error_reason(err)}); this folder is skipped")
+
     found = []
-    for here, dirs, files in os.walk(root):
+    for here, dirs, files in os.walk(root, onerror=unreadable):
         if any(name in files for name in SESSION_FILES):
             found.append(Path(here))
             dirs[:] = []  # nothing inside a session folder is another session
@@ -298,14 +309,20 @@ def collect(
     from resonant.folder.read import RecordingError
 
     def tell(sentence: str) -> None:
-        print(f"resonant: {sentence}", file=sys.stderr)
+        print(f"resonant: {for_terminal(sentence)}", file=sys.stderr)
 
     report = on_problem or tell
     root = Path(folder) if folder is not None else sessions_dir()
-    if not root.is_dir():
+    try:
+        is_dir = root.is_dir()
+    except OSError:  # Python before 3.14 may raise for some errors
+        is_dir = False
+    if not is_dir:
+        if os.path.lexists(root) and not os.access(root.parent, os.X_OK):
+            raise FileNotFoundError(f"{root} cannot be read (permission denied)")
         raise FileNotFoundError(f"{root} is not a folder")
     out = []
-    for path in _session_folders(root):
+    for path in _session_folders(root, report):
         try:
             out.append(summarise(path))
         except RecordingError as err:
@@ -428,7 +445,7 @@ def plot_history(sessions: list[SessionSummary], out: str | Path) -> Path:
     out = Path(out)
     if out.suffix.lower() != ".png":
         raise ValueError(f"{out}: the plot is saved as PNG, so its name ends in .png")
-    if out.exists():
+    if os.path.lexists(out):  # a dangling symlink too
         raise ValueError(f"{out} already exists; the plot never overwrites a file")
     dated = [s for s in sessions if s.start_utc is not None]
     if not dated:
@@ -487,24 +504,14 @@ def plot_history(sessions: list[SessionSummary], out: str | Path) -> Path:
         painter.drawImage(QPointF(0, y), panel)
         y += panel.height()
     painter.end()
-    from resonant.model.atomic import os_error_reason, write_atomic
-
-    def save(tmp: Path) -> None:
-        if not img.save(str(tmp), "PNG"):
-            raise OSError("the image could not be saved as PNG")
+    from resonant.model.atomic import OutputError, write_new
 
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # FileExistsError too: a file where the folder should be
-        reason = "not a folder" if isinstance(exc, FileExistsError) else os_error_reason(exc)
-        raise ValueError(f"{out} cannot be written ({reason})") from None
-    try:
-        write_atomic(out, save, exclusive=True)  # never over a file that appeared meanwhile
-    except FileExistsError:
-        raise ValueError(f"{out} already exists; the plot never overwrites a file") from None
-    except OSError as exc:
-        raise ValueError(f"{out} cannot be written ({os_error_reason(exc)})") from None
-    return out
+        # A new, owner-only file through a random temporary name: never over a file or a
+        # symlink, also one that appears meanwhile; nothing left behind when it fails.
+        return write_new(out, lambda tmp: img.save(str(tmp), "PNG"), noun="the plot")
+    except OutputError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def run_history(folder: str | None, as_json: bool, plot: str | None) -> int:
@@ -514,50 +521,53 @@ def run_history(folder: str | None, as_json: bool, plot: str | None) -> int:
     -------
     int
         0 when sessions were listed (or there are none yet); 2 for a missing folder, when
-        every session folder found was unreadable, or when the plot cannot be made.
+        a folder or session could not be read (one sentence each; the others are still
+        listed), or when the plot cannot be made.
     """
     if plot is not None:
         p = Path(plot)
         if p.suffix.lower() != ".png":
-            print(f"resonant: {p}: the plot is saved as PNG, so its name ends in .png",
+            print(f"resonant: {for_terminal(p)}: the plot is saved as PNG, so its name ends in "
+                  ".png",
                   file=sys.stderr)  # fmt: skip
             return EXIT_BAD_INPUT
-        if p.exists():
-            print(f"resonant: {p} already exists; the plot never overwrites a file",
+        if os.path.lexists(p):  # a dangling symlink too
+            print(f"resonant: {for_terminal(p)} already exists; the plot never overwrites a file",
                   file=sys.stderr)  # fmt: skip
             return EXIT_BAD_INPUT
     problems: list[str] = []
 
     def tell(sentence: str) -> None:
         problems.append(sentence)
-        print(f"resonant: {sentence}", file=sys.stderr)
+        print(f"resonant: {for_terminal(sentence)}", file=sys.stderr)
 
     try:
         sessions = collect(folder, on_problem=tell)
     except FileNotFoundError as err:
-        print(f"resonant: {err}", file=sys.stderr)
+        print(f"resonant: {for_terminal(err)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if as_json:
-        for s in sessions:
-            print(json.dumps(s.to_json(), ensure_ascii=False), flush=True)
+        for s in sessions:  # strict JSON (no NaN), text intact but escaped for the terminal
+            print(json_line(s.to_json()), flush=True)
     elif sessions:
         _print_table(sessions, sys.stdout)
     if not sessions:
         where = folder if folder is not None else "your data folder"
         if problems:
-            print("resonant: no session could be read", file=sys.stderr)
+            print(f"resonant: no session in {for_terminal(where)} could be read", file=sys.stderr)
             return EXIT_BAD_INPUT
-        print(f"resonant: there are no sessions in {where} yet", file=sys.stderr)
+        print(f"resonant: there are no sessions in {for_terminal(where)} yet", file=sys.stderr)
         if plot is None:
             return EXIT_OK
     if plot is not None:
         try:
             path = plot_history(sessions, plot)
         except ValueError as err:
-            print(f"resonant: {err}", file=sys.stderr)
+            print(f"resonant: {for_terminal(err)}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        print(f"resonant: plot saved in {path}", file=sys.stderr if as_json else sys.stdout)
-    return EXIT_OK
+        print(f"resonant: plot saved in {for_terminal(path)}",
+              file=sys.stderr if as_json else sys.stdout)
+    return EXIT_BAD_INPUT if problems else EXIT_OK
 
 
 def add_parser(sub: Subparsers) -> None:

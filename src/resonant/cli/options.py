@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     #: What ``add_subparsers`` returns: each command module's ``add_parser`` adds to it.
     Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
-__all__ = ["add_source_arguments", "session_spec", "sim_people"]
+__all__ = ["add_source_arguments", "say_settings_problems", "session_spec", "sim_people"]
+
+#: Longest ``--label``, characters: it names the session folder, and a file name has at
+#: most 255 bytes (NAME_MAX) on common file systems, the start time and a ``-N`` included.
+LABEL_MAX_CHARS = 100
+#: Longest ``--sim-person ...:label=``, characters: a group's default folder name joins
+#: up to 8 of them.
+PERSON_LABEL_MAX_CHARS = 24
 
 #: ``--sim-person`` keys and the ``SimSpec`` field each sets.
 _PERSON_KEYS = {
@@ -100,7 +107,17 @@ def add_source_arguments(
         action="store_true",
         help=(
             "publish beats, metrics, pacer phases and events as Lab Streaming Layer "
-            "streams (for LabRecorder; timestamps are meaningful at --speed 1)"
+            "streams (for LabRecorder; timestamps are meaningful at --speed 1); off unless "
+            "asked. Anyone on the network can find and read them: stream names, the session "
+            "label and the strap are in their metadata"
+        ),
+    )
+    p.add_argument(
+        "--lsl-local",
+        action="store_true",
+        help=(
+            "as --lsl, but kept to this machine: streams are found and answered on this "
+            "machine only (a machine-only liblsl configuration, through LSLAPICFG)"
         ),
     )
     if not demo:
@@ -139,7 +156,10 @@ def add_source_arguments(
         ),
     )
     p.add_argument("--no-pacer", action="store_true", help="no breathing guide (free breathing)")
-    p.add_argument("--label", help="label in the session folder's name (default: the source)")
+    p.add_argument("--label", help=(
+        f"label in the session folder's name, at most {LABEL_MAX_CHARS} characters "
+        "(default: the source)"
+    ))  # fmt: skip
     p.add_argument("--participant", help="participant id written into session.json")
     sim = p.add_argument_group("simulated strap")
     sim.add_argument(
@@ -296,6 +316,11 @@ def _person_value(text: str, key: str, value: str) -> object:
             )
         return value
     if key == "label":
+        if len(value) > PERSON_LABEL_MAX_CHARS:
+            raise BadInputError(
+                f"--sim-person: a label can be at most {PERSON_LABEL_MAX_CHARS} characters "
+                f"(this one has {len(value)})"
+            )
         return value
     try:
         number = int(value) if key == "seed" else float(value)
@@ -306,6 +331,16 @@ def _person_value(text: str, key: str, value: str) -> object:
     if key == "adherence" and not 0.0 <= number <= 1.0:
         raise BadInputError(f"--sim-person {text!r}: adherence {value} is outside 0-1")
     return number
+
+
+def say_settings_problems(problems: Sequence[str]) -> None:
+    """Say each settings-file warning on stderr, one line each (the window shows them too)."""
+    import sys
+
+    from resonant.model.text import for_terminal
+
+    for problem in problems:
+        print(f"resonant: {for_terminal(problem)}", file=sys.stderr)
 
 
 def session_spec(
@@ -338,6 +373,12 @@ def session_spec(
     from resonant.errors import BadInputError
     from resonant.session.assemble import SessionSpec, SimSpec, SourceSpec, starting_pacer
 
+    label = getattr(args, "label", None)
+    if label is not None and len(label) > LABEL_MAX_CHARS:
+        raise BadInputError(
+            f"--label has {len(label)} characters: it names the session folder, so it can "
+            f"be at most {LABEL_MAX_CHARS}; the participant id (--participant) has no such limit"
+        )
     if kind is None:
         kind = "ble" if getattr(args, "device", None) else (
             "replay" if getattr(args, "replay", None) else "sim"
@@ -366,7 +407,13 @@ def session_spec(
         kind, targets, sim, bool(getattr(args, "ecg", False)), people=people,
         acc=bool(getattr(args, "acc", True)),
     )  # fmt: skip
-    settings, _ = load_settings()
+    lsl = bool(getattr(args, "lsl", False) or getattr(args, "lsl_local", False))
+    if getattr(args, "lsl_local", False):
+        from resonant.session.lsl import keep_to_this_machine
+
+        keep_to_this_machine()  # before pylsl is imported: liblsl reads it once
+    settings, problems = load_settings()
+    say_settings_problems(problems)
     # No --pace: the guide starts at the accepted resonance rate, else 6 (as in the window).
     pacer = starting_pacer(
         args.pace, args.ratio, args.hold_in, args.hold_out, accepted_bpm=settings.resonance_bpm
@@ -384,6 +431,6 @@ def session_spec(
         participant=args.participant,
         duration_s=args.duration,
         speed=args.speed,
-        lsl=bool(getattr(args, "lsl", False)),
+        lsl=lsl,
         resonance_bpm=settings.resonance_bpm,
     )

@@ -43,16 +43,20 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def _say(text: str) -> None:
-    print(f"resonant: {text}", file=sys.stderr, flush=True)
+    from resonant.model.text import for_terminal
+
+    print(f"resonant: {for_terminal(text)}", file=sys.stderr, flush=True)
 
 
-async def _run(session: Session, dashboard: Any) -> SessionSummary:
+async def _run(session: Session, dashboard: Any, early: list[int] | None = None) -> SessionSummary:
     import asyncio
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, session.stop, "stopped")
+    if early:  # Ctrl-C came while the session was being set up
+        session.stop("stopped")
     dash = asyncio.create_task(dashboard.run()) if dashboard is not None else None
     try:
         return await session.run()
@@ -77,11 +81,42 @@ def run_in_terminal(
     after : callable or None
         Called with the outcome of a session that ended well; gives the exit status.
     """
+    from resonant.model.text import for_terminal
+
+    said: list[str] = []  # problems told as they happened
+
+    def tell(problem: str) -> None:
+        said.append(problem)
+        print(f"\nresonant: {for_terminal(problem)}", file=sys.stderr, flush=True)
+
+    # Ctrl-C from here until the session's own handler is in place stops the session the
+    # same way (so its folder is closed, or removed when no beat arrived), not with a
+    # KeyboardInterrupt that would leave the folder behind.
+    early: list[int] = []
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread: no handler to install
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: early.append(signum))
+    try:
+        return _run_assembled(spec, dashboard, after, tell, said, early)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _run_assembled(
+    spec: SessionSpec,
+    dashboard: bool,
+    after: Callable[[Outcome], int] | None,
+    tell: Callable[[str], None],
+    said: list[str],
+    early: list[int],
+) -> int:
+    """Assemble and run the session (:func:`run_in_terminal`, after its Ctrl-C guard)."""
+    from resonant.model.text import for_terminal
     from resonant.session.assemble import assemble
 
     try:
-        assembly = assemble(spec, on_problem=lambda m: print(f"\nresonant: {m}", file=sys.stderr,
-                                                              flush=True))  # fmt: skip
+        assembly = assemble(spec, on_problem=tell)
     except ResonantError as exc:
         _say(str(exc))
         return exc.exit_status
@@ -90,7 +125,7 @@ def run_in_terminal(
     if assembly.guide_start is not None:
         _say(f"{assembly.guide_start}.")
     if assembly.folder is not None:
-        print(f"resonant: recording to {assembly.folder}", flush=True)
+        print(f"resonant: recording to {for_terminal(assembly.folder)}", flush=True)
     if assembly.lsl is not None:
         _say(f"publishing LSL streams {', '.join(assembly.lsl.stream_names)}")
     live = sys.stdout.isatty()
@@ -101,12 +136,13 @@ def run_in_terminal(
         board = TerminalDashboard(assembly.session, sys.stdout, live, assembly.recorder)
     import asyncio  # here, not at the top: `resonant analyze` builds this parser too
 
-    summary = asyncio.run(_run(assembly.session, board))
+    summary = asyncio.run(_run(assembly.session, board, early))
     outcome = assembly.close(summary)
     for problem in outcome.problems:
-        _say(problem)
+        if live or problem not in said:  # the dashboard's screen is gone: say it again
+            _say(problem)
     if outcome.removed_empty:
-        _say("nothing was recorded")
+        _say("nothing was recorded (no beat arrived), so no session folder was kept")
         return outcome.status
     _print_summary(outcome, assembly)
     if after is not None and outcome.status == EXIT_OK:
@@ -116,8 +152,10 @@ def run_in_terminal(
 
 def _print_summary(outcome: Outcome, assembly: Assembly) -> None:
     from resonant.model.clock import fmt_clock
+    from resonant.model.text import for_terminal
 
     summary = outcome.summary
+    rec = assembly.recorder
     how = {
         "stopped": "ended",
         "completed": "completed",
@@ -131,21 +169,28 @@ def _print_summary(outcome: Outcome, assembly: Assembly) -> None:
         coh = summary.coherence_mean.get(label)
         hr = summary.hr_mean_bpm.get(label)
         parts = [f"{n} beats"]
+        if rec is not None:
+            saved = rec.beats_saved.get(label, 0)  # synced to the disk, in its folder
+            if saved != n:
+                parts = [f"{n} beats ({saved} saved)" if saved else f"{n} beats (none saved)"]
         if hr is not None:
             parts.append(f"mean HR {hr:.0f} bpm")
         if coh is not None:
             parts.append(f"mean coherence {coh:.2f}")
-        print(f"  {label}: " + ", ".join(parts))
+        print(f"  {for_terminal(label)}: " + ", ".join(parts))
     if summary.gaps:
         print(f"  {summary.gaps} break(s) in the beats were recorded as gaps")
     source = assembly.spec.source
     if source.kind == "sim":
         line = f"  simulated with --sim-seed {source.sim.seed}"
         if len(source.people) > 1:
-            line += " (seeds: " + ", ".join(f"{p.label} {p.seed}" for p in source.people) + ")"
+            seeds = ", ".join(f"{for_terminal(p.label)} {p.seed}" for p in source.people)
+            line += f" (seeds: {seeds})"
         print(line)
-    if outcome.folder is not None:
-        print(f"resonant: saved in {outcome.folder}")
+    if outcome.folder is not None and (rec is None or rec.kept):
+        print(f"resonant: saved in {for_terminal(outcome.folder)}")
+    elif rec is not None:
+        print("resonant: nothing was saved")
 
 
 def run_record(args: argparse.Namespace) -> int:

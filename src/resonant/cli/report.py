@@ -55,12 +55,13 @@ def run_report(
     A report that cannot be made is reported in one sentence on stderr.
     """
     from resonant.folder.read import RecordingError
+    from resonant.model.text import for_terminal
     from resonant.reports.page import ReportError, make_report
 
     try:
         path = make_report(session, out, audience, source)
     except (ReportError, RecordingError) as err:
-        print(f"resonant: {err}", file=sys.stderr)
+        print(f"resonant: {for_terminal(err)}", file=sys.stderr)
         return err.exit_status
-    print(f"resonant: report saved in {path}")
+    print(f"resonant: report saved in {for_terminal(path)}")
     return EXIT_OK

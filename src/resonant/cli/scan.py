@@ -12,6 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
+from resonant.model.text import for_terminal
 
 if TYPE_CHECKING:
     from resonant.cli.options import Subparsers
@@ -62,7 +63,7 @@ def run_scan(timeout_s: float, as_json: bool = False) -> int:
     try:
         found = asyncio.run(scan(timeout_s))
     except BleError as exc:
-        print(f"resonant: {exc}", file=sys.stderr)
+        print(f"resonant: {for_terminal(exc)}", file=sys.stderr)
         return exc.exit_status
     if as_json:
         for s in found:
@@ -77,12 +78,14 @@ def run_scan(timeout_s: float, as_json: bool = False) -> int:
             "Is it connected to a phone or another app? (A strap talks to one device at a time.)"
         )
         return EXIT_OK
-    width = max(len(s.name) for s in found)
+    width = max(len(for_terminal(s.name)) for s in found)
     for s in found:
         rssi = f"{s.rssi_dbm} dBm" if s.rssi_dbm is not None else "?"
         model = f"  {s.model}" if s.model else ""
-        print(f"{s.name or '(no name)':<{width}}  {s.address}  {rssi:>8}{model}")
+        # A strap's name is whatever it advertises: shown without control characters.
+        name = for_terminal(s.name) or "(no name)"
+        print(f"{name:<{width}}  {for_terminal(s.address)}  {rssi:>8}{for_terminal(model)}")
         if s.refused:
-            print(f"    not usable for HRV: {s.refused}")
+            print(f"    not usable for HRV: {for_terminal(s.refused)}")
     print("Record with: resonant record --device NAME-OR-ADDRESS")
     return EXIT_OK

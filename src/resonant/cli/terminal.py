@@ -25,6 +25,7 @@ from typing import TextIO
 from resonant.model.clock import fmt_clock
 from resonant.model.pacer import PacerState
 from resonant.model.practices import guidance
+from resonant.model.text import for_terminal
 from resonant.folder.write import Recorder
 from resonant.session.core import Session, SessionSnapshot, SourceSnapshot
 from resonant.signal.metrics import SpectralMetrics
@@ -33,7 +34,7 @@ __all__ = ["render", "render_plain", "fit", "TerminalDashboard", "fmt_clock"]
 
 _CUES = guidance()["cues"]
 #: How coherence levels are spoken of: a low level is a settling rhythm, never a failure.
-_LEVEL_WORDS = {"low": "settling", "medium": "medium", "high": "high"}
+_LEVEL_WORDS = dict(guidance()["coherence_words"])
 BAR_WIDTH = 24
 #: The narrowest bar the guide's line keeps before it drops the bar altogether.
 MIN_BAR_WIDTH = 6
@@ -215,7 +216,7 @@ def render(
         lines.append(f"not recording   {hint}")
     else:
         lines.extend(["not recording", hint[1:-1]])
-    return [fit(line, width) for line in lines]
+    return [fit(for_terminal(line), width) for line in lines]  # labels: no escapes
 
 
 def render_plain(snap: SessionSnapshot) -> str:
@@ -224,7 +225,7 @@ def render_plain(snap: SessionSnapshot) -> str:
     for s in snap.sources:
         b, sp = s.beat, s.spectral
         parts.append(
-            f"{s.label}: HR {_num(b.hr_mean_bpm if b else None, '.0f')} "
+            f"{for_terminal(s.label)}: HR {_num(b.hr_mean_bpm if b else None, '.0f')} "
             f"RMSSD {_num(b.rmssd_ms if b else None, '.0f')} ms "
             f"coherence {_num(sp.coherence_score if sp else None, '.1f')} "
             f"breathing {_breathing(sp, '/min')}"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from resonant.analysis.numbers import rounded  # re-exported: it lives below cli now
+from resonant.model.text import for_terminal
 
 __all__ = ["print_table", "cell", "rounded"]
 
@@ -30,7 +31,8 @@ def print_table(
     out : text stream
         Where to print.
     """
-    cells = [[c for c, _ in columns], *[list(r) for r in rows]]
+    # Labels, participant ids and paths come from files: shown without control characters.
+    cells = [[c for c, _ in columns], *[[for_terminal(c) for c in r] for r in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     for r in cells:
         line = "  ".join(

@@ -1,4 +1,10 @@
-"""Where resonant keeps a person's files: session folders and settings."""
+"""Where resonant keeps a person's files: session folders and settings.
+
+These functions only name the folders. They are created on first use, owner-only
+(``0o700``) with every missing parent (:func:`resonant.model.atomic.make_private_folder`;
+the XDG Base Directory Specification asks for 0700): the sessions folder by the recorder
+(:class:`resonant.folder.write.Recorder`), the settings folder when settings are saved.
+"""
 
 from __future__ import annotations
 
@@ -28,5 +34,5 @@ def user_data_dir() -> Path:
 
 
 def sessions_dir() -> Path:
-    """Where new session folders go when no ``--out`` is given."""
+    """Where new session folders go when no ``--out`` is given (created owner-only on first use)."""
     return user_data_dir() / "sessions"

@@ -291,6 +291,23 @@ def _consent(value: object) -> bool | None:
     )
 
 
+#: Smallest and largest remembered window side, px.
+WINDOW_PX_MIN, WINDOW_PX_MAX = 320, 16384
+
+
+def _window_px(name: str) -> Callable[[object], int | None]:
+    def check(value: object) -> int | None:
+        if value is None:
+            return None
+        allowed = f"it must be a whole number of pixels {WINDOW_PX_MIN}-{WINDOW_PX_MAX}"
+        x = _number(name, value, allowed)
+        if not x.is_integer() or not WINDOW_PX_MIN <= x <= WINDOW_PX_MAX:
+            raise SettingsError(f"{name} = {_num(x)} is not allowed: {allowed}.", (name,))
+        return int(x)
+
+    return check
+
+
 def _resonance_bpm(value: object) -> float | None:
     if value is None:
         return None
@@ -319,6 +336,8 @@ _CHECKS: dict[str, Callable[[object], Any]] = {
     "first_session_done": _flag("first_session_done"),
     "checkin": _flag("checkin"),
     "eyes_closed": _flag("eyes_closed"),
+    "window_width": _window_px("window_width"),
+    "window_height": _window_px("window_height"),
 }
 
 
@@ -367,6 +386,9 @@ class Settings:
         Whether the short check-in is offered before and after a session.
     eyes_closed : bool
         Eyes-closed mode: the tones lead, the screen stays quiet.
+    window_width, window_height : int or None
+        The trainer window's size when it was last closed, px (320-16384); None: a
+        size from the screen (:func:`resonant.gui.app.default_size`).
 
     Raises
     ------
@@ -392,6 +414,8 @@ class Settings:
     first_session_done: bool = False
     checkin: bool = True
     eyes_closed: bool = False
+    window_width: int | None = None
+    window_height: int | None = None
 
     def __post_init__(self) -> None:
         for name, check in _CHECKS.items():
@@ -504,6 +528,11 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         )
     try:
         return tomllib.loads(text), None
+    except RecursionError:  # tables or lists nested thousands deep: tomllib recurses
+        return None, (
+            f"The settings file {path} is nested too deeply to be read, "
+            "so the default settings are used."
+        )
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         lineno: int | None = getattr(exc, "lineno", None)  # Python >= 3.14 has it

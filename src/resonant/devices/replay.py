@@ -6,10 +6,17 @@ folder's events (markers, phases, disconnects) come out at their times too, and 
 break in the recording (a disconnect, or beats lost on the way) is a :class:`Gap`, so the
 replayed session has the same segments as the original. A folder's chest accelerometer
 (``acc.tsv``) comes back too, in chunks of about a second, as the strap sent it.
+
+A replay lasts as long as the recording's beats: an event after the last beat is given
+at the last beat's time (with a note), and nothing waits past it, so a far-off marker
+can neither keep the replay waiting nor stretch the new session's tables to its time.
+Absurd times (beyond :data:`~resonant.folder.read.TIME_LIMIT_S`) are refused by the
+readers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -57,6 +64,13 @@ class ReplaySource:
         self._state = "streaming"
         self.beats_total = sum(r.rr_ms.size for r in self.recordings)
         self.end_s = max(float(r.time_s[-1]) for r in self.recordings)
+        late = [ev for ev in self.events if ev.onset_s > self.end_s]
+        if late:
+            self.events = [
+                dataclasses.replace(ev, onset_s=self.end_s) if ev.onset_s > self.end_s else ev
+                for ev in self.events
+            ]
+        self._late_events = len(late)
 
     @property
     def info(self) -> SourceInfo:
@@ -81,7 +95,13 @@ class ReplaySource:
     @property
     def warnings(self) -> list[str]:
         """What the reader skipped or assumed, as sentences."""
-        return [w for r in self.recordings for w in r.warnings]
+        out = [w for r in self.recordings for w in r.warnings]
+        if self._late_events:
+            out.append(
+                f"{self._late_events} event(s) after the last beat are replayed at its time "
+                f"({self.end_s:.1f} s): a replay lasts as long as the recording's beats"
+            )
+        return out
 
     def timeline(self) -> list[SourceItem]:
         """Every item of the replay in time order (what :meth:`items` yields)."""
@@ -136,9 +156,13 @@ class ReplaySource:
         return [heapq.heappop(heap)[3] for _ in range(len(heap))]
 
     async def items(self, clock: Clock) -> AsyncIterator[SourceItem]:
-        """The recording's items, each when its time comes on ``clock``; then it ends."""
+        """The recording's items, each when its time comes on ``clock``; then it ends.
+
+        Nothing waits past the last beat (:attr:`end_s`): later events and samples come
+        out then, so the replay is bounded by the recording's own extent.
+        """
         for item in self.timeline():
             when = item.onset_s if isinstance(item, Event) else item.time_s
-            await clock.sleep_until(when)
+            await clock.sleep_until(min(when, self.end_s))
             yield item
         self._state = "ended"

@@ -9,7 +9,10 @@ so a cut-off last line is skipped and a missing optional table (``events.tsv``,
 target is checked first, then written through
 :func:`~resonant.model.atomic.write_atomic` (a temporary file beside it, put in place
 only when complete and only if nothing has taken the name meanwhile), so a failed export
-leaves nothing behind.
+leaves nothing behind. The EDF writer's results are checked (edflib's answer on closing,
+and the file's size against the one its header states), so an EDF write that fell short,
+as on a full disk, is one sentence and no file. Every grid is bounded by the beats' extent
+(the readers refuse times beyond :data:`~resonant.folder.read.TIME_LIMIT_S`).
 
 Kubios (``--format kubios``)
     Every raw RR interval as recorded, artifacts included (Kubios applies its own
@@ -114,6 +117,7 @@ CSV (``--format csv``)
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import itertools
 import math
@@ -749,7 +753,7 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
     """
     try:
         import pyedflib
-        from pyedflib._extensions._pyedflib import set_starttime_subsecond
+        from pyedflib._extensions._pyedflib import close_file, set_starttime_subsecond
     except ImportError:
         raise ExportError(
             "the EDF export needs the pyedflib package (pip install pyedflib)"
@@ -849,7 +853,13 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
                     if writer.writeAnnotation(onset, duration, text) != 0:
                         lost.append(text)
             finally:
-                writer.close()
+                # pyedflib's close() drops edflib's answer; a full disk shows here or in
+                # a file shorter than its header says.
+                closed = close_file(writer.handle)
+                writer.handle = -1
+            if closed != 0:
+                raise OSError(errno.EIO, _EDF_UNFINISHED)
+            _check_edf_size(tmp)
 
         assert len(labels) == len(set(labels))
         _write_new(target, write)
@@ -884,6 +894,39 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
         f"{ecg_part}, {len(annotations) - len(in_breaks)} annotations",
         notes,
     )
+
+
+#: Why an EDF file could not be written, when the writer does not say.
+_EDF_UNFINISHED = "the EDF writer could not finish it; is the disk full?"
+
+
+def _check_edf_size(path: Path) -> None:
+    """Refuse an EDF file whose size is not what its header says (a write that fell short).
+
+    The header holds its own length (bytes 184-191), the number of data records (236-243),
+    the number of signals (252-255) and each signal's samples per record (at
+    ``256 + 216 * ns``, 8 bytes each); a record is 2 bytes per sample (Kemp et al. 1992,
+    EDF section 2; EDF+ keeps the layout).
+
+    Raises
+    ------
+    OSError
+        ``EIO`` when the file is shorter or longer than its header says, or has no header.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256)
+            ns = int(head[252:256].decode("ascii"))
+            f.seek(256 + 216 * ns)
+            samples = f.read(8 * ns)
+            size = os.fstat(f.fileno()).st_size
+        header_bytes = int(head[184:192].decode("ascii"))
+        records = int(head[236:244].decode("ascii"))
+        per_record = sum(int(samples[8 * i : 8 * i + 8].decode("ascii")) for i in range(ns))
+    except (ValueError, UnicodeDecodeError):
+        raise OSError(errno.EIO, _EDF_UNFINISHED) from None
+    if records < 0 or size != header_bytes + records * 2 * per_record:
+        raise OSError(errno.EIO, _EDF_UNFINISHED)
 
 
 # -- the table ---------------------------------------------------------------------------------

@@ -11,17 +11,30 @@ rule for errors, in every reader:
   the file and, where it can, the line; the columns a table needs are those of
   :data:`resonant.folder.schema.REQUIRED`;
 - a cut-off last line (no final newline, as an interrupted recording leaves it) is
-  skipped, with a warning where the reader returns warnings.
+  skipped, with a warning where the reader returns warnings;
+- a table that is a folder, a pipe (FIFO) or a device is an error, never opened (a FIFO
+  would block the reader); one that cannot be read (permission denied) is an error;
+- numbers are plain ASCII decimals (``812.5``, ``-1``, ``1e3``): ``inf``, ``nan``,
+  ``8_00`` and other scripts' digits (``٨٠٠``) are not numbers here;
+- values are checked for range where they are read, once, here: a time beyond
+  :data:`TIME_LIMIT_S` from the session's start, a negative or absurd duration, a
+  breathing rate outside 0-60 breaths/min, and, in ``session.json``, every field the
+  commands use (:func:`read_session_json`) are errors naming the file and the line or
+  key, so that no command builds a grid to a far time or fails on a value later.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import reprlib
+import stat
 from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,12 +62,31 @@ __all__ = [
     "read_events",
     "RR_ABSURD_MIN_MS",
     "RR_ABSURD_MAX_MS",
+    "TIME_LIMIT_S",
+    "SAMPLE_LIMIT",
+    "RATE_LIMIT_BPM",
 ]
 
 #: Intervals outside this range cannot be heartbeats at all: the file is rejected, ms.
 #: (Implausible-but-possible values, 20-300 and 2000-20000 ms, are artifacts instead.)
 RR_ABSURD_MIN_MS = 20.0
 RR_ABSURD_MAX_MS = 20000.0
+#: Session times (beats, events, pacer phases, samples) and durations beyond this many
+#: seconds from the session's start (about 116 days) cannot be a recording: the file is
+#: rejected, s. It bounds every grid, replay and export built from a folder.
+TIME_LIMIT_S = 10_000_000.0
+#: Breathing rates outside (0, this] breaths/min cannot be a guide's or a person's.
+RATE_LIMIT_BPM = 60.0
+#: ECG (µV) and accelerometer (mG) samples beyond this size either way cannot be a
+#: strap's (a Polar H10 gives a few thousand µV and at most 16 000 mG).
+SAMPLE_LIMIT = 10_000_000.0
+#: Heart rates beyond this (beats/min) cannot be a strap's reading.
+_HR_LIMIT_BPM = 1000.0
+#: Years a ``start_utc`` / ``end_utc`` of ``session.json`` may lie in.
+_YEARS = (1900, 2999)
+#: A number as resonant reads it: ASCII decimal digits, an optional sign, point and
+#: exponent. Python's float() also takes "inf", "nan", "8_00" and other scripts' digits.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 #: Arrival times that run ahead of the RR sum by more than this mean lost beats, s
 #: (hrv-spec §1.4).
 LOSS_TOLERANCE_S = 1.5
@@ -144,7 +176,7 @@ def read_recording(path: str | Path) -> list[Recording]:
     p = Path(path)
     if p.is_dir():
         beats = p / "beats.tsv"
-        if not beats.is_file():
+        if not _present(beats):
             raise RecordingError(p, "not a session folder: it has no beats.tsv")
         return _read_beats_tsv(beats, _disconnects(p), shown=p)
     lines, complete = _read_lines(p)
@@ -169,14 +201,7 @@ def _read_lines(p: Path) -> tuple[list[str], bool]:
 
 def _read_text(p: Path) -> tuple[list[str], bool]:
     """Lines of a text file (UTF-8, a BOM allowed), and whether its last line was complete."""
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise RecordingError(p, "no such file or folder") from None
-    except IsADirectoryError:
-        raise RecordingError(p, "is a folder") from None
-    except OSError as exc:
-        raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
+    data = _read_bytes(p)
     if b"\x00" in data[:65536]:
         raise RecordingError(p, "not a text file (it holds binary data)")
     try:
@@ -186,6 +211,55 @@ def _read_text(p: Path) -> tuple[list[str], bool]:
         raise RecordingError(p, "not a text file (it is not UTF-8)", line) from None
     complete = text.endswith("\n")
     return text.splitlines(), complete
+
+
+def _kind_error(p: Path, mode: int) -> RecordingError:
+    """The sentence for a path that is there but is no regular file."""
+    if stat.S_ISDIR(mode):
+        return RecordingError(p, "is a folder, not a file")
+    what = "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+    return RecordingError(p, f"is {what}, not a file, so it is not read")
+
+
+def _present(p: Path) -> bool:
+    """Whether an optional file is there: False when absent; an error when it is there but
+    is no regular file (a folder, a FIFO, a device) or cannot be looked at."""
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        if os.path.islink(p):
+            raise RecordingError(p, "is a link to nothing") from None
+        return False
+    except OSError as exc:
+        raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _kind_error(p, st.st_mode)
+    return True
+
+
+def _read_bytes(p: Path) -> bytes:
+    """The bytes of a regular file; never opens a FIFO or a device (they could block)."""
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise RecordingError(p, "no such file or folder") from None
+    except OSError as exc:
+        raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _kind_error(p, st.st_mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(p, flags)
+    except OSError as exc:
+        raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
+    with open(fd, "rb", closefd=True) as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if not stat.S_ISREG(mode):  # replaced between the look and the open
+            raise _kind_error(p, mode)
+        try:
+            return f.read()
+        except OSError as exc:
+            raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
 
 
 @dataclass(frozen=True)
@@ -257,11 +331,29 @@ def _read_table(p: Path, table: str, lines: tuple[list[str], bool] | None = None
 
 
 def _parse_rr(token: str) -> float | None:
-    try:
-        v = float(token)
-    except ValueError:
+    """A plain ASCII decimal number (:data:`_NUMBER`), finite; None for anything else."""
+    token = token.strip()
+    if not _NUMBER.fullmatch(token):
         return None
+    v = float(token)
     return v if math.isfinite(v) else None
+
+
+def _time_problem(column: str, value: float, shown: str) -> str | None:
+    """The sentence for a session time beyond :data:`TIME_LIMIT_S`, or None."""
+    if abs(value) <= TIME_LIMIT_S:
+        return None
+    return (
+        f"{column} {shown[:40]} is too far from the session's start to be a session time "
+        f"(at most {TIME_LIMIT_S:.0f} s, about 116 days)"
+    )
+
+
+def _duration_problem(column: str, value: float, shown: str) -> str | None:
+    """The sentence for a duration that is negative or beyond :data:`TIME_LIMIT_S`."""
+    if 0.0 <= value <= TIME_LIMIT_S:
+        return None
+    return f"{column} {shown[:40]} is not a duration (0 to {TIME_LIMIT_S:.0f} s)"
 
 
 def _check_absurd(rr_ms: float, shown: str) -> str | None:
@@ -359,6 +451,10 @@ def _read_rr_text_fast(p: Path, lines: list[str], complete: bool) -> Recording |
             return None
     if not np.isfinite(rr).all() or rr.max() < 10.0:
         return None
+    # numpy reads as float() does: "8_00" and other scripts' digits ("٨٠٠") would pass.
+    joined = "".join(lines)
+    if not joined.isascii() or "_" in joined:
+        return None
     if ((rr < RR_ABSURD_MIN_MS) | (rr > RR_ABSURD_MAX_MS)).any():
         return None
     if not complete and not RR_MIN_MS <= rr[-1] <= RR_MAX_MS:
@@ -427,7 +523,7 @@ def read_events(folder: str | Path) -> list[Event]:
         When the file has no ``onset_s``/``kind`` columns or a row is broken.
     """
     p = Path(folder) / "events.tsv"
-    if not p.is_file():
+    if not _present(p):
         return []
     table = _read_table(p, "events.tsv")
     ci_onset, ci_kind = table.index("onset_s"), table.index("kind")
@@ -437,8 +533,17 @@ def read_events(folder: str | Path) -> list[Event]:
         onset = _parse_rr(_cell(parts, ci_onset))
         if onset is None:
             raise RecordingError(p, f"onset_s {_cell(parts, ci_onset)[:40]!r} is not a number", n)
+        problem = _time_problem("onset_s", onset, _cell(parts, ci_onset))
+        if problem:
+            raise RecordingError(p, problem, n)
         kind = _cell(parts, ci_kind)
-        duration = _parse_rr(_cell(parts, ci_dur)) or 0.0
+        dur_text = _cell(parts, ci_dur).strip()
+        duration = _parse_rr(dur_text) if dur_text else 0.0
+        if duration is None:
+            raise RecordingError(p, f"duration_s {dur_text[:40]!r} is not a number", n)
+        problem = _duration_problem("duration_s", duration, dur_text)
+        if problem:
+            raise RecordingError(p, problem, n)
         out.append(Event(onset, kind if kind in EVENT_KINDS else "note",
                          _cell(parts, ci_label), duration, _cell(parts, ci_src)))  # fmt: skip
     return out
@@ -481,7 +586,9 @@ def _read_beats_tsv(
         elif rr is None:
             problem = f"rr_ms {_cell(parts, ci_rr)[:40]!r} is not a number"
         else:
-            problem = _check_absurd(rr, _cell(parts, ci_rr))
+            problem = _time_problem("time_s", t, _cell(parts, ci_t)) or _check_absurd(
+                rr, _cell(parts, ci_rr)
+            )
             if problem is None and src in per_source and t <= per_source[src][0][-1]:
                 problem = f"time_s {_cell(parts, ci_t)} does not come after the previous beat's"
         if problem is not None or t is None or rr is None:
@@ -492,6 +599,8 @@ def _read_beats_tsv(
         rows.append(data_row)
         hrs, contacts, flags = extra.setdefault(src, ([], [], []))
         hr = _parse_rr(_cell(parts, ci_hr))
+        if hr is not None and not 0.0 <= hr <= _HR_LIMIT_BPM:
+            raise RecordingError(p, f"hr_bpm {_cell(parts, ci_hr)[:40]} is not a heart rate", n)
         hrs.append(math.nan if hr is None else hr)
         c = _cell(parts, ci_contact).strip()
         contacts.append(1 if c == "1" else 0 if c == "0" else -1)
@@ -585,7 +694,7 @@ def read_pacer(folder: str | Path) -> PacerRows | None:
         When a row is broken (a cut-off last row is skipped).
     """
     p = Path(folder) / "pacer.tsv"
-    if not p.is_file():
+    if not _present(p):
         return None
     table = _read_table(p, "pacer.tsv")
     ci_t, ci_phase, ci_rate = (table.index(c) for c in ("time_s", "phase", "rate_bpm"))
@@ -598,6 +707,13 @@ def read_pacer(folder: str | Path) -> PacerRows | None:
         if t is None or rate is None or rate <= 0 or phase not in PHASES or length_s is None:
             text = "\t".join(parts)[:40]
             raise RecordingError(p, f"row {text!r} is not a breathing phase", n)
+        problem = _time_problem("time_s", t, _cell(parts, ci_t))
+        if problem is None and rate > RATE_LIMIT_BPM:
+            problem = f"rate_bpm {_cell(parts, ci_rate)[:40]} is not a breathing rate (0-60/min)"
+        if problem is None and length_s == length_s:
+            problem = _duration_problem("duration_s", length_s, dur_text)
+        if problem:
+            raise RecordingError(p, problem, n)
         if rows and t < rows[-1][0]:
             shown = _cell(parts, ci_t)
             raise RecordingError(p, f"time_s {shown} comes before the previous phase's", n)
@@ -658,7 +774,7 @@ def read_ecg(folder: str | Path) -> dict[str, EcgTrace]:
         When a row is broken (a cut-off last row is skipped).
     """
     p = Path(folder) / "ecg.tsv"
-    if not p.is_file():
+    if not _present(p):
         return {}
     table = _read_table(p, "ecg.tsv")
     ci_t, ci_v, ci_s = (table.index(c) for c in ("time_s", "ecg_uv", "source"))
@@ -668,6 +784,11 @@ def read_ecg(folder: str | Path) -> dict[str, EcgTrace]:
         if t is None or v is None:
             text = "\t".join(parts)[:40]
             raise RecordingError(p, f"row {text!r} is not an ECG sample", n)
+        problem = _time_problem("time_s", t, _cell(parts, ci_t))
+        if problem is None and abs(v) > SAMPLE_LIMIT:
+            problem = f"ecg_uv {_cell(parts, ci_v)[:40]} cannot be an ECG sample (µV)"
+        if problem:
+            raise RecordingError(p, problem, n)
         ts, vs = per.setdefault(_cell(parts, ci_s), ([], []))
         ts.append(t)
         vs.append(v)
@@ -713,7 +834,7 @@ def read_acc(folder: str | Path) -> dict[str, AccTrace]:
         When a row is broken (a cut-off last row is skipped).
     """
     p = Path(folder) / "acc.tsv"
-    if not p.is_file():
+    if not _present(p):
         return {}
     table = _read_table(p, "acc.tsv")
     ci = [table.index(c) for c in ("time_s", "x_mg", "y_mg", "z_mg")]
@@ -725,6 +846,11 @@ def read_acc(folder: str | Path) -> dict[str, AccTrace]:
             text = "\t".join(parts)[:40]
             raise RecordingError(p, f"row {text!r} is not an accelerometer sample", n)
         t, x, y, z = (float(v) for v in vals if v is not None)
+        problem = _time_problem("time_s", t, _cell(parts, ci[0]))
+        if problem is None and max(abs(x), abs(y), abs(z)) > SAMPLE_LIMIT:
+            problem = f"a value of {max(abs(x), abs(y), abs(z)):g} mG cannot be an accelerometer's"
+        if problem:
+            raise RecordingError(p, problem, n)
         ts, xs = per.setdefault(_cell(parts, ci_s), ([], []))
         ts.append(t)
         xs.append((x, y, z))
@@ -732,7 +858,11 @@ def read_acc(folder: str | Path) -> dict[str, AccTrace]:
     for src, (ts, xs) in per.items():
         t_arr, x_arr = np.asarray(ts), np.asarray(xs, dtype=np.float64).reshape(-1, 3)
         order = np.argsort(t_arr, kind="stable")
-        out[src] = AccTrace(t_arr[order], x_arr[order])
+        t_arr, x_arr = t_arr[order], x_arr[order]
+        # Samples are given back in time order, each once: a repeated time keeps its first.
+        once = np.ones(t_arr.size, dtype=bool)
+        once[1:] = np.diff(t_arr) > 0
+        out[src] = AccTrace(t_arr[once], x_arr[once])
     return out
 
 
@@ -741,43 +871,202 @@ def parse_utc(value: object) -> datetime | None:
 
     ISO 8601 (``Z`` or an offset; a time without one is UTC). The one parser of these
     times: the report and history show them, ``read_session`` and the EDF export refuse
-    a broken one. None when the value is absent, not text, or not a time.
+    a broken one. None when the value is absent, not text, not a time, or a time that
+    cannot be held in UTC (``9999-12-31T23:59:59-05:00``).
     """
     if not isinstance(value, str) or not value:
         return None
     try:
         dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def read_session_json(folder: str | Path) -> dict[str, Any]:
     """``session.json`` of a session folder, as a dict; empty when the folder has none.
 
     The one reader of ``session.json``: every command reads it through here, with one
-    rule for errors.
+    rule for errors. Every field a command uses is checked here, once, for its type and
+    range (``_META_RULES``: times, durations, rates, lists), so the commands can take
+    them as they are; ``null`` is the same as an absent field. Fields resonant does not
+    use are kept as they are.
 
     Raises
     ------
     RecordingError
-        When the file exists but cannot be read or is not a JSON object.
+        When the file exists but cannot be read, is not a JSON object, is nested too
+        deeply, or a field has the wrong type or an impossible value (naming the key).
     """
     p = Path(folder) / "session.json"
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not _present(p):
         return {}
-    except IsADirectoryError:
-        raise RecordingError(p, "is a folder, not a file") from None
+    try:
+        text = _read_bytes(p).decode("utf-8")
     except UnicodeDecodeError:
         raise RecordingError(p, "is not UTF-8 text") from None
-    except OSError as exc:
-        raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
     try:
         meta = json.loads(text)
     except ValueError as exc:
         raise RecordingError(p, f"is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise RecordingError(p, "is nested too deeply to be a session's metadata") from None
     if not isinstance(meta, dict):
         raise RecordingError(p, "is not a JSON object")
+    for key, value, rule in _meta_fields(meta):
+        problem = rule(value)
+        if problem:
+            if isinstance(value, dict):
+                raise RecordingError(p, f"{key} is an object, which {problem}")
+            shown = value[:40] if isinstance(value, str) else value
+            raise RecordingError(p, f"{key} {reprlib.repr(shown)} {problem}")
     return meta
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _in(x: object, lo: float, hi: float, *, open_low: bool = False) -> bool:
+    """Whether ``x`` is a number (not a bool; finite) in ``lo..hi`` (above ``lo`` if open)."""
+    if not _is_number(x):
+        return False
+    v = float(x)  # type: ignore[arg-type]
+    return (lo < v if open_low else lo <= v) and v <= hi
+
+
+def _time_rule(x: object) -> str | None:
+    if x == "":
+        return None
+    dt = parse_utc(x)
+    if dt is None or not _YEARS[0] <= dt.year <= _YEARS[1]:
+        return f"is not an ISO 8601 time in the years {_YEARS[0]}-{_YEARS[1]}"
+    return None
+
+
+def _seconds_rule(x: object) -> str | None:
+    if _in(x, 0.0, TIME_LIMIT_S):
+        return None
+    return f"is not a length of time (a number of seconds, 0-{TIME_LIMIT_S:.0f})"
+
+
+def _rate_rule(x: object) -> str | None:
+    if _in(x, 0.0, RATE_LIMIT_BPM, open_low=True):
+        return None
+    return (
+        f"is not a breathing rate (a number of breaths/min above 0, at most {RATE_LIMIT_BPM:.0f})"
+    )
+
+
+def _rates_rule(x: object) -> str | None:
+    if isinstance(x, list) and x and all(_rate_rule(r) is None for r in x):
+        return None
+    return "is not a list of breathing rates (numbers of breaths/min, at least one)"
+
+
+def _hz_rule(x: object) -> str | None:
+    if _in(x, 0.0, 10_000.0, open_low=True):
+        return None
+    return "is not a sample rate (a number of Hz above 0, at most 10000)"
+
+
+def _positive_rule(x: object) -> str | None:
+    return None if _in(x, 0.0, 1e9, open_low=True) else "is not a positive number"
+
+
+def _score_rule(x: object) -> str | None:
+    return None if _in(x, 0.0, 10.0) else "is not an answer on the 0-10 scale"
+
+
+def _share_rule(x: object) -> str | None:
+    return None if _in(x, 0.0, 1.0) else "is not a share between 0 and 1"
+
+
+def _text_rule(x: object) -> str | None:
+    return None if isinstance(x, str) else "is not text"
+
+
+def _id_rule(x: object) -> str | None:
+    return None if isinstance(x, str) or _is_number(x) else "is not text"
+
+
+def _object_rule(x: object) -> str | None:
+    return None if isinstance(x, dict) else "is not an object"
+
+
+def _objects_rule(x: object) -> str | None:
+    if isinstance(x, list) and all(isinstance(v, dict) for v in x):
+        return None
+    return "is not a list of objects"
+
+
+def _texts_rule(x: object) -> str | None:
+    if isinstance(x, list) and all(isinstance(v, str) for v in x):
+        return None
+    return "is not a list of sentences"
+
+
+def _flag_rule(x: object) -> str | None:
+    return None if isinstance(x, bool) else "is not true or false"
+
+
+#: The fields of ``session.json`` that commands use, each with its rule (a parent before
+#: its children; ``a[].b`` is ``b`` of each item of the list ``a``). ``null`` passes
+#: every rule: it means "not recorded".
+_META_RULES: tuple[tuple[str, Callable[[object], str | None]], ...] = (
+    ("start_utc", _time_rule), ("end_utc", _time_rule), ("duration_s", _seconds_rule),
+    ("participant", _id_rule), ("notes", _text_rule), ("end_reason", _text_rule),
+    ("software_version", _text_rule),
+    ("sources", _objects_rule), ("sources[].label", _text_rule),
+    ("sources[].name", _id_rule), ("sources[].model", _id_rule),
+    ("sources[].settings", _object_rule), ("sources[].settings.acc_hz", _hz_rule),
+    ("settings", _object_rule), ("settings.duration_s", _seconds_rule),
+    ("settings.speed", _positive_rule), ("settings.resonance_bpm", _rate_rule),
+    ("settings.pacer", _object_rule), ("settings.pacer.rate_bpm", _rate_rule),
+    ("settings.windows", _object_rule),
+    ("protocol", _object_rule), ("protocol.name", _text_rule), ("protocol.title", _text_rule),
+    ("protocol.protocol", _text_rule), ("protocol.rates_bpm", _rates_rule),
+    ("protocol.settle_s", _seconds_rule), ("protocol.step_s", _seconds_rule),
+    ("protocol.rest_s", _seconds_rule), ("protocol.extended_bpm", _rate_rule),
+    ("protocol.phases", _objects_rule), ("protocol.phases[].name", _text_rule),
+    ("protocol.phases[].duration_s", _seconds_rule), ("protocol.phases[].state", _text_rule),
+    ("protocol.phases[].compare_with", _text_rule),
+    ("simulation", _object_rule), ("consent", _object_rule), ("beats", _object_rule),
+    ("checkin", _object_rule), ("checkin.before", _object_rule),
+    ("checkin.before.calm", _score_rule), ("checkin.before.self_critical", _score_rule),
+    ("checkin.after", _object_rule), ("checkin.after.calm", _score_rule),
+    ("checkin.after.self_critical", _score_rule), ("checkin.after.journal", _text_rule),
+    ("assessment", _object_rule), ("assessment.protocol", _text_rule),
+    ("assessment.resonance_bpm", _rate_rule), ("assessment.chosen_step_bpm", _rate_rule),
+    ("assessment.extend_bpm", _rate_rule), ("assessment.confidence", _share_rule),
+    ("assessment.reliable", _flag_rule), ("assessment.warnings", _texts_rule),
+    ("assessment.table", _objects_rule),
+)  # fmt: skip
+
+
+def _meta_fields(
+    meta: dict[str, Any],
+) -> Iterator[tuple[str, object, Callable[[object], str | None]]]:
+    """Each present, non-null field of ``_META_RULES``: its shown key, value and rule."""
+    for path, rule in _META_RULES:
+        for key, value in _lookup(meta, path.split(".")):
+            if value is not None:
+                yield key, value, rule
+
+
+def _lookup(node: object, steps: list[str], shown: str = "") -> Iterator[tuple[str, object]]:
+    """The values at a dotted path (``a[].b``: ``b`` of each item of the list ``a``)."""
+    if not steps:
+        yield shown, node
+        return
+    step, rest = steps[0], steps[1:]
+    name = step.removesuffix("[]")
+    if not isinstance(node, dict) or node.get(name) is None:
+        return
+    value = node[name]
+    key = f"{shown}.{name}" if shown else name
+    if not step.endswith("[]"):
+        yield from _lookup(value, rest, key)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _lookup(item, rest, f"{key}[{i}]")

@@ -8,18 +8,47 @@ it works without a screen (Qt's offscreen platform).
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from resonant.errors import EXIT_FAILED, EXIT_OK
+from resonant.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from resonant.session.assemble import SessionSpec
 
-__all__ = ["display_available", "run_window", "tone_player"]
+__all__ = ["default_size", "display_available", "run_window", "tone_player"]
+
+#: The smallest size the window is designed for, px.
+MIN_SIZE = (1280, 720)
+#: The share of the screen's available area a new window takes.
+SCREEN_SHARE = 0.8
+
+
+def default_size(
+    available: tuple[int, int] | None, remembered: tuple[int | None, int | None]
+) -> tuple[int, int]:
+    """The window's starting size, px.
+
+    The size it had when last closed (``remembered``), fitted to the screen; otherwise
+    80 % of the screen's available area, at least 1280 x 720 where the screen allows.
+
+    Parameters
+    ----------
+    available : (int, int) or None
+        The screen's available width and height (None: not known; 1280 x 720 is used).
+    remembered : (int or None, int or None)
+        ``Settings.window_width`` and ``window_height``.
+    """
+    aw, ah = available or MIN_SIZE
+    w, h = remembered
+    if w is None or h is None:
+        w = max(int(aw * SCREEN_SHARE), MIN_SIZE[0])
+        h = max(int(ah * SCREEN_SHARE), MIN_SIZE[1])
+    return min(w, aw), min(h, ah)
 
 
 def display_available() -> bool:
@@ -38,15 +67,21 @@ def display_available() -> bool:
 
 
 def tone_player() -> tuple[Callable[[str], None] | None, str | None]:
-    """A function playing a soft rising (inhale) or falling (exhale) tone, or why there is none."""
-    try:
-        from PyQt6.QtCore import QUrl
-        from PyQt6.QtMultimedia import QSoundEffect
-    except ImportError as exc:
-        return None, f"sound is not available here ({exc}); the pacer works without it"
-    import tempfile
+    """A function playing a soft rising (inhale) or falling (exhale) tone, or why there is none.
 
-    from resonant.gui.tone import tone_wav
+    Where there is no sound library or no sound output (:func:`tones_unavailable`), the
+    plain sentence is returned for the person, and the library's words go to stderr.
+    """
+    from resonant.gui.tone import tone_wav, tones_unavailable
+
+    problem = tones_unavailable()
+    if problem is not None:
+        print(f"resonant: no tones ({problem.detail})", file=sys.stderr)
+        return None, problem.sentence
+    from PyQt6.QtCore import QUrl
+    from PyQt6.QtMultimedia import QSoundEffect
+
+    import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="resonant-tones-"))
     effects = {}
@@ -74,6 +109,7 @@ def run_window(
     record_dir: Path | None = None,
     save_settings: bool = True,
     size: tuple[int, int] | None = None,
+    view: str | None = None,
 ) -> int:
     """Open the trainer window; return the exit status.
 
@@ -92,8 +128,19 @@ def run_window(
     save_settings : bool
         Whether setting changes are written to the settings file.
     size : (int, int) or None
-        The window's width and height in pixels (default 1400 x 860); it is never made
-        smaller than its controls need.
+        The window's width and height in pixels (default: :func:`default_size`, the size
+        it had when last closed or 80 % of the screen); it is never made smaller than
+        its controls need.
+    view : {"practice", "detail", "welcome", "summary"} or None
+        The page to show (for screenshots): the practice page (the default; the detail
+        page for a protocol), the detail page, the welcome page (no session starts), or
+        the summary after a session (the session is stopped 3 s before the screenshot).
+
+    Notes
+    -----
+    The window opens on the welcome page while recording consent has not been asked
+    (``resonant demo`` too, on first use; not for a screenshot); a session given in
+    ``spec`` starts after Begin. A protocol opens on the detail page.
     """
     if screenshot and not display_available():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -124,42 +171,74 @@ def run_window(
     if player is None:
         window.tone_check.setEnabled(False)
         window.tone_check.setToolTip(why or "")
+        window.tone_note.setText(why or "")
+        window.tone_note.show()
     if demo or screenshot:
         # The demo runs at once, for its set length: no check-in, no shorter first session.
         window.settings = window.settings.with_changes(checkin=False, first_session_done=True)
     if spec is not None:
         window.apply_spec(spec)
         window.record_check.setChecked(spec.record)
-    window.resize(*(size or (1400, 860)))
+    if size is None:
+        screen = app.primaryScreen()
+        geo = screen.availableGeometry() if screen is not None else None
+        available = (geo.width(), geo.height()) if geo is not None else None
+        size = default_size(
+            available, (window.settings.window_width, window.settings.window_height)
+        )
+    else:
+        window.remember_size = False  # a size asked for on the command line is not kept
+    if view == "detail" or (view is None and spec is not None and spec.protocol is not None):
+        window.show_page("detail")  # a clinician's protocol: its phases are in the detail
+    window.resize(*size)
     window.show()
     status = {"code": EXIT_OK}
 
     async def main() -> None:
         done = asyncio.Event()
         app.lastWindowClosed.connect(done.set)
-        if not demo and not screenshot and window.settings.consent_recording is None:
-            window.first_run()
-        if spec is not None:
+
+        def begin() -> None:
+            if spec is None:
+                return
             window.start(spec)
             if window.start_error is not None:  # the command line's options: its sentence, exit 2
                 print(f"resonant: {window.start_error}", file=sys.stderr)
                 status["code"] = window.start_error.exit_status
                 window.close()
+
+        if view == "welcome" or (not screenshot and window.settings.consent_recording is None):
+            window.first_run(then=begin)  # the welcome first, for the demo too
+        else:
+            begin()
+            if status["code"]:
                 return
         if screenshot:
 
             def shoot() -> None:
+                from resonant.errors import ResonantError
+                from resonant.model.atomic import write_new
+
                 path = Path(screenshot)
-                path.parent.mkdir(parents=True, exist_ok=True)
                 window.redraw()
-                if not window.grab().save(str(path)):
-                    print(f"resonant: could not write the screenshot {path}", file=sys.stderr)
-                    status["code"] = EXIT_FAILED
+                image = window.grab()
+
+                def save(tmp: Path) -> None:
+                    if not image.save(str(tmp), "PNG"):
+                        raise OSError(errno.EIO, "the image could not be encoded")
+
+                try:  # a new file only: never over another, never through a symlink
+                    write_new(path, save, noun="the screenshot")
+                except ResonantError as exc:
+                    print(f"resonant: {exc}", file=sys.stderr)
+                    status["code"] = exc.exit_status
                 else:
                     print(f"resonant: screenshot saved in {path}")
                 window.close()
 
             QTimer.singleShot(int(after_s * 1000), shoot)
+            if view == "summary":
+                QTimer.singleShot(int(max(0.0, after_s - 3.0) * 1000), window.stop)
         await done.wait()
         if window.task is not None:
             window.stop()

@@ -117,6 +117,9 @@ class PhysiologyPlots(pg.GraphicsLayoutWidget):
         self.challenge_level = 1
         self._psd_top = 0.0
 
+        # A margin on the right: the last right-hand axis's turned title is drawn beside
+        # its tick values and would otherwise meet the window's edge.
+        self.ci.layout.setContentsMargins(2, 2, 18, 2)
         self.hr_plot = self._plot(0, 0, "Heart rate and the breathing guide")
         self.hr_plot.setLabel("left", "heart rate (beats/min)")
         self.hr_plot.setLabel("bottom", "seconds ago")

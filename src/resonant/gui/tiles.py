@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from resonant.config.palette import Theme
 from resonant.model.pacer import PacerState
+from resonant.model.practices import guidance
 from resonant.session.core import SessionSnapshot, SourceSnapshot
 from resonant.signal.breathing_source import SOURCE_WORDS
 from resonant.signal.coherence import CHALLENGE_LEVELS, coherence_level
@@ -23,7 +24,7 @@ from resonant.model.clock import fmt_clock
 __all__ = ["Tile", "TilesPanel", "LEVEL_WORDS"]
 
 #: How a coherence band reads in the tile (as in the report): never a verdict.
-LEVEL_WORDS = {"low": "settling", "medium": "building", "high": "smooth and steady"}
+LEVEL_WORDS = dict(guidance()["coherence_words"])
 #: What each measure is, for its tooltip.
 TIPS = {
     "hr": "Heart rate: beats per minute, the mean of the last 60 seconds.",

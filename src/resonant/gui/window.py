@@ -1,5 +1,10 @@
 """The trainer window: the pacer, live physiology, tiles and controls over one session.
 
+Client first: the window opens on the practice page (the guide, large, the time and one
+Start/Stop button), or on the welcome page the first time; the detail page (tiles, plots,
+protocols, markers) is one key away (D), and the settings are in a non-modal dialog
+(Ctrl+,). The keys work application-wide, whatever has the focus (:meth:`MainWindow.key`).
+
 The window builds a :class:`~resonant.session.core.Session` from the chosen source
 and the pacer settings, and runs it as an asyncio task on Qt's event loop (qasync,
 :mod:`resonant.gui.qtloop`). It draws what the session, its :class:`History` sink and the
@@ -14,14 +19,32 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PyQt6.QtCore import QTimer
-from PyQt6.QtGui import QCloseEvent, QColor, QFont, QKeySequence, QPalette, QShortcut
-from PyQt6.QtWidgets import QApplication, QMainWindow, QStatusBar
+from PyQt6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
+from PyQt6.QtGui import (
+    QCloseEvent,
+    QColor,
+    QDesktopServices,
+    QFont,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+    QShortcut,
+)
+from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QStatusBar,
+)
 
 from resonant.errors import ResonantError
 from resonant.gui import WINDOW_SPEED_MAX
-from resonant.model.clock import MonotonicClock, utc_now
-from resonant.gui.layout import SHORTCUTS, WindowLayout
+from resonant.model.clock import MonotonicClock, fmt_clock, utc_now
+from resonant.gui.layout import BARE_KEYS, SHORTCUTS, WindowLayout
 from resonant.gui.pacer_view import PacerView
 from resonant.config.palette import THEMES, Theme
 from resonant.model.practices import guidance
@@ -53,8 +76,29 @@ TILE_EVERY = 3
 #: The shortcuts (:data:`SHORTCUTS` action names) that also work on the presenter, the
 #: client's screen: pause, stop, the grounding pause, full screen, and quitting.
 PRESENTER_ACTIONS = frozenset(
-    {"toggle_pause", "stop", "grounding_pause", "toggle_focus", "leave_focus", "close"}
+    {"space", "stop", "grounding_pause", "toggle_focus", "leave_focus", "close"}
 )
+#: Said under the resting guide before the first session.
+READY = "Press Start, or the space bar, when you are ready."
+#: The shortcuts that work on the welcome page (nothing starts before Begin).
+WELCOME_ACTIONS = frozenset({"close", "larger_text", "smaller_text", "normal_text"})
+#: What the practice page says after a session, under its length (never a score).
+SUMMARY_WORDS = (
+    "However it went, this was time given to yourself.",
+    "Thank you for taking this time.",
+)
+
+
+def practised(seconds: float) -> str:
+    """A length of practice in words: "4 minutes 30 seconds", "50 seconds", "1 minute"."""
+    total = int(round(seconds))
+    minutes, secs = divmod(total, 60)
+    parts = []
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    if secs or not minutes:
+        parts.append(f"{secs} second{'s' if secs != 1 else ''}")
+    return " ".join(parts)
 
 
 class MainWindow(QMainWindow):
@@ -84,6 +128,7 @@ class MainWindow(QMainWindow):
         self.speed = speed
         self.save = save
         self.record_dir = record_dir
+        self.remember_size = save  # the window's size is kept for next time
         self.choice = SourceSpec()
         self.assembly: Assembly | None = None
         self.last_outcome: Outcome | None = None
@@ -106,6 +151,14 @@ class MainWindow(QMainWindow):
         self._renders = 0
         self.source_label: str | None = None
         self.tone_player: Callable[[str], None] | None = None
+        self.marker_dialog: QInputDialog | None = None
+        self.consent_box: QMessageBox | None = None
+        self.report_path: Path | None = None
+        self.after_welcome: Callable[[], None] | None = None
+        self._page_before_focus = "practice"
+        self._focus = False
+        self._said_no_sound = False
+        self._page_before_welcome = "practice"
         self.setWindowTitle("resonant — soothing rhythm breathing")
         self._build()
         self._apply_settings_to_controls()
@@ -115,6 +168,9 @@ class MainWindow(QMainWindow):
         self._render_timer.timeout.connect(self.redraw)
         self._render_timer.start()
         self.pacer_view.start()
+        self.instruction.setText(READY)
+        if hasattr(self.pacer_view, "rest"):
+            self.pacer_view.rest()  # still and quiet until a session starts
 
     # -- widgets and wiring -------------------------------------------------------------------
 
@@ -137,38 +193,54 @@ class MainWindow(QMainWindow):
             self._pacer_now, self._on_turn, self.choice.describe(), protocol_items, practice_items
         )
         self.ui = ui
-        # Every widget stays an attribute of the window (tests, the benchmark, app.py use them).
+        # Every widget stays an attribute of the window (tests, the benchmark, app.py use
+        # them), wherever it lives now: the practice page, the detail page or the settings.
+        sd = ui.settings
+        sd.setParent(self, sd.windowFlags())
+        self.settings_dialog = sd
+        self.stack = ui.stack
+        self.welcome = ui.welcome
         self.controls = ui.controls
-        self.source_button = ui.source_button
+        self.source_button = sd.source_button
         self.source_label_widget = ui.source_label_widget
         self.start_button = ui.start_button
+        self.detail_start_button = ui.detail_start_button
         self.pause_button = ui.pause_button
         self.stop_button = ui.stop_button
-        self.marker_label = ui.marker_label
         self.marker_button = ui.marker_button
-        self.pace_spin = ui.pace_spin
-        self.ratio_combo = ui.ratio_combo
-        self.hold_in_spin = ui.hold_in_spin
-        self.hold_out_spin = ui.hold_out_spin
-        self.length_spin = ui.length_spin
-        self.level_combo = ui.level_combo
-        self.guide_check = ui.guide_check
-        self.adaptive_check = ui.adaptive_check
-        self.tone_check = ui.tone_check
-        self.record_check = ui.record_check
-        self.lsl_check = ui.lsl_check
+        self.marker_label_button = ui.marker_label_button
+        self.settings_button = ui.settings_button
+        self.detail_settings_button = ui.detail_settings_button
+        self.details_button = ui.details_button
+        self.practice_button = ui.practice_button
+        self.time_label = ui.time_label
+        self.summary = ui.summary
+        self.summary_text = ui.summary_text
+        self.see_details_button = ui.see_details_button
+        self.report_button = ui.report_button
+        self.pace_spin = sd.pace_spin
+        self.ratio_combo = sd.ratio_combo
+        self.hold_in_spin = sd.hold_in_spin
+        self.hold_out_spin = sd.hold_out_spin
+        self.length_spin = sd.length_spin
+        self.level_combo = sd.level_combo
+        self.guide_check = sd.guide_check
+        self.adaptive_check = sd.adaptive_check
+        self.tone_check = sd.tone_check
+        self.tone_note = sd.tone_note
+        self.record_check = sd.record_check
+        self.lsl_check = sd.lsl_check
         self.assess_button = ui.assess_button
         self.presenter_button = ui.presenter_button
-        self.focus_button = ui.focus_button
-        self.theme_button = ui.theme_button
+        self.theme_button = sd.theme_button
         self.protocol_combo = ui.protocol_combo
         self.auto_check = ui.auto_check
         self.next_button = ui.next_button
         self.compare_button = ui.compare_button
-        self.practice_combo = ui.practice_combo
-        self.eyes_closed_check = ui.eyes_closed_check
+        self.practice_combo = sd.practice_combo
+        self.eyes_closed_check = sd.eyes_closed_check
         self.grounding_button = ui.grounding_button
-        self.safety_button = ui.safety_button
+        self.safety_button = sd.safety_button
         self.splitter = ui.splitter
         self.left = ui.left
         self.pacer_view = ui.pacer_view
@@ -178,22 +250,28 @@ class MainWindow(QMainWindow):
         self.group = ui.group
         self.plots = ui.plots
         self.footer = ui.footer
-        recording_allowed = self.record_dir is not None and self.settings.consent_recording is True
-        self.record_check.setChecked(recording_allowed)
-        self.record_check.setEnabled(recording_allowed)
+        self._show_record_choice()
         self.setCentralWidget(ui.central)
-        self._status("Choose a source and press Start when you are ready.")
+        self.show_page(ui.page())
+        self._status("Press Start when you are ready; Settings has the pace and the source.")
         self._wire()
 
     def _wire(self) -> None:
         """Connect the widgets' signals and the keyboard shortcuts to the window's slots."""
-        self.start_button.clicked.connect(lambda: self.start())
+        self.start_button.clicked.connect(self.start_or_stop)
+        self.detail_start_button.clicked.connect(self.start_or_stop)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(self.stop)
         self.marker_button.clicked.connect(self.mark)
+        self.marker_label_button.clicked.connect(self.mark_with_label)
         self.source_button.clicked.connect(self.choose_source)
-        self.focus_button.clicked.connect(self.toggle_focus)
-        self.assess_button.clicked.connect(self.assess)
+        self.settings_button.clicked.connect(self.show_settings)
+        self.detail_settings_button.clicked.connect(self.show_settings)
+        self.details_button.clicked.connect(lambda: self.show_page("detail"))
+        self.practice_button.clicked.connect(lambda: self.show_page("practice"))
+        self.see_details_button.clicked.connect(lambda: self.show_page("detail"))
+        self.report_button.clicked.connect(lambda: self.open_report())
+        self.assess_button.clicked.connect(lambda: self.assess())
         self.next_button.clicked.connect(self.next_phase)
         self.grounding_button.clicked.connect(self.grounding_pause)
         self.safety_button.clicked.connect(self.show_safety)
@@ -202,6 +280,12 @@ class MainWindow(QMainWindow):
         self.group.cellClicked.connect(self.show_person)
         self.presenter_button.clicked.connect(self.toggle_presenter)
         self.theme_button.clicked.connect(self.toggle_theme)
+        self.settings_dialog.smaller_text_button.clicked.connect(
+            lambda: self.scale_fonts(1 / 1.1)
+        )
+        self.settings_dialog.larger_text_button.clicked.connect(lambda: self.scale_fonts(1.1))
+        self.record_check.clicked.connect(self._record_clicked)
+        self.welcome.accepted.connect(self._welcome_done)
         self.pace_spin.valueChanged.connect(self._pacer_controls_changed)
         self.ratio_combo.currentTextChanged.connect(self._pacer_controls_changed)
         self.hold_in_spin.valueChanged.connect(self._pacer_controls_changed)
@@ -210,23 +294,73 @@ class MainWindow(QMainWindow):
         self.level_combo.currentIndexChanged.connect(self._level_changed)
         self.tone_check.toggled.connect(self._tone_changed)
         actions: dict[str, Callable[[], object]] = {
-            "mark": self.mark, "toggle_focus": self.toggle_focus,
-            "leave_focus": self.leave_focus, "toggle_pause": self.toggle_pause,
+            "mark": self.mark, "mark_with_label": self.mark_with_label,
+            "toggle_focus": self.toggle_focus, "leave_focus": self.leave_focus,
+            "space": self.space, "toggle_pause": self.toggle_pause,
             "choose_source": self.choose_source, "start": lambda: self.start(),
             "stop": self.stop, "larger_text": lambda: self.scale_fonts(1.1),
             "smaller_text": lambda: self.scale_fonts(1 / 1.1),
             "normal_text": lambda: self.scale_fonts(None), "close": self.close,
             "next_phase": self.next_phase, "grounding_pause": self.grounding_pause,
+            "toggle_details": self.toggle_details, "settings": self.show_settings,
         }  # fmt: skip
-        self.shortcut_actions = actions  # the presenter binds some (PRESENTER_ACTIONS)
+        self.shortcut_actions = actions
+        self.shortcuts: dict[str, QShortcut] = {}
         for keys, action in SHORTCUTS:
             sc = QShortcut(QKeySequence(keys), self)
-            sc.activated.connect(actions[action])
-        self.marker_label.returnPressed.connect(self.mark)
-        # Single-key shortcuts (M, F, Space) reach the window while the pacer has the focus;
-        # a text field keeps its letters, and Enter in the marker field puts the marker.
+            # Escape stays the dialogs' own (it closes them); every other key works
+            # application-wide: in the settings, on the presenter, after a click on Start.
+            if keys != "Escape":
+                sc.setContext(Qt.ShortcutContext.ApplicationShortcut)
+            sc.activated.connect(lambda action=action: self.key(action))
+            self.shortcuts[keys] = sc
+        # A spin box or an editable list would take the single keys as typing: they are
+        # handed to the shortcuts there (their digits and arrows stay theirs).
+        for box in self.settings_dialog.findChildren(QAbstractSpinBox):
+            box.installEventFilter(self)
+        for combo in self.settings_dialog.findChildren(QComboBox) + [self.protocol_combo]:
+            combo.installEventFilter(self)
         self.pacer_view.setFocus()
         self._update_buttons()
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:  # noqa: N802
+        """Let the single-key shortcuts through a focused spin box or list."""
+        if (
+            event is not None
+            and event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and Qt.Key(event.key()) in BARE_KEYS
+            and event.modifiers() in (Qt.KeyboardModifier.NoModifier,
+                                      Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
+        ):
+            event.ignore()  # not overridden: the shortcut map acts on it
+            return True
+        return super().eventFilter(watched, event)
+
+    def key(self, action: str) -> None:
+        """Do the shortcut ``action`` (:data:`SHORTCUTS`), fitting the window it came from.
+
+        On the welcome page only quitting and the text size work (nothing starts before
+        Begin). On the presenter, the client's keys do what they do here (Space, S, G,
+        Ctrl+Q), and F and Escape make the presenter itself full screen or not.
+        """
+        active = QApplication.activeWindow()
+        presenter = self.presenter
+        if presenter is not None and active is presenter:
+            if action not in PRESENTER_ACTIONS:
+                return
+            if action == "toggle_focus":
+                self._presenter_full_screen(None)
+                return
+            if action == "leave_focus":
+                self._presenter_full_screen(False)
+                return
+        if self.ui.page() == "welcome" and action not in WELCOME_ACTIONS:
+            focused = QApplication.focusWidget()
+            if action == "space" and isinstance(focused, QAbstractButton):
+                focused.click()  # Space still presses Begin or ticks the consent box
+            return
+        self.shortcut_actions[action]()
 
     def _status_bar(self) -> QStatusBar:
         bar = self.statusBar()
@@ -257,22 +391,95 @@ class MainWindow(QMainWindow):
                   self.length_spin, self.level_combo, self.tone_check):  # fmt: skip
             w.blockSignals(False)
         self.tiles.challenge_level = s.challenge_level
+        self.plots.challenge_level = s.challenge_level  # the coherence axis reaches its high
         self._pace_tooltip()
 
     def _pace_tooltip(self) -> None:
-        """Say on the Pace control where the guide starts and how to change it."""
+        """Say on the Pace control, and under it, where the guide starts."""
         accepted = self.settings.resonance_bpm
         if accepted is None:
             tip = (
                 "Breaths per minute for the guide: 6 unless you change it. "
                 "Assess... can find the rate that suits you."
             )
+            words = "No resonance rate found yet; Assess... in the details can find one."
         else:
+            rate = accepted_rate(accepted)
             tip = (
                 f"Breaths per minute for the guide. Your accepted resonance rate is "
-                f"{accepted_rate(accepted):g}/min: the guide starts there unless you change this."
+                f"{rate:g}/min: the guide starts there unless you change this."
             )
+            words = f"Your resonance rate: {rate:g} breaths a minute."
         self.pace_spin.setToolTip(tip)
+        self.settings_dialog.resonance_text.setText(words)
+
+    # -- recording and consent ----------------------------------------------------------------
+
+    def _show_record_choice(self) -> None:
+        """The Record box and the words under it, from the consent and the data folder.
+
+        Before the welcome has asked, nothing can be recorded. After a yes, Record is
+        ticked; after a no it is not, and ticking it asks once (:meth:`_record_clicked`).
+        """
+        consent = self.settings.consent_recording
+        words = self.settings_dialog.consent_text
+        if self.record_dir is None:
+            self.record_check.setEnabled(False)
+            self.record_check.setChecked(False)
+            words.setText("Sessions are not recorded here.")
+            return
+        self.record_check.setEnabled(consent is not None)
+        self.record_check.setChecked(consent is True)
+        when = (self.settings.consent_utc or "")[:10]
+        if consent is None:
+            words.setText("The welcome asks about recording first.")
+        elif consent:
+            words.setText(f"You agreed to recording{' on ' + when if when else ''}.")
+        else:
+            words.setText("You chose not to record; ticking Record asks again.")
+
+    def _record_clicked(self, checked: bool) -> None:
+        """Ticking Record after a no asks once; a yes is stored with its time."""
+        if not checked or self.settings.consent_recording is True:
+            return
+        self.record_check.setChecked(False)
+        box = QMessageBox(self.settings_dialog)
+        box.setWindowTitle("Recording")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setText(guidance()["first_run"]["consent"])
+        box.setInformativeText(guidance()["first_run"]["privacy"])
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(result: int) -> None:
+            if result == QMessageBox.StandardButton.Yes:
+                self.set_consent(True)
+            self.consent_box = None
+
+        box.finished.connect(answered)
+        box.open()
+        self.consent_box = box
+
+    def set_consent(self, consent: bool) -> None:
+        """Store the person's answer about recording, with its time, and show it."""
+        self._store_kept(
+            consent_recording=consent, consent_utc=utc_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        self._show_record_choice()
+        self._status(
+            "Sessions are recorded on this computer from now on." if consent
+            else "Sessions are not recorded."
+        )  # fmt: skip
+
+    def _store_kept(self, **changes: object) -> None:
+        """Store ``changes`` and keep them in the settings file even where the window does
+        not save its settings (the demo): a person's own answer is always remembered."""
+        self._store(**changes)
+        if not self.save:
+            from resonant.config.settings import load_settings
+
+            with contextlib.suppress(OSError, ValueError):
+                save_settings(load_settings()[0].with_changes(**changes))
 
     def _store(self, **changes: object) -> None:
         try:
@@ -320,6 +527,7 @@ class MainWindow(QMainWindow):
     def _level_changed(self, index: int) -> None:
         self._store(challenge_level=index + 1)
         self.tiles.challenge_level = index + 1
+        self.plots.challenge_level = index + 1
 
     def _tone_changed(self, on: bool) -> None:
         self._store(tone=on)
@@ -345,14 +553,40 @@ class MainWindow(QMainWindow):
             pal.setColor(role, QColor(colour))
         self.setPalette(pal)
         if isinstance(app, QApplication):
+            # Widgets under a style sheet take their colours from the application's
+            # palette, not their parent's: the theme is the application's.
+            app.setPalette(pal)
             font = QFont(app.font())
             font.setPointSizeF(10.0 * self.settings.font_scale)
             self.setFont(font)
+        self.settings_dialog.setPalette(pal)
+        self.settings_dialog.setFont(self.font())
         self.pacer_view.theme = t
+        if self.presenter is not None:
+            self.presenter.theme = t
         self.plots.apply_theme(t)
         self.tiles.apply_theme(t, 1.0)
+        size = self.font().pointSizeF()
+        # Calm and legible: muted secondary text, one soft primary button, a quiet summary.
+        sheet = (
+            f"QLabel#muted {{ color: {t.muted}; font-size: {size * 0.9:.1f}pt; }}"
+            f" QLabel#time {{ color: {t.muted}; font-size: {size * 1.3:.1f}pt; }}"
+            f" QLabel#welcome_text, QCheckBox#welcome_text {{ font-size: {size * 1.1:.1f}pt; }}"
+            f" QScrollArea#welcome, QWidget#welcome_page {{ background: {t.background}; }}"
+            f" QPushButton#small {{ padding: 4px 12px; }}"
+            f" QPushButton#primary {{ background: {t.pacer_fill}; color: {t.text};"
+            f" border: 1px solid {t.pacer_edge}; border-radius: 16px; padding: 7px 28px;"
+            f" font-size: {size * 1.2:.1f}pt; }}"
+            f" QPushButton#primary:disabled {{ color: {t.muted}; }}"
+            f" QFrame#summary {{ background: {t.panel}; border: 1px solid {t.grid};"
+            f" border-radius: 12px; }}"
+            f" QFrame#summary QLabel {{ font-size: {size * 1.15:.1f}pt; border: none;"
+            f" color: {t.text}; }}"
+        )
+        self.ui.central.setStyleSheet(sheet)
+        self.settings_dialog.setStyleSheet(sheet)
         self.footer.setStyleSheet(f"color: {t.muted};")
-        self.theme_button.setText("&Light" if t.name == "dark" else "&Dark")
+        self.theme_button.setText("Light" if t.name == "dark" else "Dark")
 
     def toggle_theme(self) -> None:
         """Switch between light and dark."""
@@ -367,25 +601,66 @@ class MainWindow(QMainWindow):
 
     # -- focus mode ---------------------------------------------------------------------------
 
+    @property
+    def in_focus(self) -> bool:
+        """True in focus mode (the guide alone, full screen)."""
+        return self._focus
+
     def toggle_focus(self) -> None:
         """Show the pacer alone, full screen (or come back)."""
-        if self.right.isVisible():
-            self.controls.hide()
-            self.right.hide()
-            self.footer.hide()
-            self._status_bar().hide()
+        if not self.in_focus:
+            self._page_before_focus = self.ui.page()
+            self.show_page("practice")
+            self._focus = True
+            self.ui.quiet_row.hide()
+            self.summary.hide()
             self.showFullScreen()
         else:
             self.leave_focus()
 
     def leave_focus(self) -> None:
-        """Back from focus mode."""
-        self.controls.show()
-        self.right.show()
-        self.footer.show()
-        self._status_bar().show()
-        if self.isFullScreen():
-            self.showNormal()
+        """Back from focus mode, to the page it was entered from."""
+        if not self.in_focus:
+            return
+        self.show_page(self._page_before_focus)
+
+    # -- pages and the settings -----------------------------------------------------------------
+
+    def show_page(self, name: str) -> None:
+        """Show the ``practice``, ``detail`` or ``welcome`` page."""
+        if self.in_focus:
+            self._focus = False
+            self.ui.quiet_row.show()
+            if self.isFullScreen():
+                self.showNormal()
+        self.ui.show_page(name)
+        # The status line is the clinician's: the practice and welcome pages stay quiet
+        # (what a client needs to know is said under the guide).
+        self._status_bar().setVisible(name == "detail")
+        if name != "welcome":
+            self.pacer_view.setFocus()
+
+    def toggle_details(self) -> None:
+        """Practice page or detail page (D)."""
+        self.show_page("practice" if self.ui.page() == "detail" else "detail")
+
+    def show_settings(self) -> None:
+        """The settings, in their own non-modal window (Ctrl+,)."""
+        self.settings_dialog.show_near(self)
+
+    def space(self) -> None:
+        """Space: start when idle, else pause or resume."""
+        if self.running:
+            self.toggle_pause()
+        else:
+            self.start()
+
+    def start_or_stop(self) -> None:
+        """The one Start/Stop button."""
+        if self.running:
+            self.stop()
+        else:
+            self.start()
 
     # -- the session --------------------------------------------------------------------------
 
@@ -412,8 +687,7 @@ class MainWindow(QMainWindow):
             return
         dialog = SourceDialog(self.choice, self.settings.last_strap, self)
         if dialog.exec():
-            self.choice = dialog.choice()
-            self.source_label_widget.setText(self.choice.describe())
+            self.with_choice(dialog.choice())
             if self.choice.kind == "ble" and self.choice.targets:
                 self._store(last_strap=",".join(self.choice.targets))
 
@@ -492,6 +766,8 @@ class MainWindow(QMainWindow):
             dialog.open()
             self.checkin_dialog = dialog
             return
+        if self.instruction.text() == READY:
+            self.instruction.setText("")
         if spec is None:
             spec = self.spec_from_controls()
             if spec is None:
@@ -505,6 +781,7 @@ class MainWindow(QMainWindow):
         except ResonantError as exc:  # a bad recording, option or folder: say it, start nothing
             self.start_error = exc
             self._status(f"Cannot start: {exc}")
+            self.instruction.setText(f"The session could not start: {exc}")
             return
         self.start_error = None
         self.assembly = assembly
@@ -517,6 +794,11 @@ class MainWindow(QMainWindow):
             self._on_phase(0, self.runner.protocol.phases[0])
         self.task = asyncio.ensure_future(self.session.run())
         self.task.add_done_callback(self._finished)
+        self.summary.hide()
+        self.report_path = None
+        self._wake_guide()
+        if self.runner is not None and self.ui.page() == "practice" and not self.in_focus:
+            self.show_page("detail")  # a clinician's protocol: its phases are in the detail
         where = f" Recording to {self.recorder.folder}." if self.recorder and spec.record else ""
         invitation = (
             "Breathe gently with the guide, if it feels right for you."
@@ -556,7 +838,85 @@ class MainWindow(QMainWindow):
             saved = f" Saved in {outcome.folder}." if outcome.folder and self.recorder else ""
             self._status(guidance()["closing"]["thanks"] + saved)
         self.pacer_view.message = ""
+        self._rest_guide()
+        self._show_ended(summary)
+        self._show_summary(summary, outcome)
         self._update_buttons()
+
+    # -- the end of a session -------------------------------------------------------------------
+
+    def _rest_guide(self) -> None:
+        """The guide rests once a session has ended (it no longer follows the schedule)."""
+        view = self.pacer_view
+        if hasattr(view, "rest"):
+            view.rest()
+        else:  # an older guide: show the free cue over a still background
+            view.last_state = None
+            view.update()
+        if self.presenter is not None and hasattr(self.presenter, "rest"):
+            self.presenter.rest()
+
+    def _wake_guide(self) -> None:
+        """The guide follows the schedule again (a new session)."""
+        for view in (self.pacer_view, self.presenter):
+            if view is not None and hasattr(view, "wake"):
+                view.wake()
+            if view is not None and hasattr(view, "warmth"):
+                view.warmth = 0.0
+
+    def _show_ended(self, summary: SessionSummary | None) -> None:
+        """The tiles' last values, with the signal saying the session has ended."""
+        if self.session is None:
+            return
+        with contextlib.suppress(Exception):
+            self.tiles.fill(self.session.snapshot(), self.source_label)
+        self.tiles.quality.show_value("ended", self.tiles.quality.note.text())
+        self._show_time()
+        if summary is not None:  # the time practised, as the summary says it
+            total = self.session.snapshot().duration_s
+            self.time_label.setText(
+                fmt_clock(summary.elapsed_s) + (f" / {fmt_clock(total)}" if total else "")
+            )
+
+    def _show_summary(self, summary: SessionSummary | None, outcome: Outcome | None) -> None:
+        """A short, kind summary on the practice page: how long, a gentle sentence, links."""
+        if summary is None or (self.assembly is not None and self.assembly.plan is not None):
+            return
+        length = practised(summary.elapsed_s)
+        muted = self.theme.muted
+        self.summary_text.setText(
+            f"<p style='font-size: large'>You practised for {length}.</p>"
+            f"<p style='color: {muted}'>{SUMMARY_WORDS[0]}</p>"
+        )
+        recorded = outcome is not None and outcome.folder is not None and self.recorder is not None
+        self.report_button.setVisible(recorded)
+        self.summary.show()
+
+    def open_report(self, show: bool = True) -> Path | None:
+        """Make the recorded session's one-page report (HTML, for the client) and open it.
+
+        The report is made once per session, next to the session folder's files
+        (``report.html`` in the folder); ``show`` False makes it without opening it.
+        """
+        outcome = self.last_outcome
+        if outcome is None or outcome.folder is None:
+            self._status("Only a recorded session has a report.")
+            return None
+        from resonant.folder.read import RecordingError
+        from resonant.reports.page import ReportError, make_report
+
+        path = Path(outcome.folder) / "report.html"
+        if not path.exists():
+            try:
+                make_report(outcome.folder, path, "client")
+            except (ReportError, RecordingError) as exc:
+                self._status(f"The report could not be made: {exc}")
+                return None
+        self.report_path = path
+        if show:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            self._status(f"The report is in {path}.")
+        return path
 
     def assess(self, protocol_name: str | None = None) -> None:
         """Run a resonance assessment with the chosen source (stepped or sliding)."""
@@ -609,25 +969,35 @@ class MainWindow(QMainWindow):
         self.instruction.setText(f"<b>Phase {k + 1} of {n}: {phase.name}</b><br>{phase.instruction}")
         self._status(f"Phase {k + 1} of {n}: {phase.name}.")
 
-    def first_run(self) -> None:
-        """The welcome: what resonant is and is not, recording and consent, going gently."""
-        from resonant.gui.care import FirstRunDialog
+    def first_run(self, then: Callable[[], None] | None = None) -> None:
+        """The welcome page: what resonant is and is not, going gently, and consent.
 
-        dialog = FirstRunDialog(self.settings.participant, self)
+        ``then`` runs once the person presses Begin (the demo starts its session then).
+        :attr:`first_run_dialog` is the page (its ``consent``, ``participant`` and
+        ``accept()``), as the welcome dialog's were.
+        """
+        page = self.welcome
+        page.consent.setChecked(self.settings.consent_recording is True)
+        page.participant.setText(self.settings.participant or "")
+        self.after_welcome = then
+        if self.ui.page() != "welcome":
+            self._page_before_welcome = self.ui.page()
+        self.show_page("welcome")
+        page.begin_button.setFocus()
+        self.first_run_dialog = page
 
-        def done(_result: int) -> None:
-            consent = dialog.consent.isChecked()
-            self._store(
-                consent_recording=consent, consent_utc=utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                participant=dialog.participant.text().strip() or None,
-            )  # fmt: skip
-            allowed = consent and self.record_dir is not None
-            self.record_check.setEnabled(allowed)
-            self.record_check.setChecked(allowed)
-
-        dialog.finished.connect(done)
-        dialog.open()
-        self.first_run_dialog = dialog
+    def _welcome_done(self) -> None:
+        page = self.welcome
+        self._store_kept(
+            consent_recording=page.consent.isChecked(),
+            consent_utc=utc_now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            participant=page.participant.text().strip() or None,
+        )  # fmt: skip
+        self._show_record_choice()
+        self.show_page(self._page_before_welcome)
+        then, self.after_welcome = self.after_welcome, None
+        if then is not None:
+            then()
 
     def show_safety(self) -> None:
         """The safety guidance, any time."""
@@ -640,14 +1010,19 @@ class MainWindow(QMainWindow):
         """Eyes-closed mode: tones lead, the screen stays quiet (the guide alone)."""
         self._store(eyes_closed=on)
         if on:
-            if self.tone_check.isEnabled():
+            from resonant.gui.tone import eyes_closed_text
+
+            tones = self.tone_check.isEnabled()
+            text = eyes_closed_text(tones)
+            if tones:
                 self.tone_check.setChecked(True)
-            self.instruction.setText(guidance()["eyes_closed"]["text"])
-            self.controls.hide()
-            self.right.hide()
+            elif not self._said_no_sound:  # why there are no tones: plainly, once
+                self._said_no_sound = True
+                why = self.tone_check.toolTip()
+                text = f"{why} {text}" if why else text
+            self.instruction.setText(text)
+            self.show_page("practice")
         else:
-            self.controls.show()
-            self.right.show()
             self.instruction.setText("")
 
     def grounding_pause(self) -> None:
@@ -716,15 +1091,16 @@ class MainWindow(QMainWindow):
         view.theme = self.theme
         view.setWindowTitle("resonant — breathing guide")
         view.closed.connect(lambda: self._presenter_closed(view))
-        # The client's keys there do what they do here (S, Space, G, Ctrl+Q; F and
-        # Escape make the presenter itself full screen or not).
-        presenter_actions: dict[str, Callable[[], object]] = {
-            **self.shortcut_actions, "toggle_focus": lambda: self._presenter_full_screen(None),
-            "leave_focus": lambda: self._presenter_full_screen(False),
-        }  # fmt: skip
-        for keys, action in SHORTCUTS:
-            if action in PRESENTER_ACTIONS:
-                QShortcut(QKeySequence(keys), view).activated.connect(presenter_actions[action])
+        # The client's keys there do what they do here (Space, S, G, Ctrl+Q: the window's
+        # application-wide shortcuts, :meth:`key`); F makes the presenter itself full
+        # screen or not, and Escape (a key of each window) leaves full screen.
+        QShortcut(QKeySequence("Escape"), view).activated.connect(
+            lambda: self._presenter_full_screen(False)
+        )
+        if hasattr(view, "warmth"):
+            view.warmth = getattr(self.pacer_view, "warmth", 0.0)
+        if not self.running and hasattr(view, "rest"):
+            view.rest()
         screens = QGuiApplication.screens()
         if len(screens) > 1:
             view.setScreen(screens[1])
@@ -769,31 +1145,64 @@ class MainWindow(QMainWindow):
 
     def stop(self) -> None:
         """End the session (it is saved when recording)."""
+        if self.marker_dialog is not None:  # a label being typed: the marker goes in first
+            self.marker_dialog.done(1)
         if self.session is not None and self.running:
             if self.clock is not None and self.clock.paused:
                 self.clock.resume()
             self.session.stop("stopped")
 
     def mark(self) -> None:
-        """Put a marker (with the optional label) into the session's events."""
+        """Put a marker into the session's events now (M)."""
         if self.session is None or not self.running:
             return
-        label = self.marker_label.text().strip()
-        ev = self.session.mark(label)
-        self.marker_label.clear()
-        self.pacer_view.setFocus()
-        self._status(
-            f"Marker at {ev.onset_s:.0f} s" + (f": {label}" if label else "")
-        )
+        ev = self.session.mark("")
+        self._status(f"Marker at {ev.onset_s:.0f} s.")
+
+    def mark_with_label(self) -> None:
+        """A marker with a label (Shift+M): its time is taken now, its words asked after.
+
+        :meth:`Session.mark` takes the label with the time, so the time is read at the
+        key press and the marker is put, with that time, once the label is given (or
+        without a label when the small dialog is closed).
+        """
+        if self.session is None or not self.running or self.marker_dialog is not None:
+            return
+        from resonant.model.beats import Event
+
+        session = self.session
+        at_s = session.clock.now()
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Marker")
+        dialog.setLabelText(f"A few words for the marker at {at_s:.0f} s (optional)")
+        dialog.setModal(False)
+
+        def done(result: int) -> None:
+            label = dialog.textValue().strip() if result else ""
+            if self.session is session and self.running:
+                session.emit(Event(at_s, "marker", label))
+            self.marker_dialog = None
+            self._status(f"Marker at {at_s:.0f} s" + (f": {label}." if label else "."))
+
+        dialog.finished.connect(done)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        self.marker_dialog = dialog
 
     def _update_buttons(self) -> None:
         running = self.running
-        self.start_button.setEnabled(not running)
+        self.start_button.setText("Stop" if running else "Start")
+        self.start_button.setToolTip(
+            "Stop (S) ends the session" if running else "Start (Space)"
+        )
+        self.detail_start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.marker_button.setEnabled(running)
+        self.marker_label_button.setEnabled(running)
         self.pause_button.setEnabled(running and self.choice.kind != "ble")
         paused = self.clock is not None and self.clock.paused
-        self.pause_button.setText("&Resume" if paused else "&Pause")
+        self.pause_button.setText("Resume" if paused else "Pause")
         self.source_button.setEnabled(not running)
         self.protocol_combo.setEnabled(not running)
         self.next_button.setEnabled(running and self.runner is not None)
@@ -802,11 +1211,12 @@ class MainWindow(QMainWindow):
     # -- drawing ------------------------------------------------------------------------------
 
     def redraw(self) -> None:
-        """Redraw tiles and plots from the session (10 Hz)."""
+        """Redraw tiles and plots from the session (10 Hz; still after it has ended)."""
         s = self.session
-        if s is None:
+        if s is None or not self.running:
             return
         snap = s.snapshot()
+        self._show_time(snap)
         if self.source_label is None and snap.sources:
             self.source_label = snap.sources[0].label
         self._renders += 1
@@ -815,6 +1225,7 @@ class MainWindow(QMainWindow):
         psd = s.spectrum(self.source_label) if self.source_label else None
         self.plots.refresh(self.history, self.source_label, snap.time_s, s.pacer, psd)
         self._show_group(snap)
+        self._show_warmth(snap)
         practice_name = self.practice_combo.currentData()
         if (
             practice_name is not None
@@ -840,6 +1251,32 @@ class MainWindow(QMainWindow):
             elif self.pacer_view.message in (guidance()["cues"]["reconnecting"],
                                              guidance()["cues"]["lost"]):  # fmt: skip
                 self.pacer_view.message = ""
+
+    def _show_warmth(self, snap: SessionSnapshot) -> None:
+        """The guide's warmth (0-1) from how the rhythm is settling: felt, never a score.
+
+        The shown person's coherence score at the challenge level
+        (:func:`resonant.gui.pacer_view.warmth_for_coherence`).
+        """
+        from resonant.gui.pacer_view import warmth_for_coherence
+
+        src = next((x for x in snap.sources if x.label == self.source_label), None)
+        score = src.spectral.coherence_score if src and src.spectral else None
+        warmth = warmth_for_coherence(score, self.settings.challenge_level)
+        for view in (self.pacer_view, self.presenter):
+            if view is not None:
+                view.warmth = warmth
+
+    def _show_time(self, snap: SessionSnapshot | None = None) -> None:
+        """The quiet time under the guide: elapsed, and of how long when set."""
+        if snap is None:
+            if self.session is None:
+                return
+            snap = self.session.snapshot()
+        total = f" / {fmt_clock(snap.duration_s)}" if snap.duration_s else ""
+        text = f"{fmt_clock(snap.elapsed_s)}{total}"
+        if self.time_label.text() != text:
+            self.time_label.setText(text)
 
     def _show_group(self, snap: SessionSnapshot) -> None:
         """Every person's values, when several people (straps, simulated people) take part.
@@ -894,15 +1331,19 @@ class MainWindow(QMainWindow):
             self.tiles.fill(self.session.snapshot(), self.source_label)
 
     def closeEvent(self, event: QCloseEvent | None) -> None:  # noqa: N802 (Qt naming)
-        """Stop a running session and close the presenter before closing."""
+        """Stop a running session, close the presenter and the settings, remember the size."""
         self.stop()
         if self.presenter is not None:
             self.presenter.close()
+        self.settings_dialog.close()
+        if not self.isFullScreen() and not self.isMaximized() and self.remember_size:
+            self._store(window_width=self.width(), window_height=self.height())
         super().closeEvent(event)
 
     def with_choice(self, choice: SourceSpec) -> MainWindow:
         """Use ``choice`` for the next session."""
         self.choice = choice
         self.source_label_widget.setText(choice.describe())
+        self.settings_dialog.source_text.setText(choice.describe())
         self._update_buttons()
         return self

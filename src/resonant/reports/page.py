@@ -43,6 +43,7 @@ from resonant.analysis.phases import (
 )
 from resonant.analysis.compare import control_notes, protocol_plan
 from resonant.model.beats import Event
+from resonant.model.practices import guidance
 from resonant.model.protocols import STRESSOR_MARK
 from resonant.config.palette import THEMES
 from resonant.folder.read import (
@@ -56,7 +57,7 @@ from resonant.folder.read import (
     read_session_json,
 )
 from resonant.errors import BadInputError
-from resonant.model.atomic import os_error_reason, write_atomic
+from resonant.model.atomic import OutputError, write_new
 from resonant.signal.coherence import (
     CHALLENGE_LEVELS,
     COHERENCE_WINDOW_S,
@@ -107,7 +108,7 @@ _LIVE = StreamConfig()
 
 _LIGHT = THEMES["light"]
 #: How the coherence band of a ratio is named (challenge level 1; never a verdict).
-_COHERENCE_WORDS = {"low": "settling", "medium": "building", "high": "smooth and steady"}
+_COHERENCE_WORDS = dict(guidance()["coherence_words"])
 #: How a session ended, in plain words.
 _END_WORDS = {
     "completed": "completed as planned",
@@ -216,11 +217,16 @@ def load_session(folder: str | Path, source: str | None = None) -> SessionFacts:
         notes.append(f"The events could not be read ({err.message}), so none are shown.")
         events = []
     events = [e for e in events if not e.source or e.source == rec.source]
+    unreadable = False
     try:
         pacer = read_pacer(p)
-    except RecordingError:
-        pacer = None
-    if pacer is None:
+    except RecordingError as err:  # a folder, a FIFO, not UTF-8, unreadable: said on the page
+        notes.append(
+            f"The guide's breathing curve is not shown: pacer.tsv could not be read "
+            f"({err.message})."
+        )
+        pacer, unreadable = None, True
+    if pacer is None and not unreadable:
         settings = meta.get("settings")
         if isinstance(settings, dict) and isinstance(settings.get("pacer"), dict):
             # There was a guide, but no readable record of it.
@@ -1488,7 +1494,7 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
             _tile("beat-to-beat variation", _fmt(td.rmssd_ms, 0) + mark, "ms",
                   "how much the time between beats changes"),
             _tile("coherence", _coherence_word(coh) or "–", "",
-                  "how smooth and steady the heart rhythm's wave was"),
+                  "how even and regular the heart rhythm's wave was"),
             _tile("breathing rate", _breath_text(res, 1, source=False), "breaths/min",
                   "measured from the movement of your chest"
                   if res.breathing_source == CHEST
@@ -1549,8 +1555,8 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
             "<b>Heart rate</b>: beats per minute. <b>Beat-to-beat variation</b>: how much the "
             "time from one beat to the next changes, in milliseconds; slow, easy breathing "
             "often lets it grow, and it also moves with rest, mood and the time of day. "
-            "<b>Coherence</b>: how smooth and steady the wave of your heart rhythm was, in "
-            f"three words: settling, building, smooth and steady. <b>Breathing rate</b>: "
+            "<b>Coherence</b>: how even and regular the wave of your heart rhythm was, in "
+            f"three words: {', '.join(_COHERENCE_WORDS.values())}. <b>Breathing rate</b>: "
             "breaths per minute, measured from the movement of your chest where the strap "
             "could, otherwise read from the rhythm of your heart.</p></td>"
         )
@@ -1575,8 +1581,8 @@ def report_html(facts: SessionFacts, audience: str = "clinician") -> str:
             "that stretch is too short for the value: coherence and the breathing rate need "
             f"{COHERENCE_WINDOW_S:.0f} s of beats without a gap, LF/HF {MIN_LF_STRETCH_S:.0f} s. "
             "Coherence is the ratio of the spectrum's main peak to the rest of it (at or above "
-            f"{high:g}: smooth and steady; {low:g}-{high:g}: building; below {low:g}: "
-            "settling). Guide: its rate in the phase (pacer.tsv). Slow breathing moves power "
+            f"{high:g}: {_COHERENCE_WORDS['high']}; {low:g}-{high:g}: "
+            f"{_COHERENCE_WORDS['medium']}; below {low:g}: {_COHERENCE_WORDS['low']}). Guide: its rate in the phase (pacer.tsv). Slow breathing moves power "
             "into LF, so LF/HF then reflects the breathing rate. Breathing 'unclear': no "
             "clear respiratory peak in the heart rhythm (its share of the spectrum, its "
             "steadiness over 30 s, and its agreement with a guide; a slow peak without a "
@@ -1707,7 +1713,7 @@ def make_report(
         raise ReportError(
             f"{out}: a report is .html or .pdf, not {out.suffix or 'a file without a suffix'}"
         )
-    if out.exists():
+    if os.path.lexists(out):  # a dangling symlink too
         raise ReportError(f"{out} already exists; a report never overwrites a file")
     if audience not in AUDIENCES:
         raise ReportError(f"a report is for a client or a clinician, not {audience!r}")
@@ -1716,15 +1722,9 @@ def make_report(
     title = _when(facts, audience == "client")[0]
     data = page.encode("utf-8") if kind == "html" else _pdf_bytes(page, title)[0]
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # FileExistsError too: a file where the folder should be
-        reason = "not a folder" if isinstance(exc, FileExistsError) else os_error_reason(exc)
-        raise ReportError(f"{out} cannot be written ({reason})") from None
-    try:
-        write_atomic(out, data, exclusive=True)  # whole, or not at all
-    except FileExistsError:
-        raise ReportError(f"{out} already exists; a report never overwrites a file") from None
-    except OSError as exc:
-        raise ReportError(f"{out} cannot be written ({os_error_reason(exc)})") from None
-    return out
+        # Whole or not at all, owner-only, never over a file or a symlink (also one that
+        # appears meanwhile); a missing folder is made owner-only.
+        return write_new(out, data, noun="a report")
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
 

@@ -27,7 +27,7 @@ from resonant.folder.write import Recorder
 from resonant.model.clock import SPEED_MAX, Clock, MonotonicClock, utc_now
 from resonant.model.pacer import PacerError, PacerSchedule, PacerSettings
 from resonant.model.plans import Plan, SlidingProtocol, SteppedProtocol, accepted_rate
-from resonant.model.protocols import Protocol, load_protocol
+from resonant.model.protocols import Protocol, check_phase_pacers, load_protocol
 from resonant.model.source import Source
 from resonant.session.extension import StepExtension
 from resonant.session.adaptive import AdaptivePacer
@@ -315,7 +315,8 @@ class Outcome:
     summary : SessionSummary
         The session's own summary.
     folder : Path or None
-        The session folder (None when nothing was recorded or it was removed empty).
+        The session folder (None when nothing was recorded, it was removed empty, or
+        it was removed or moved away while recording).
     status : int
         Exit status: 0, or 1 when the source failed or the recording stopped.
     problems : list of str
@@ -325,7 +326,8 @@ class Outcome:
     assessment_problem : str or None
         Why an assessment could not be scored.
     removed_empty : bool
-        The strap never streamed, so the empty folder was removed.
+        No beat arrived (the strap never streamed, or the session was stopped before
+        the first beat), so the empty folder was removed.
     """
 
     summary: SessionSummary
@@ -397,10 +399,14 @@ class Assembly:
         rec = self.recorder
         problems = list(summary.problems)
         status = EXIT_FAILED if problems else EXIT_OK
-        if rec is not None and not summary.beats and summary.reason == "source failed":
+        if rec is not None and not any(summary.beats.values()):
+            # No beat arrived (a strap that never streamed, Ctrl-C before the first beat):
+            # a folder without beats is of no use and no reader accepts it.
             rec.close()
             _remove_empty(rec.folder)
-            return Outcome(summary, None, EXIT_FAILED, problems, removed_empty=True)
+            failed = summary.reason == "source failed"
+            return Outcome(summary, None, EXIT_FAILED if failed else status, problems,
+                           removed_empty=True)  # fmt: skip
         if rec is None:
             return Outcome(summary, None, status, problems)
         rec.close(
@@ -422,7 +428,8 @@ class Assembly:
             status = EXIT_FAILED
             if rec.problem not in problems:
                 problems.append(rec.problem)
-        return Outcome(summary, rec.folder, status, problems, result, why)
+        # A folder removed or moved away while recording holds nothing to name.
+        return Outcome(summary, rec.folder if rec.kept else None, status, problems, result, why)
 
 
 def assemble(
@@ -472,7 +479,11 @@ def assemble(
         spec = _with_seed(spec, seed)
     base = spec.pacer or PacerSettings()
     plan = spec.assessment.plan(base) if spec.assessment is not None else None
-    protocol = _protocol(spec.protocol) if spec.protocol and plan is None else None
+    skipped: list[str] = []  # the user's protocol files that could not be used
+    protocol = _protocol(spec.protocol, skipped) if spec.protocol and plan is None else None
+    if protocol is not None:  # every phase's guide with this ratio and these holds, now
+        rate_of = ProtocolRunner(protocol, base, spec.resonance_bpm).rate_for
+        check_phase_pacers(protocol, base, rate_of)
     if plan is not None:
         pacer: PacerSchedule | None = plan.pacer
         duration: float | None = plan.end_s + 1.0
@@ -483,7 +494,7 @@ def assemble(
         pacer = PacerSchedule(spec.pacer) if spec.pacer is not None else None
         duration = spec.duration_s
     sources = _sources(spec.source, pacer)
-    notes = [w for src in sources for w in getattr(src, "warnings", [])]
+    notes = [w for src in sources for w in getattr(src, "warnings", [])] + skipped
     start = utc_now()
     clock = clock or MonotonicClock(spec.speed)
     recorder = None
@@ -612,8 +623,8 @@ def _with_seed(spec: SessionSpec, seed: int) -> SessionSpec:
     return replace(spec, source=replace(src, sim=sim, people=people))
 
 
-def _protocol(name: str) -> Protocol:
-    protocol = load_protocol(name, user_protocols_dir())
+def _protocol(name: str, skipped: list[str] | None = None) -> Protocol:
+    protocol = load_protocol(name, user_protocols_dir(), skipped)
     if protocol.assessment is not None:
         raise BadInputError(
             f"{protocol.name} is an assessment: run `resonant assess --protocol "

@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from resonant._version import __version__
@@ -95,6 +96,8 @@ __all__ = [
     "LslOutlet",
     "LslError",
     "lsl_available",
+    "MACHINE_ONLY_CONFIG",
+    "keep_to_this_machine",
     "RR_CHANNELS",
     "METRIC_CHANNELS",
     "ACC_CHANNELS",
@@ -158,6 +161,72 @@ _MAX_BUFFERED = 360
 
 class LslError(ResonantError):
     """The LSL outlets cannot be made (one sentence)."""
+
+
+#: liblsl configuration (``lsl_api.cfg``, labstreaminglayer.readthedocs.io/info/lslapicfg)
+#: that keeps LSL to this machine: streams are looked for and answered only on the
+#: machine's own multicast scope and the loopback address, over IPv4, and the discovery
+#: responder listens on 127.0.0.1 only. liblsl still opens each outlet's data port
+#: (TCP) on every interface; without discovery a program elsewhere does not learn it,
+#: and a firewall is what closes it.
+MACHINE_ONLY_CONFIG = """\
+; written by resonant for --lsl-local: Lab Streaming Layer on this machine only
+[ports]
+IPv6 = disable
+
+[multicast]
+ResolveScope = machine
+ListenAddress = 127.0.0.1
+
+[lab]
+KnownPeers = {127.0.0.1}
+"""
+
+
+def keep_to_this_machine(folder: Path | None = None) -> Path:
+    """Keep this process's LSL to this machine: write :data:`MACHINE_ONLY_CONFIG` and use it.
+
+    liblsl reads its configuration once, from the file named by the environment variable
+    ``LSLAPICFG`` when it is set, so this must run before ``pylsl`` is first imported.
+
+    Parameters
+    ----------
+    folder : Path or None
+        Where to write ``lsl_api.cfg``; None for a new private temporary folder.
+
+    Returns
+    -------
+    Path
+        The configuration file, now named by ``LSLAPICFG``.
+
+    Raises
+    ------
+    LslError
+        When pylsl is already loaded (its configuration can no longer change), or the
+        file cannot be written.
+    """
+    import os
+    import sys
+    import tempfile
+
+    if "pylsl" in sys.modules:
+        raise LslError(
+            "LSL was already started in this program, so it cannot be kept to this machine "
+            "now; start resonant again with --lsl-local"
+        )
+    try:
+        where = Path(tempfile.mkdtemp(prefix="resonant-lsl-")) if folder is None else Path(folder)
+        path = where / "lsl_api.cfg"
+        path.write_text(MACHINE_ONLY_CONFIG, encoding="utf-8")
+    except OSError as exc:
+        raise LslError(f"the LSL configuration could not be written ({exc.strerror})") from None
+    if folder is None:  # liblsl reads it once, at its start: gone when the program ends
+        import atexit
+        import shutil
+
+        atexit.register(shutil.rmtree, where, True)
+    os.environ["LSLAPICFG"] = str(path)
+    return path
 
 
 def lsl_available() -> tuple[bool, str | None]:

@@ -345,12 +345,25 @@ def _welch_powers(rows: list, longest_s: float) -> tuple[float, float] | None:
         segs = [welch_segments(t, nn, seg_s, fs)]
     else:
         return None
-    x = np.concatenate(segs)
-    if x.shape[0] == 0:
+    count = sum(x.shape[0] for x in segs)
+    if count == 0:
         return None
+    width = segs[0].shape[1]
     # Only the bins up to just above the HF band are used: the others are not computed
     # (each kept bin's value, and so every band sum, is the same either way).
-    keep = int(np.ceil(HF.hi_hz * x.shape[1] / fs)) + 2
-    f, psd = periodogram(x, fs, x.shape[1], hann(x.shape[1]), keep)
-    mean_psd = psd.mean(axis=0)
+    keep = int(np.ceil(HF.hi_hz * width / fs)) + 2
+    window = hann(width)
+    # The periodograms are summed a batch of segments at a time, so a long recording's
+    # memory stays bounded (issue 18), then averaged.
+    total = np.zeros(keep)
+    f = np.empty(0)
+    for x in segs:
+        for a in range(0, x.shape[0], _WELCH_BATCH):
+            f, psd = periodogram(x[a : a + _WELCH_BATCH], fs, width, window, keep)
+            total += psd.sum(axis=0)
+    mean_psd = total / count
     return float(band_power(f, mean_psd, LF)), float(band_power(f, mean_psd, HF))
+
+
+#: Welch segments whose periodograms are computed at once (about 10 MB of work).
+_WELCH_BATCH = 512

@@ -206,13 +206,37 @@ def hermite_interp(
     return _hermite_eval(x, xp, fp, m)
 
 
+#: Points evaluated at a time by :func:`_hermite_eval`: its dozen temporaries stay small
+#: (a few MB) however long the recording, without changing a value (issue 18: memory).
+_EVAL_CHUNK = 1 << 16
+
+
 def _hermite_eval(
     x: NDArray[np.float64],
     xp: NDArray[np.float64],
     fp: NDArray[np.float64],
     m: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """The piecewise cubic with values ``fp`` and slopes ``m`` at the knots ``xp``, at ``x``."""
+    """The piecewise cubic with values ``fp`` and slopes ``m`` at the knots ``xp``, at ``x``.
+
+    Evaluated :data:`_EVAL_CHUNK` points at a time (pointwise, so the values are the same).
+    """
+    if x.size <= _EVAL_CHUNK:
+        return _hermite_piece(x, xp, fp, m)
+    flat = x.ravel()
+    out = np.empty(flat.size)
+    for a in range(0, flat.size, _EVAL_CHUNK):
+        out[a : a + _EVAL_CHUNK] = _hermite_piece(flat[a : a + _EVAL_CHUNK], xp, fp, m)
+    return out.reshape(x.shape)
+
+
+def _hermite_piece(
+    x: NDArray[np.float64],
+    xp: NDArray[np.float64],
+    fp: NDArray[np.float64],
+    m: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """:func:`_hermite_eval` on one chunk of points."""
     i = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, xp.size - 2)
     x0 = xp[i]
     hi = xp[i + 1] - x0
@@ -415,8 +439,12 @@ def welch_segments(
     x = cubic_spline_interp(grid, time_s, nn_ms)
     step = n // 2
     starts = np.arange(0, x.size - n + 1, step)
-    windows = np.lib.stride_tricks.sliding_window_view(x, n)[starts]
-    return detrend_linear(windows)
+    windows = np.lib.stride_tricks.sliding_window_view(x, n)
+    out = np.empty((starts.size, n))
+    rows = max(1, _EVAL_CHUNK // n)  # row by row (the same values), a few MB at a time
+    for a in range(0, starts.size, rows):
+        out[a : a + rows] = detrend_linear(windows[starts[a : a + rows]])
+    return out
 
 
 def hann(n: int) -> NDArray[np.float64]:

@@ -16,7 +16,25 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["Practice", "guidance", "practices", "avoid_words", "all_texts", "judging_words_in"]
+from resonant.errors import BadInputError
+
+__all__ = [
+    "Practice",
+    "PracticeError",
+    "parse_practice",
+    "guidance",
+    "practices",
+    "avoid_words",
+    "all_texts",
+    "judging_words_in",
+]
+
+#: Latest prompt time, s (a day): a practice's prompts fall within a session.
+PROMPT_MAX_S = 86_400.0
+
+
+class PracticeError(BadInputError, ValueError):
+    """A practice file that cannot be used (one sentence naming the file and the field)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +73,69 @@ def guidance() -> dict[str, dict[str, str]]:
     return _load("guidance.toml")
 
 
+def _text_field(d: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = d.get(key, default)
+    if not isinstance(value, str):
+        shown = "missing" if value is None else "not text"
+        raise PracticeError(f"{where}: {key} is {shown}")
+    return value
+
+
+def parse_practice(text: str, where: str) -> Practice:
+    """A practice from its TOML text, checked (:class:`PracticeError` when it cannot be used).
+
+    Parameters
+    ----------
+    text : str
+        The file's text: ``name``, ``title``, an optional ``description`` and
+        ``[[prompt]]`` tables of ``at_s`` (0 to :data:`PROMPT_MAX_S` s) and ``text``.
+    where : str
+        The file, named in the sentence.
+
+    Raises
+    ------
+    PracticeError
+        One sentence naming the file and the field.
+    """
+    try:
+        d = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PracticeError(f"{where}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise PracticeError(f"{where}: nested too deeply to be a practice") from None
+    name = _text_field(d, "name", where).strip()
+    if not name:
+        raise PracticeError(f"{where}: name is empty")
+    title = _text_field(d, "title", where)
+    description = _text_field(d, "description", where, "")
+    entries = d.get("prompt", [])
+    if not isinstance(entries, list):
+        raise PracticeError(f"{where}: prompt is not a list of [[prompt]] tables")
+    prompts = []
+    for k, p in enumerate(entries):
+        if not isinstance(p, dict):
+            raise PracticeError(f"{where}: prompt {k + 1} is not a [[prompt]] table")
+        at_s = p.get("at_s")
+        if (
+            isinstance(at_s, bool)
+            or not isinstance(at_s, int | float)
+            or not 0.0 <= at_s <= PROMPT_MAX_S
+        ):
+            raise PracticeError(
+                f"{where}: prompt {k + 1}: at_s is not a time of 0-{PROMPT_MAX_S:g} s"
+            )
+        prompts.append((float(at_s), _text_field(p, "text", f"{where}: prompt {k + 1}")))
+    return Practice(name, title, description, tuple(sorted(prompts)))
+
+
 @cache
 def practices() -> dict[str, Practice]:
     """Every shipped practice, by name."""
     out = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml") and entry.name != "guidance.toml":
-            d = tomllib.loads(entry.read_text(encoding="utf-8"))
-            prompts = tuple(sorted((float(p["at_s"]), str(p["text"])) for p in d.get("prompt", [])))
-            out[d["name"]] = Practice(d["name"], d["title"], d.get("description", ""), prompts)
+            p = parse_practice(entry.read_text(encoding="utf-8"), entry.name)
+            out[p.name] = p
     return out
 
 

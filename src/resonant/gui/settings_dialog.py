@@ -1,0 +1,204 @@
+"""The settings, in a non-modal dialog: the guide, the practice, recording and the look.
+
+The window opens with just what is needed to begin; everything that shapes a session
+lives here: the source, the guide's pace, in:out ratio, holds and length, the guide on or
+off, following the person, the tone, eyes-closed mode, a guided practice, the coherence
+challenge level, recording (and the consent behind it), LSL, the theme and the text size.
+The accepted resonance rate is said in words. The dialog only holds the widgets;
+:mod:`resonant.gui.window` connects them (it keeps each one as an attribute of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from resonant.model.pacer import RATIO_PRESETS
+from resonant.model.practices import guidance
+
+__all__ = ["SettingsDialog"]
+
+
+def _note(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("muted")
+    return label
+
+
+class SettingsDialog(QDialog):
+    """Every setting of a session, grouped: source, guide, practice, recording, look.
+
+    Parameters
+    ----------
+    source_text : str
+        The source chosen, in words.
+    practice_items : sequence of (title, name)
+        The guided practices offered after "no guided practice" (whose data is None).
+    parent : QWidget or None
+        The trainer window (the dialog stays a window of its own, non-modal).
+    """
+
+    def __init__(
+        self,
+        source_text: str = "",
+        practice_items: Sequence[tuple[str, str]] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("resonant — settings")
+        self.setModal(False)
+        grid = QGridLayout()
+        grid.addWidget(self._source_box(source_text), 0, 0)
+        grid.addWidget(self._guide_box(), 1, 0, 2, 1)
+        grid.addWidget(self._practice_box(practice_items), 0, 1, 2, 1)
+        grid.addWidget(self._recording_box(), 2, 1)
+        grid.addWidget(self._look_box(), 3, 0, 1, 2)
+        lay = QVBoxLayout(self)
+        lay.addLayout(grid)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        self.safety_button = QPushButton(guidance()["safety"]["title"])
+        buttons.addButton(self.safety_button, QDialogButtonBox.ButtonRole.HelpRole)
+        lay.addWidget(buttons)
+
+    def _source_box(self, source_text: str) -> QGroupBox:
+        box = QGroupBox("Source")
+        row = QHBoxLayout(box)
+        self.source_text = QLabel(source_text)
+        self.source_button = QPushButton("Choose...")
+        self.source_button.setToolTip(
+            "The simulated strap, a strap, or a recording (Ctrl+O)"
+        )
+        row.addWidget(self.source_text, 1)
+        row.addWidget(self.source_button)
+        return box
+
+    def _guide_box(self) -> QGroupBox:
+        box = QGroupBox("The guide")
+        form = QFormLayout(box)
+        self.pace_spin = QDoubleSpinBox()
+        self.pace_spin.setRange(3.0, 10.0)
+        self.pace_spin.setSingleStep(0.1)
+        self.pace_spin.setDecimals(1)
+        self.pace_spin.setSuffix(" /min")
+        self.ratio_combo = QComboBox()
+        self.ratio_combo.setEditable(True)
+        self.ratio_combo.addItems(list(RATIO_PRESETS))
+        self.hold_in_spin = QDoubleSpinBox()
+        self.hold_out_spin = QDoubleSpinBox()
+        for sp in (self.hold_in_spin, self.hold_out_spin):
+            sp.setRange(0.0, 2.0)
+            sp.setSingleStep(0.5)
+            sp.setDecimals(1)
+            sp.setSuffix(" s")
+        self.length_spin = QDoubleSpinBox()
+        self.length_spin.setRange(0.0, 240.0)
+        self.length_spin.setDecimals(0)
+        self.length_spin.setSpecialValueText("no set length")
+        self.length_spin.setSuffix(" min")
+        self.resonance_text = _note()
+        form.addRow("Pace", self.pace_spin)
+        form.addRow(self.resonance_text)
+        form.addRow("In:out", self.ratio_combo)
+        form.addRow("Hold in", self.hold_in_spin)
+        form.addRow("Hold out", self.hold_out_spin)
+        form.addRow("Length", self.length_spin)
+        self.guide_check = QCheckBox("Show the guide")
+        self.guide_check.setChecked(True)
+        self.guide_check.setToolTip(
+            "The breathing guide, from the next session (off: free breathing)"
+        )
+        self.adaptive_check = QCheckBox("Follow me")
+        self.adaptive_check.setToolTip(
+            "Let the guide follow you: at most 0.5 breaths/min every 2 minutes (smaller once "
+            "it turns back), toward the rate with the largest heart-rate swing, only while "
+            "you follow it"
+        )
+        self.tone_check = QCheckBox("A soft tone at each turn")
+        self.tone_note = _note()
+        self.tone_note.hide()
+        for w in (self.guide_check, self.adaptive_check, self.tone_check, self.tone_note):
+            form.addRow(w)
+        return box
+
+    def _practice_box(self, practice_items: Sequence[tuple[str, str]]) -> QGroupBox:
+        box = QGroupBox("Your practice")
+        form = QFormLayout(box)
+        self.practice_combo = QComboBox()
+        self.practice_combo.addItem("no guided practice", None)
+        for title, name in practice_items:
+            self.practice_combo.addItem(title, name)
+        form.addRow("Practice", self.practice_combo)
+        self.eyes_closed_check = QCheckBox("Eyes closed")
+        self.eyes_closed_check.setToolTip(guidance()["eyes_closed"]["text"])
+        form.addRow(self.eyes_closed_check)
+        self.level_combo = QComboBox()
+        self.level_combo.addItems([f"level {k}" for k in (1, 2, 3, 4)])
+        self.level_combo.setToolTip("How much rhythm the coherence tile calls medium and high")
+        form.addRow("Challenge", self.level_combo)
+        return box
+
+    def _recording_box(self) -> QGroupBox:
+        box = QGroupBox("Recording")
+        form = QFormLayout(box)
+        self.record_check = QCheckBox("Record sessions")
+        self.consent_text = _note()
+        self.lsl_check = QCheckBox("LSL streams")
+        self.lsl_check.setToolTip(
+            "Publish beats, metrics, guide phases and markers as Lab Streaming Layer streams "
+            "(for LabRecorder), from the next session"
+        )
+        for w in (self.record_check, self.consent_text, self.lsl_check):
+            form.addRow(w)
+        return box
+
+    def _look_box(self) -> QGroupBox:
+        box = QGroupBox("Look")
+        row = QHBoxLayout(box)
+        self.theme_button = QPushButton("Dark")
+        self.theme_button.setToolTip("Light or dark colours")
+        self.smaller_text_button = QPushButton("Smaller text")
+        self.smaller_text_button.setToolTip("Ctrl+-")
+        self.larger_text_button = QPushButton("Larger text")
+        self.larger_text_button.setToolTip("Ctrl++")
+        row.addWidget(QLabel("Theme"))
+        row.addWidget(self.theme_button)
+        row.addSpacing(16)
+        row.addWidget(QLabel("Text"))
+        row.addWidget(self.smaller_text_button)
+        row.addWidget(self.larger_text_button)
+        row.addStretch(1)
+        return box
+
+    def show_near(self, anchor: QWidget) -> None:
+        """Show the dialog (non-modal) beside ``anchor``'s window and bring it forward."""
+        if not self.isVisible():
+            self.adjustSize()
+            window = anchor.window()
+            if window is not None:
+                geo = window.geometry()
+                self.move(
+                    geo.x() + max(0, geo.width() - self.width() - 24),
+                    geo.y() + 48,
+                )
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.setFocus(Qt.FocusReason.OtherFocusReason)
