@@ -458,3 +458,20 @@ def test_without_an_accepted_rate_the_window_starts_at_6(qapp) -> None:
     said = _start_message(window, qapp)
     assert "The guide starts at 6 breaths/min and then gently follows you." in said
     window.close()
+
+
+def test_a_broken_protocol_file_of_the_users_is_said_and_the_shipped_ones_stay(qapp) -> None:
+    """Issue 18: one bad file in the user's protocols folder is named; the others are offered."""
+    from resonant.config.settings import Settings, user_protocols_dir
+
+    folder = user_protocols_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "broken.toml").write_bytes(b"\xff\xfe not utf-8")
+    window = MainWindow(Settings(consent_recording=False), save=False)
+    try:
+        names = [window.protocol_combo.itemData(k) for k in range(window.protocol_combo.count())]
+        assert "threat-soothing" in names
+        assert any("broken.toml" in p for p in window.protocol_problems)
+        assert "broken.toml" in window.statusBar().currentMessage()
+    finally:
+        window.close()

@@ -177,15 +177,19 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         """Make the widgets (:class:`WindowLayout`), keep them as attributes, wire them."""
         protocol_items: list[tuple[str, str]] = []
+        #: Why a user's protocol file is not offered (one sentence each), said at opening.
+        self.protocol_problems: list[str] = []
         try:
             from resonant.config.settings import user_protocols_dir
             from resonant.model.protocols import protocols
 
-            for name, proto in protocols(user_protocols_dir()).items():
+            skipped: list[str] = []  # a user's file that cannot be used: said, not hidden
+            for name, proto in protocols(user_protocols_dir(), skipped).items():
                 if proto.assessment is None:
                     protocol_items.append((proto.title, name))
+            self.protocol_problems = skipped
         except ValueError as exc:  # a broken protocol file of the user's: say it, go on
-            self._status(str(exc))
+            self.protocol_problems = [str(exc)]
         from resonant.model.practices import practices
 
         practice_items = [(practice.title, name) for name, practice in practices().items()]
@@ -253,7 +257,10 @@ class MainWindow(QMainWindow):
         self._show_record_choice()
         self.setCentralWidget(ui.central)
         self.show_page(ui.page())
-        self._status("Press Start when you are ready; Settings has the pace and the source.")
+        self._status(
+            " ".join(self.protocol_problems)
+            or "Press Start when you are ready; Settings has the pace and the source."
+        )
         self._wire()
 
     def _wire(self) -> None:
