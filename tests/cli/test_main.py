@@ -157,3 +157,35 @@ def test_analyze_good_bad_keeps_the_good_result(tmp_path, capsys, monkeypatch, b
     [sentence] = err.strip().splitlines()
     assert sentence.startswith(f"resonant: {target}") and "Traceback" not in err
     assert str(good) in out  # the good result is printed
+
+
+@pytest.mark.parametrize("table", ["pacer.tsv", "acc.tsv", "both"])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_analyze_says_a_broken_pacer_or_acc_table_and_still_analyses_the_beats(
+    tmp_path, capsys, table, as_json
+):
+    """Issue 18: a broken pacer.tsv or acc.tsv is one sentence naming it, on stderr beside
+    the results; the beats are still analysed (as without the table), exit 2."""
+    import shutil
+
+    from resonant.cli.analyze import run_analyze
+
+    good = FIXTURES / "sessions" / "2026-11-22T10-00-00Z_gap"
+    target = tmp_path / "session"
+    shutil.copytree(good, target)
+    assert run_analyze([str(target)], as_json=True) == 0
+    clean, _ = capsys.readouterr()
+    names = ["pacer.tsv", "acc.tsv"] if table == "both" else [table]
+    for name in names:
+        header = "time_s\tphase\trate_bpm" if name == "pacer.tsv" else "time_s\tx_mg\ty_mg\tz_mg"
+        (target / name).write_text(f"{header}\nnot a row\n1\t2\t3\n")
+    assert run_analyze([str(good), str(target)], as_json=as_json) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == len(names) and "Traceback" not in err
+    for name, line in zip(names, lines, strict=True):
+        assert line.startswith(f"resonant: {target / name}:2: ")
+        assert "the beats were analysed without" in line
+    assert str(good) in out and str(target) in out
+    if as_json:
+        assert out.splitlines()[1] == clean.strip()  # the same values as without the table

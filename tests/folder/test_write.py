@@ -360,3 +360,23 @@ def test_missing_parents_of_a_session_folder_are_owner_only(tmp_path: Path) -> N
     data = tmp_path / "data"
     for p in (data, data / "resonant", data / "resonant" / "sessions"):
         assert stat.S_IMODE(p.stat().st_mode) == 0o700, p
+
+
+def test_the_docs_show_owner_only_listings() -> None:
+    """docs/session-folder.md's "Who can read it": a real ``ls -l`` of a fresh session
+    folder, an export and a report, every line owner-only (as the test above checks)."""
+    import re
+
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "session-folder.md").read_text(encoding="utf-8")
+    block = text.split("**Who can read it.**", 1)[1].split("```console", 1)[1].split("```", 1)[0]
+    listed = [ln for ln in block.splitlines() if re.match(r"^[d-][rwx-]{9} ", ln)]
+    names = {ln.split()[-1] for ln in listed}
+    assert {"session", "session.json", "beats.tsv", "session.csv", "report.html"} <= names
+    for ln in listed:
+        assert ln.startswith(("drwx------ ", "-rw------- ")), ln
+    assert "$ umask\n0022" in block
+    for command in ("resonant record --simulate", "resonant export session",
+                    "resonant report session"):  # fmt: skip
+        assert f"$ {command}" in block

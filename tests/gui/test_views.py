@@ -372,3 +372,49 @@ def test_practised_says_a_length_in_words() -> None:
     assert practised(0) == "0 seconds"
     assert practised(61) == "1 minute 1 second"
     assert practised(600) == "10 minutes"
+
+
+def test_lsl_this_computer_only_sits_beside_the_lsl_box_and_maps_as_lsl_local(
+    qapp, monkeypatch
+) -> None:
+    """Issue 18: the window's machine-only LSL choice, as ``--lsl-local``: SessionSpec.lsl
+    on, and liblsl's machine-only configuration named by LSLAPICFG before pylsl loads."""
+    import os
+    import sys
+
+    from resonant.session.lsl import MACHINE_ONLY_CONFIG
+
+    monkeypatch.setenv("LSLAPICFG", "")  # recorded, so the test's own value is undone
+    monkeypatch.delenv("LSLAPICFG")
+    window = _window(qapp)
+    try:
+        sd = window.settings_dialog
+        local, lsl = sd.lsl_local_check, sd.lsl_check
+        assert window.lsl_local_check is local and not local.isChecked()
+        assert local.parentWidget() is lsl.parentWidget()  # beside the LSL box
+        for words in ("anyone on the network can list the streams and read them",
+                      "The participant id, the check-in and journal notes are not published"):
+            assert words in lsl.toolTip()  # fmt: skip
+        for words in ("only programs on this computer", "every IPv4 interface", "a firewall"):
+            assert words in local.toolTip()
+        spec = window.spec_from_controls()
+        assert spec is not None and not spec.lsl and "LSLAPICFG" not in os.environ
+        local.setChecked(True)
+        assert lsl.isChecked()  # this computer only implies LSL, as --lsl-local implies --lsl
+        spec = window.spec_from_controls()
+        assert spec is not None and spec.lsl
+        config = os.environ["LSLAPICFG"]
+        with open(config, encoding="utf-8") as f:
+            assert f.read() == MACHINE_ONLY_CONFIG
+        assert window.spec_from_controls() is not None  # once: the same file again
+        assert os.environ["LSLAPICFG"] == config
+        lsl.setChecked(False)
+        assert not local.isChecked()
+        # Once pylsl has loaded on the network it cannot be kept here: said, nothing started.
+        window.lsl_local_config = None
+        monkeypatch.setitem(sys.modules, "pylsl", object())
+        local.setChecked(True)
+        assert window.spec_from_controls() is None
+        assert "start resonant again" in window.statusBar().currentMessage()
+    finally:
+        window.close()

@@ -256,3 +256,32 @@ def test_bit_identical_to_the_classification_before_the_speed_up(base, noise, hi
 def test_bit_identical_to_the_classification_before_on_a_long_recording():
     rr = inject_artifacts(synth_rr(REALISTIC, 6 * 3600, 4), every=60, seed=4).rr_ms
     assert np.array_equal(classify_artifacts(rr), reference_classify(rr))
+
+
+def _long_series_with_artifacts(beats, seed=18):
+    """Breathing, drift, noise, injected artifacts and out-of-range beats (some in a run)."""
+    rng = np.random.default_rng(seed)
+    rr = synth_rr(REALISTIC, beats * 0.95, seed=seed)[:beats]
+    rr = inject_artifacts(rr, every=40, seed=seed).rr_ms
+    out = rng.integers(0, rr.size, size=rr.size // 500)
+    rr[out] = rng.choice([150.0, 250.0, 2100.0, 2600.0, 3500.0], size=out.size)
+    rr[1000:1004] = 2500.0  # a run of range beats
+    rr[:2] = 2400.0  # range beats at both ends
+    rr[-1] = 120.0
+    return rr
+
+
+@pytest.mark.parametrize("chunk", [50, 997, 1 << 16])
+def test_chunked_classification_equals_whole_series(monkeypatch, chunk):
+    # Issue 18: a long segment is classified a chunk at a time with 64 beats of context
+    # each side; every class must be the one of the whole series classified at once.
+    import resonant.signal.artifacts as artifacts
+
+    rr = _long_series_with_artifacts(200_000)
+    monkeypatch.setattr(artifacts, "_CHUNK_BEATS", rr.size)
+    whole = classify_artifacts(rr)
+    monkeypatch.setattr(artifacts, "_CHUNK_BEATS", chunk)
+    chunked = classify_artifacts(rr)
+    assert np.count_nonzero(whole) > 5000
+    assert set(np.unique(whole).tolist()) == {int(a) for a in Artifact if a != Artifact.JUMP}
+    np.testing.assert_array_equal(chunked, whole)

@@ -28,12 +28,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from resonant.analysis.numbers import rounded
 from resonant.folder.read import PacerRows, Recording, RecordingError, read_acc, read_pacer
+from resonant.model.atomic import os_error_reason
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
 from resonant.signal.offline import MAX_CORRECTED_PCT, RecordingAnalysis, analyze_rr
@@ -254,8 +256,17 @@ def phase_spans(
 _GUIDE_STEADY_S = 60.0
 
 
+def _companion_problem(err: RecordingError | OSError, path: str, without: str) -> str:
+    """One sentence for a companion table that cannot be used, naming the file."""
+    if isinstance(err, RecordingError):
+        where = str(err)
+    else:
+        where = f"{path}: cannot be read ({os_error_reason(err)})"
+    return f"{where}; the beats were analysed without {without}"
+
+
 def recording_guide(
-    recording: Recording,
+    recording: Recording, problems: list[str] | None = None
 ) -> Callable[[np.ndarray], np.ndarray] | None:
     """The breathing guide's rate at given times, from a session folder's ``pacer.tsv``.
 
@@ -263,12 +274,23 @@ def recording_guide(
     it: the rate of the guide phase covering ``t`` when the same rate (or no guide) ran
     60 s before, NaN otherwise or where no guide ran. None for an input without a guide
     (an RR file, a session without ``pacer.tsv``, or one that cannot be read).
+
+    Parameters
+    ----------
+    recording : Recording
+        The beats; only a session folder's have a guide.
+    problems : list of str, optional
+        When given, a ``pacer.tsv`` that is there but cannot be read adds one sentence
+        naming it here (the beats are still analysed, without the guide).
     """
     if recording.kind != "session":
         return None
     try:
         pacer = read_pacer(recording.path)
-    except (RecordingError, OSError):
+    except (RecordingError, OSError) as exc:
+        if problems is not None:
+            problems.append(_companion_problem(
+                exc, str(Path(recording.path) / "pacer.tsv"), "the breathing guide's rate"))
         return None
     if pacer is None or pacer.start_s.size == 0:
         return None
@@ -295,7 +317,7 @@ def _guide_function(pacer: PacerRows) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def recording_acc(
-    recording: Recording,
+    recording: Recording, problems: list[str] | None = None
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The chest accelerometer of a recording's source, from its folder's ``acc.tsv``.
 
@@ -306,12 +328,17 @@ def recording_acc(
         :func:`~resonant.signal.offline.analyze_rr`'s ``acc``; None for an input without
         one (an RR file, a folder without ``acc.tsv`` or without this source's samples,
         or one that cannot be read). A folder of one unlabelled source uses its one trace.
+        With ``problems`` given, an ``acc.tsv`` that is there but cannot be read adds
+        one sentence naming it there (the beats are still analysed, without the chest).
     """
     if recording.kind != "session":
         return None
     try:
         traces = read_acc(recording.path)
-    except (RecordingError, OSError):
+    except (RecordingError, OSError) as exc:
+        if problems is not None:
+            problems.append(_companion_problem(
+                exc, str(Path(recording.path) / "acc.tsv"), "the chest accelerometer"))
         return None
     trace = traces.get(recording.source)
     if trace is None and not recording.source and len(traces) == 1:
@@ -321,20 +348,27 @@ def recording_acc(
     return trace.time_s, trace.xyz_mg
 
 
-def analyze_recording(recording: Recording) -> RecordingAnalysis:
+def analyze_recording(
+    recording: Recording, problems: list[str] | None = None
+) -> RecordingAnalysis:
     """:func:`~resonant.signal.offline.analyze_rr` on a whole recording, as every output shows it.
 
     With the guide's rate from ``pacer.tsv`` (:func:`recording_guide`) and the chest
     accelerometer from ``acc.tsv`` (:func:`recording_acc`): ``analyze``, ``report`` and
-    the phases (:func:`analyze_phases`) give the same breathing rate and source.
+    the phases (:func:`analyze_phases`) give the same breathing rate and source. A
+    broken ``pacer.tsv`` or ``acc.tsv`` is left out, with one sentence naming it added to
+    ``problems`` when given.
     """
     return analyze_rr(
         recording.time_s, recording.rr_ms, recording.segment_starts,
-        guide_bpm=recording_guide(recording), acc=recording_acc(recording),
+        guide_bpm=recording_guide(recording, problems),
+        acc=recording_acc(recording, problems),
     )  # fmt: skip
 
 
-def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseResult]:
+def analyze_phases(
+    recording: Recording, events: Sequence[Event], problems: list[str] | None = None
+) -> list[PhaseResult]:
     """Analyse the beats of each phase of a recording on their own.
 
     The breathing rule's guide criterion uses the session's ``pacer.tsv``
@@ -347,6 +381,9 @@ def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseR
         The beats of one source.
     events : sequence of Event
         The session's events; those of another source are ignored.
+    problems : list of str, optional
+        Where a broken ``pacer.tsv`` or ``acc.tsv`` is said (one sentence naming it);
+        the phases are analysed without it.
 
     Returns
     -------
@@ -361,8 +398,8 @@ def analyze_phases(recording: Recording, events: Sequence[Event]) -> list[PhaseR
     mine = [e for e in events if not e.source or e.source == recording.source]
     spans = phase_spans(mine, data_end, first)
     starts = recording.segment_starts
-    guide = recording_guide(recording)
-    acc = recording_acc(recording)
+    guide = recording_guide(recording, problems)
+    acc = recording_acc(recording, problems)
     out: list[PhaseResult] = []
     for k, span in enumerate(spans):
         i0 = int(np.searchsorted(t, span.onset_s, side="left"))

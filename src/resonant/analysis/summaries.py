@@ -69,19 +69,28 @@ def analysis_notes(res: RecordingAnalysis) -> list[str]:
     return ([note] if note else []) + list(res.notes)
 
 
-def phase_summaries(rec: Recording, events: Sequence[Event]) -> list[dict[str, Any]]:
+def phase_summaries(
+    rec: Recording, events: Sequence[Event], problems: list[str] | None = None
+) -> list[dict[str, Any]]:
     """The ``phases`` of ``analyze --json``: :func:`analyze_phases`, as JSON objects.
 
     Empty when the session has no ``phase`` events (the whole recording's values are
-    the summary's own fields).
+    the summary's own fields). ``problems``: as :func:`analyze_phases`'.
     """
     if not any(e.kind == "phase" for e in events):
         return []
-    return [p.to_json() for p in analyze_phases(rec, events)]
+    return [p.to_json() for p in analyze_phases(rec, events, problems)]
 
 
-def analyze_path(path: str) -> tuple[list[tuple[dict[str, Any], list[str]]], list[str]]:
+def analyze_path(
+    path: str, problems: list[str] | None = None
+) -> tuple[list[tuple[dict[str, Any], list[str]]], list[str]]:
     """Everything ``analyze`` reports for one input.
+
+    A session folder's ``pacer.tsv`` or ``acc.tsv`` that is there but broken does not
+    stop the analysis: the beats are analysed without it, and one sentence naming the
+    file goes to ``problems`` when given (the command line exits 2 for it), else to the
+    reader notes.
 
     Returns
     -------
@@ -99,10 +108,16 @@ def analyze_path(path: str) -> tuple[list[tuple[dict[str, Any], list[str]]], lis
     recordings = read_recording(path)
     events = read_events(path) if Path(path).is_dir() else []
     results, notes = [], []
+    broken: list[str] = []
     for rec in recordings:
         notes += [f"{rec.path}: note: {w}" for w in rec.warnings]
-        res = analyze_recording(rec)
+        res = analyze_recording(rec, broken)
         s = summary(rec, res)
-        s["phases"] = phase_summaries(rec, events)
+        s["phases"] = phase_summaries(rec, events, broken)
         results.append((s, analysis_notes(res)))
+    said = list(dict.fromkeys(broken))  # each broken table once, whatever the sources
+    if problems is not None:
+        problems.extend(said)
+    else:
+        notes += said
     return results, notes

@@ -119,7 +119,8 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
     Returns
     -------
     int
-        0 when every input was read, 2 when any was not.
+        0 when every input was read, 2 when any was not (a session folder whose
+        ``pacer.tsv`` or ``acc.tsv`` is broken included: its beats are still analysed).
     """
     from resonant.analysis.summaries import analyze_path
     from resonant.folder.read import RecordingError
@@ -129,14 +130,17 @@ def run_analyze(paths: Sequence[str], as_json: bool, out: TextIO | None = None) 
     status = EXIT_OK
     table: list[tuple[dict[str, Any], list[str]]] = []
     for path in paths:
+        broken: list[str] = []  # a pacer.tsv or acc.tsv that is there but cannot be used
         try:
-            results, notes = analyze_path(path)
+            results, notes = analyze_path(path, broken)
         except RecordingError as err:
             print(f"resonant: {for_terminal(err)}", file=sys.stderr)
             status = err.exit_status
             continue
-        for note in notes:
+        for note in notes + broken:
             print(f"resonant: {for_terminal(note)}", file=sys.stderr)
+        if broken:
+            status = EXIT_BAD_INPUT  # a partly bad input: said, and its beats still analysed
         for s, analysis_notes in results:
             if as_json:
                 print(json.dumps(s, allow_nan=False), file=out, flush=True)

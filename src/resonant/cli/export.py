@@ -107,6 +107,30 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
+def _failed_file(exc: OSError, session: str, out: str) -> str:
+    """Which file an OS error is about, and whether reading or writing it failed.
+
+    The error's own file name decides: the output, its parts (``OUT_2.edf``) or its
+    temporary file next to it (``.OUT.*.tmp``) failed to be written, named as ``out``;
+    a file inside the session folder (or the folder itself) failed to be read; any other
+    file failed to be written. An error without a file name comes from writing the output.
+    """
+    import os
+    from pathlib import Path
+
+    name = exc.filename if exc.filename not in (None, "") else exc.filename2
+    if name in (None, "") or isinstance(name, int):
+        return f"{out} cannot be written"
+    failed = Path(os.fsdecode(name))
+    where, target = Path(os.path.abspath(failed)), Path(os.path.abspath(out))
+    if where.parent == target.parent and where.name.lstrip(".").startswith(target.stem):
+        return f"{out} cannot be written"
+    folder = Path(os.path.abspath(session))
+    if where == folder or folder in where.parents:
+        return f"{failed} cannot be read"
+    return f"{failed} cannot be written"
+
+
 def run_export(session: str, fmt: str, out: str) -> int:
     """``resonant export SESSION --format kubios|edf|csv --out FILE``.
 
@@ -127,7 +151,8 @@ def run_export(session: str, fmt: str, out: str) -> int:
     int
         0 when written; 2 for bad input (a missing or unreadable session, an unknown
         format, an existing ``--out``, a destination that cannot be written), with one
-        sentence on stderr.
+        sentence on stderr naming the file that failed and whether reading or writing
+        it failed.
     """
     from resonant.exports.formats import EXPORTERS, ExportError
     from resonant.folder.read import RecordingError
@@ -145,7 +170,7 @@ def run_export(session: str, fmt: str, out: str) -> int:
         print(f"resonant: {for_terminal(_sentence(str(exc)))}", file=sys.stderr)
         return exc.exit_status
     except OSError as exc:
-        message = _sentence(f"{out} cannot be written ({os_error_reason(exc)})")
+        message = _sentence(f"{_failed_file(exc, session, out)} ({os_error_reason(exc)})")
         print(f"resonant: {for_terminal(message)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for note in result.notes:

@@ -163,11 +163,40 @@ class SettingsDialog(QDialog):
         self.lsl_check = QCheckBox("LSL streams")
         self.lsl_check.setToolTip(
             "Publish beats, metrics, guide phases and markers as Lab Streaming Layer streams "
-            "(for LabRecorder), from the next session"
+            "(for LabRecorder), from the next session. LSL has no authentication and no "
+            "encryption: anyone on the network can list the streams and read them (the "
+            "stream names, the session label, the start time and each strap's name, "
+            "address, model and firmware, then every beat, metric, guide phase and marker "
+            "as it happens). The participant id, the check-in and journal notes are not "
+            "published."
         )
-        for w in (self.record_check, self.consent_text, self.lsl_check):
+        # As --lsl-local: LSL on (the same SessionSpec.lsl), its discovery kept to this machine.
+        self.lsl_local_check = QCheckBox("This computer only")
+        self.lsl_local_check.setToolTip(
+            "LSL streams kept to this machine (as --lsl-local): only programs on this "
+            "computer (LabRecorder beside it) find the streams. liblsl still opens each "
+            "stream's data ports on every IPv4 interface; a program elsewhere does not "
+            "learn them without discovery, and a firewall is what closes them. It holds "
+            "until resonant is started again."
+        )
+        self.lsl_local_check.toggled.connect(self._lsl_local_toggled)
+        self.lsl_check.toggled.connect(self._lsl_toggled)
+        lsl_row = QHBoxLayout()
+        lsl_row.addWidget(self.lsl_check)
+        lsl_row.addWidget(self.lsl_local_check)
+        lsl_row.addStretch(1)
+        for w in (self.record_check, self.consent_text):
             form.addRow(w)
+        form.addRow(lsl_row)
         return box
+
+    def _lsl_local_toggled(self, on: bool) -> None:
+        if on:  # this machine only implies LSL, as --lsl-local implies --lsl
+            self.lsl_check.setChecked(True)
+
+    def _lsl_toggled(self, on: bool) -> None:
+        if not on:
+            self.lsl_local_check.setChecked(False)
 
     def _look_box(self) -> QGroupBox:
         box = QGroupBox("Look")

@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.assembly: Assembly | None = None
         self.last_outcome: Outcome | None = None
         self.start_error: ResonantError | None = None  # why the last Start did not start
+        self.lsl_local_config: Path | None = None  # liblsl's machine-only file, once written
         self.session: Session | None = None
         self.history = History()
         self.recorder: Recorder | None = None
@@ -234,6 +235,7 @@ class MainWindow(QMainWindow):
         self.tone_note = sd.tone_note
         self.record_check = sd.record_check
         self.lsl_check = sd.lsl_check
+        self.lsl_local_check = sd.lsl_local_check
         self.assess_button = ui.assess_button
         self.presenter_button = ui.presenter_button
         self.theme_button = sd.theme_button
@@ -715,6 +717,8 @@ class MainWindow(QMainWindow):
             minutes = float(first["minutes"])  # a gentler start
             self.instruction.setText(first["note"])
         record = self.record_dir is not None and self.record_check.isChecked()
+        if self.lsl_local_check.isChecked() and not self._keep_lsl_to_this_machine():
+            return None
         return SessionSpec(
             source=self.choice,
             pacer=ps if (self.guide_check.isChecked() or assessment or protocol) else None,
@@ -726,13 +730,40 @@ class MainWindow(QMainWindow):
             participant=self.settings.participant,
             duration_s=minutes * 60.0 if minutes else None,
             speed=self.speed,
-            lsl=self.lsl_check.isChecked(),
+            lsl=self.lsl_check.isChecked() or self.lsl_local_check.isChecked(),
             resonance_bpm=self.settings.resonance_bpm,
             auto_phases=self.auto_check.isChecked(),
             consent={"recording": self.settings.consent_recording,
                      "given_utc": self.settings.consent_utc},
             checkin_before=self.checkin_before,
         )  # fmt: skip
+
+    def _keep_lsl_to_this_machine(self) -> bool:
+        """As ``--lsl-local``: liblsl's machine-only configuration, before pylsl loads.
+
+        Done once (liblsl reads its configuration once); False, with a message, when LSL
+        already started in this program on the network and can no longer be kept here.
+        """
+        import os
+
+        from resonant.session.lsl import LslError, keep_to_this_machine
+
+        if self.lsl_local_config is not None and os.environ.get("LSLAPICFG") == str(
+            self.lsl_local_config
+        ):
+            return True
+        try:
+            self.lsl_local_config = keep_to_this_machine()
+        except LslError as exc:
+            import sys
+
+            self._status(
+                "LSL already started on the network in this window, so it cannot be kept "
+                "to this computer now: start resonant again to use This computer only."
+                if "pylsl" in sys.modules else f"Cannot start: {exc}"
+            )  # fmt: skip
+            return False
+        return True
 
     def apply_spec(self, spec: SessionSpec) -> None:
         """Show ``spec`` in the controls (the demo's options), for this and later sessions."""

@@ -13,6 +13,7 @@ metrics use, and says which NN values were corrected.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -41,6 +42,11 @@ _C1 = 0.13
 _C2 = 0.17
 _QD_WINDOW = 91
 _MED_WINDOW = 11
+# Beats each side that a beat's numbers depend on: half the 91-beat window of the 11-beat
+# median's deviation (45 + 5), and the two neighbours of the ectopic tests, with a margin.
+_CONTEXT = 64
+#: Beats classified per chunk of a long segment (a few MB of work).
+_CHUNK_BEATS = 1 << 16
 
 
 class Artifact(IntEnum):
@@ -169,6 +175,38 @@ def _quartile_deviation(x: NDArray[np.float64]) -> NDArray[np.float64]:
     return (q3 - q1) / 2.0
 
 
+def _features(
+    rr: NDArray[np.float64], drr0: float
+) -> tuple[NDArray[np.float64], ...]:
+    """The classification's numbers of every beat of ``rr`` (range beats interpolated).
+
+    ``drr0`` stands for the first successive difference. Returns ``drrs``, ``s12``,
+    ``s22``, ``mrrs``, ``medrr`` and ``th2`` (Lipponen & Tarvainen 2019). Near an end of
+    ``rr`` that is not an end of the segment, the values lack context and are not used.
+    """
+    n = rr.size
+    drr = np.empty(n)
+    np.subtract(rr[1:], rr[:-1], out=drr[1:])
+    drr[0] = drr0
+    th1 = np.maximum(_ALPHA * _quartile_deviation(np.abs(drr)), 1e-6)
+    drrs = drr / th1
+    # drrs padded by two on each side, mirrored about the ends (numpy's "reflect" pad,
+    # built by hand: np.pad costs more than the rest of a live classification step).
+    pad = np.empty(n + 4)
+    pad[2 : n + 2] = drrs
+    pad[0], pad[1], pad[n + 2], pad[n + 3] = drrs[2], drrs[1], drrs[n - 2], drrs[n - 3]
+    prev, nxt, nxt2 = pad[1 : n + 1], pad[3 : n + 3], pad[4 : n + 4]
+    s12 = np.where(drrs > 0, np.maximum(prev, nxt), np.minimum(prev, nxt))
+    s22 = np.where(drrs >= 0, np.minimum(nxt, nxt2), np.maximum(nxt, nxt2))
+
+    (medrr,) = rolling_quantiles(rr, _MED_WINDOW, (0.5,))
+    mrr = rr - medrr
+    mrr = np.where(mrr < 0, 2.0 * mrr, mrr)
+    th2 = np.maximum(_ALPHA * _quartile_deviation(np.abs(mrr)), 1e-6)
+    mrrs = mrr / th2
+    return drrs, s12, s22, mrrs, medrr, th2
+
+
 def classify_artifacts(rr_ms: NDArray[np.float64]) -> NDArray[np.int8]:
     """Classify every beat of one gap-free segment (Lipponen & Tarvainen 2019).
 
@@ -196,6 +234,11 @@ def classify_artifacts(rr_ms: NDArray[np.float64]) -> NDArray[np.int8]:
     decided by the sign of ``RR - medRR``; after an extra beat the following interval
     (which absorbs it) is not tested again. One pass, not iterated.
 
+    A long segment is worked through 65,536 beats at a time, each chunk with 64 beats of
+    context on either side (a beat's numbers depend on at most the 50 beats either side
+    of it): every value, and so every class, is the one of the whole segment at once,
+    while the memory stays bounded (issue 18).
+
     References
     ----------
     Lipponen JA, Tarvainen MP (2019). A robust algorithm for heart rate variability time
@@ -207,95 +250,118 @@ def classify_artifacts(rr_ms: NDArray[np.float64]) -> NDArray[np.int8]:
     codes = range_codes(rr)
     if n < 4:
         return codes
+    raw = rr
     bad = codes != Artifact.NONE
-    if bad.any():
-        if bad.all():
+    bad_idx = np.flatnonzero(bad)
+    if bad_idx.size:
+        if bad_idx.size == n:
             return codes
-        idx = np.arange(n)
+        # Each run of range beats is interpolated between the good beats on either side
+        # (np.interp over just those good beats gives each value its whole-series
+        # bracket, so the same value, without index arrays the length of the series).
+        edge = np.concatenate([bad_idx - 1, bad_idx + 1])
+        edge = edge[(edge >= 0) & (edge < n)]
+        edge = np.sort(edge[~bad[edge]])
+        edge = edge[np.concatenate([[True], edge[1:] != edge[:-1]])]  # unique, no numpy.ma
         rr = rr.copy()
-        rr[bad] = np.interp(idx[bad], idx[~bad], rr[~bad])
+        rr[bad_idx] = np.interp(bad_idx, edge, rr[edge])
+    # drr[0] is the mean of every successive difference: the one whole-series value.
+    drr0 = float(np.diff(rr).mean())
 
-    drr = np.empty(n)
-    drr[1:] = np.diff(rr)
-    drr[0] = drr[1:].mean()
-    th1 = np.maximum(_ALPHA * _quartile_deviation(np.abs(drr)), 1e-6)
-    drrs = drr / th1
-    # drrs padded by two on each side, mirrored about the ends (numpy's "reflect" pad,
-    # built by hand: np.pad costs more than the rest of a live classification step).
-    pad = np.empty(n + 4)
-    pad[2 : n + 2] = drrs
-    pad[0], pad[1], pad[n + 2], pad[n + 3] = drrs[2], drrs[1], drrs[n - 2], drrs[n - 3]
-    prev, nxt, nxt2 = pad[1 : n + 1], pad[3 : n + 3], pad[4 : n + 4]
-    s12 = np.where(drrs > 0, np.maximum(prev, nxt), np.minimum(prev, nxt))
-    s22 = np.where(drrs >= 0, np.minimum(nxt, nxt2), np.maximum(nxt, nxt2))
-
-    (medrr,) = rolling_quantiles(rr, _MED_WINDOW, (0.5,))
-    mrr = rr - medrr
-    mrr = np.where(mrr < 0, 2.0 * mrr, mrr)
-    th2 = np.maximum(_ALPHA * _quartile_deviation(np.abs(mrr)), 1e-6)
-    mrrs = mrr / th2
-
-    raw = np.asarray(rr_ms, dtype=np.float64)
-    for i in np.flatnonzero(bad).tolist():
-        # An out-of-range interval may still be a missed or an extra beat: give it that
-        # class, so that the correction splits or merges instead of interpolating.
-        if raw[i] > RR_MAX_MS and abs(raw[i] / 2 - medrr[i]) < th2[i]:
-            codes[i] = Artifact.MISSED
-        elif raw[i] < RR_MIN_MS and i + 1 < n and abs(raw[i] + raw[i + 1] - medrr[i]) < th2[i]:
-            codes[i] = Artifact.EXTRA
-
-    candidates = np.flatnonzero((np.abs(drrs) > 1) | (np.abs(mrrs) > 3))
-    if candidates.size == 0:
-        return codes
-    # The decision flow is sequential but touches only the (few) candidate beats and the
-    # two after each: plain Python floats of just those beats keep it fast.
-    # Sorted and unique, as np.unique would give (which imports numpy.ma, ~7 ms).
-    mark = np.zeros(n + 2, dtype=bool)
-    mark[candidates] = mark[candidates + 1] = mark[candidates + 2] = True
-    need = np.flatnonzero(mark[:n])
-    keys = need.tolist()
-
-    def values(a: NDArray[np.float64]) -> dict[int, float]:
-        return dict(zip(keys, a[need].tolist(), strict=True))
-
-    d, s12l, s22l = values(drrs), values(s12), values(s22)
-    mr, rrl, med, t2 = values(mrrs), values(rr), values(medrr), values(th2)
+    # The numbers of each beat depend only on the beats within _CONTEXT of it (the 91-beat
+    # and 11-beat windows, and the two neighbours each side), so they are computed a chunk
+    # at a time with that much context around it: the values, and so the classes, are
+    # those of the whole series at once, with memory bounded on long recordings
+    # (issue 18). Only the candidate beats and the two after each are kept.
     out: dict[int, int] = {}  # new classes, by beat
-    done = set(np.flatnonzero(codes != Artifact.NONE).tolist())
-    for i in np.flatnonzero(codes == Artifact.EXTRA).tolist():
-        if i + 1 < n:
-            done.add(i + 1)  # absorbs the extra beat
-    for i in candidates.tolist():
+    done: set[int] = set()  # beats already classified or absorbed, from the chunk's start
+    for a in range(0, n, _CHUNK_BEATS):
+        b = min(a + _CHUNK_BEATS, n)
+        # The decisions of this chunk look at beats a .. b only.
+        done.update(bad_idx[(bad_idx >= a) & (bad_idx <= b)].tolist())
+        lo, hi = max(0, a - _CONTEXT), min(n, b + _CONTEXT)
+        f = _features(rr[lo:hi], drr0)
+        # Rows a .. b+1 of the whole series (the two after b for the candidates near b).
+        keep = slice(a - lo, min(b + 2, n) - lo)
+        drrs, s12, s22, mrrs, medrr, th2 = (v[keep] for v in f)
+        for i in bad_idx[(bad_idx >= a) & (bad_idx < b)].tolist():
+            # An out-of-range interval may still be a missed or an extra beat: give it
+            # that class, so that the correction splits or merges instead of interpolating.
+            k = i - a
+            if raw[i] > RR_MAX_MS and abs(raw[i] / 2 - medrr[k]) < th2[k]:
+                codes[i] = Artifact.MISSED
+            elif raw[i] < RR_MIN_MS and i + 1 < n and abs(raw[i] + raw[i + 1] - medrr[k]) < th2[k]:
+                codes[i] = Artifact.EXTRA
+                done.add(i + 1)  # absorbs the extra beat
+        local = np.flatnonzero((np.abs(drrs[: b - a]) > 1) | (np.abs(mrrs[: b - a]) > 3))
+        if local.size:
+            # The decision flow is sequential but touches only the (few) candidate beats
+            # and the two after each (all before b + 2): plain Python floats of just
+            # those beats keep it fast. Sorted and unique, as np.unique would give (which
+            # imports numpy.ma, ~7 ms).
+            mark = np.zeros(drrs.size + 2, dtype=bool)
+            mark[local] = mark[local + 1] = mark[local + 2] = True
+            need = np.flatnonzero(mark[: drrs.size])
+            keys = (need + a).tolist()
+            rows = [
+                dict(zip(keys, v[need].tolist(), strict=True))
+                for v in (drrs, s12, s22, mrrs, rr[a : a + drrs.size], medrr, th2)
+            ]
+            _decide((local + a).tolist(), n, _Values(*rows), done, out)
+        done = {j for j in done if j >= b}  # the next chunk looks at beats from b on
+    if out:
+        codes[list(out)] = list(out.values())
+    return codes
+
+
+@dataclass(frozen=True, slots=True)
+class _Values:
+    """The classification's numbers of the candidate beats and the two after each, by beat."""
+
+    d: dict[int, float]
+    s12: dict[int, float]
+    s22: dict[int, float]
+    mr: dict[int, float]
+    rr: dict[int, float]
+    med: dict[int, float]
+    t2: dict[int, float]
+
+
+def _decide(
+    candidates: list[int], n: int, v: _Values, done: set[int], out: dict[int, int]
+) -> None:
+    """Lipponen & Tarvainen's decision flow over candidate beats, in order.
+
+    Adds each new class to ``out``, and each beat classified (or absorbed) to ``done``.
+    """
+    for i in candidates:
         if i in done:
             continue
-        di = d[i]
-        if (di > 1 and s12l[i] < -_C1 * di - _C2) or (di < -1 and s12l[i] > -_C1 * di + _C2):
+        di = v.d[i]
+        if (di > 1 and v.s12[i] < -_C1 * di - _C2) or (di < -1 and v.s12[i] > -_C1 * di + _C2):
             out[i] = Artifact.ECTOPIC
             done.add(i)
             continue
         tests = [i]
-        if i + 2 < n and abs(d[i + 1]) < abs(d[i + 2]):
+        if i + 2 < n and abs(v.d[i + 1]) < abs(v.d[i + 2]):
             tests.append(i + 1)
         for j in tests:
             if j in done:
                 continue
-            dj = d[j]
-            big_m = abs(mr[j]) > 3
-            long_ = (dj > 1 and s22l[j] < -1) or (big_m and mr[j] > 0)
-            short = (dj < -1 and s22l[j] > 1) or (big_m and mr[j] <= 0)
+            dj = v.d[j]
+            big_m = abs(v.mr[j]) > 3
+            long_ = (dj > 1 and v.s22[j] < -1) or (big_m and v.mr[j] > 0)
+            short = (dj < -1 and v.s22[j] > 1) or (big_m and v.mr[j] <= 0)
             if not (long_ or short):
                 continue
             done.add(j)
-            if long_ and abs(rrl[j] / 2 - med[j]) < t2[j]:
+            if long_ and abs(v.rr[j] / 2 - v.med[j]) < v.t2[j]:
                 out[j] = Artifact.MISSED
-            elif short and j + 1 < n and abs(rrl[j] + rrl[j + 1] - med[j]) < t2[j]:
+            elif short and j + 1 < n and abs(v.rr[j] + v.rr[j + 1] - v.med[j]) < v.t2[j]:
                 out[j] = Artifact.EXTRA
                 done.add(j + 1)
             else:
                 out[j] = Artifact.LONG if long_ else Artifact.SHORT
-    if out:
-        codes[list(out)] = list(out.values())
-    return codes
 
 
 def correct_rr(

@@ -26,7 +26,7 @@ from resonant.signal.breathing_source import chest_rate, choose_breathing
 from resonant.signal.rsa_breathing import agreement, judge_breathing, summarize_breathing
 from resonant.signal.artifacts import ARTIFACT_NAMES, Artifact, classify_artifacts, correct_rr
 from resonant.signal.coherence import COHERENCE_WINDOW_S, short_spectra
-from resonant.signal.spectrum import HF, LF, band_power, hann, periodogram, welch_segments
+from resonant.signal.spectrum import HF, LF, band_power, hann, periodogram, welch_batches
 from resonant.signal.stream import update_ticks
 from resonant.signal.timedomain import TimeDomain, time_domain
 
@@ -186,7 +186,6 @@ def analyze_rr(
     notes: list[str] = []
 
     codes = np.zeros(n, dtype=np.int8)
-    t_axis = np.empty(n)
     nn_parts, t_parts, corr_parts, newseg_parts = [], [], [], []
     ticks = update_ticks(time_s, update_s)
     windows_t: list[NDArray[np.float64]] = []
@@ -197,8 +196,7 @@ def analyze_rr(
         if b <= a:
             continue
         seg_rr = rr[a:b]
-        t_seg = segment_axis(time_s[a:b], seg_rr)
-        t_axis[a:b] = t_seg
+        t_seg = segment_axis(time_s[a:b], seg_rr)  # kept only while its segment runs
         codes[a:b] = classify_artifacts(seg_rr)
         t_nn, nn, corr = correct_rr(t_seg, seg_rr, codes[a:b])
         t_parts.append(t_nn)
@@ -211,22 +209,25 @@ def analyze_rr(
             continue
         # 5-s updates of this segment once 64 s of it have passed.
         seg_ticks = ticks[(ticks >= a) & (ticks < b)]
-        ends = t_axis[seg_ticks]
+        ends = t_seg[seg_ticks - a]
         ends = ends[ends - t_seg[0] >= COHERENCE_WINDOW_S]
         if ends.size:
             spectra.append((short_spectra(t_nn, nn, ends), _corrected_pct(t_nn, corr, ends)))
             windows_t.append(ends)
+        del t_seg
         stretch_s = t_nn[-1] - t_nn[0]
         longest_s = max(longest_s, stretch_s)
         welch_rows.append((t_nn, nn, stretch_s))
 
-    nn_all = np.concatenate(nn_parts) if nn_parts else np.empty(0)
-    corr_all = np.concatenate(corr_parts) if corr_parts else np.empty(0, dtype=bool)
-    newseg_all = np.concatenate(newseg_parts) if newseg_parts else np.empty(0, dtype=bool)
+    # One segment's arrays are used as they are (no copy: issue 18, bounded memory).
+    nn_all = _joined(nn_parts, np.float64)
+    corr_all = _joined(corr_parts, np.bool_)
+    newseg_all = _joined(newseg_parts, np.bool_)
     td = time_domain(nn_all, newseg_all)
     corrected_pct = 100.0 * float(corr_all.mean()) if corr_all.size else 0.0
 
     series = _join_series(windows_t, spectra, guide_bpm)
+    del windows_t, spectra  # joined into series
     usable = series.corrected_pct <= MAX_CORRECTED_PCT
     coh_mean = coh_max = breath = None
     breath_reason: str | None = None
@@ -290,6 +291,13 @@ def analyze_rr(
     )
 
 
+def _joined(parts: list, dtype: type) -> NDArray:
+    """The parts end to end: the part itself when there is one."""
+    if len(parts) == 1:
+        return np.asarray(parts[0])
+    return np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+
+
 def _corrected_pct(
     t_nn: NDArray[np.float64], corr: NDArray[np.bool_], ends: NDArray[np.float64]
 ) -> NDArray[np.float64]:
@@ -338,29 +346,30 @@ def _welch_powers(rows: list, longest_s: float) -> tuple[float, float] | None:
     fs = 4.0
     if longest_s >= WELCH_SEGMENT_S:
         seg_s = WELCH_SEGMENT_S
-        segs = [welch_segments(t, nn, seg_s, fs) for t, nn, s in rows if s >= seg_s]
+        stretches = [(t, nn) for t, nn, s in rows if s >= seg_s]
     elif longest_s >= MIN_LF_STRETCH_S:
         t, nn, seg_s = max(rows, key=lambda r: r[2])
         seg_s = np.floor(seg_s * fs) / fs
-        segs = [welch_segments(t, nn, seg_s, fs)]
+        stretches = [(t, nn)]
     else:
         return None
-    count = sum(x.shape[0] for x in segs)
-    if count == 0:
-        return None
-    width = segs[0].shape[1]
+    width = int(round(seg_s * fs))
     # Only the bins up to just above the HF band are used: the others are not computed
     # (each kept bin's value, and so every band sum, is the same either way).
     keep = int(np.ceil(HF.hi_hz * width / fs)) + 2
     window = hann(width)
-    # The periodograms are summed a batch of segments at a time, so a long recording's
-    # memory stays bounded (issue 18), then averaged.
+    # The segments are made and their periodograms summed a batch at a time, so a long
+    # recording's memory stays bounded (issue 18), then averaged.
     total = np.zeros(keep)
     f = np.empty(0)
-    for x in segs:
-        for a in range(0, x.shape[0], _WELCH_BATCH):
-            f, psd = periodogram(x[a : a + _WELCH_BATCH], fs, width, window, keep)
+    count = 0
+    for t, nn in stretches:
+        for x in welch_batches(t, nn, seg_s, fs, _WELCH_BATCH):
+            f, psd = periodogram(x, fs, width, window, keep)
             total += psd.sum(axis=0)
+            count += x.shape[0]
+    if count == 0:
+        return None
     mean_psd = total / count
     return float(band_power(f, mean_psd, LF)), float(band_power(f, mean_psd, HF))
 

@@ -8,6 +8,8 @@ cannot afford.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +26,7 @@ __all__ = [
     "periodogram",
     "band_power",
     "welch_segments",
+    "welch_batches",
     "hermite_interp",
     "cubic_spline_interp",
     "solve_tridiagonal",
@@ -216,15 +219,19 @@ def _hermite_eval(
     xp: NDArray[np.float64],
     fp: NDArray[np.float64],
     m: NDArray[np.float64],
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """The piecewise cubic with values ``fp`` and slopes ``m`` at the knots ``xp``, at ``x``.
 
     Evaluated :data:`_EVAL_CHUNK` points at a time (pointwise, so the values are the same).
+    ``out``, a contiguous 1-D float64 array the size of ``x``, receives the values (it may
+    be ``x`` itself: each chunk is read before it is written).
     """
-    if x.size <= _EVAL_CHUNK:
+    if out is None and x.size <= _EVAL_CHUNK:
         return _hermite_piece(x, xp, fp, m)
     flat = x.ravel()
-    out = np.empty(flat.size)
+    if out is None:
+        out = np.empty(flat.size)
     for a in range(0, flat.size, _EVAL_CHUNK):
         out[a : a + _EVAL_CHUNK] = _hermite_piece(flat[a : a + _EVAL_CHUNK], xp, fp, m)
     return out.reshape(x.shape)
@@ -305,30 +312,49 @@ def cubic_spline_interp(
         # Not-a-knot on three points: the parabola through them.
         c = (sl[1] - sl[0]) / (xp[2] - xp[0])
         return fp[0] + (x - xp[0]) * (sl[0] + c * (x - xp[1]))
+    del h, sl
+    return _hermite_eval(x, xp, fp, _not_a_knot_slopes(xp, fp))
+
+
+def _not_a_knot_slopes(xp: NDArray[np.float64], fp: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Knot slopes of :func:`cubic_spline_interp` for four knots or more (float64 arrays)."""
+    n = xp.size
+    h = np.diff(xp)
+    sl = np.diff(fp) / h
     # Interior equations i = 1..n-2 (unknowns m_1..m_{n-2}); m_0 and m_{n-1} eliminated
     # with the not-a-knot equations (scipy's first and last rows).
-    h0, h1 = h[:-1], h[1:]  # h_{i-1}, h_i for i = 1..n-2
-    lower = h1.copy()  # coefficient of m_{i-1}
-    diag = 2.0 * (h0 + h1)
-    upper = h0.copy()  # coefficient of m_{i+1}
-    rhs = 3.0 * (h1 * sl[:-1] + h0 * sl[1:])
     # First not-a-knot row: h_1 m_0 + (x_2 - x_0) m_1 = r_0; subtracted from row 1.
     d0 = xp[2] - xp[0]
     r0 = ((h[0] + 2.0 * d0) * h[1] * sl[0] + h[0] ** 2 * sl[1]) / d0
-    diag[0] -= d0
-    rhs[0] -= r0
     # Last: (x_{n-1} - x_{n-3}) m_{n-2} + h_{n-3} m_{n-1} = r_{n-1}; subtracted from row n-2.
     dn = xp[-1] - xp[-3]
     rn = (h[-1] ** 2 * sl[-2] + (2.0 * dn + h[-1]) * h[-2] * sl[-1]) / dn
+    h_first, h_last = float(h[1]), float(h[-2])
+    # The rows are built in place, a few arrays the length of the series at a time
+    # (issue 18: bounded memory); each value is the same expression as written out.
+    h0, h1 = h[:-1], h[1:]  # h_{i-1}, h_i for i = 1..n-2
+    diag = np.add(h0, h1)
+    diag *= 2.0  # 2 (h_{i-1} + h_i)
+    rhs = h1 * sl[:-1]
+    np.multiply(h0, sl[1:], out=sl[1:])
+    rhs += sl[1:]
+    rhs *= 3.0  # 3 (h_i s_{i-1} + h_{i-1} s_i)
+    del sl
+    lower = h1.copy()  # coefficient of m_{i-1}
+    upper = h0  # coefficient of m_{i+1} (h is not read again)
+    diag[0] -= d0
+    rhs[0] -= r0
     diag[-1] -= dn
     rhs[-1] -= rn
-    lower[0] = 0.0
-    upper[-1] = 0.0
+    del h, h0, h1
+    inner = _reduce_cyclic(lower, diag, upper, rhs)
+    del lower, diag, upper, rhs
     m = np.empty(n)
-    m[1:-1] = solve_tridiagonal(lower, diag, upper, rhs)
-    m[0] = (r0 - d0 * m[1]) / h[1]
-    m[-1] = (rn - dn * m[-2]) / h[-2]
-    return _hermite_eval(x, xp, fp, m)
+    m[1:-1] = inner
+    del inner
+    m[0] = (r0 - d0 * m[1]) / h_first
+    m[-1] = (rn - dn * m[-2]) / h_last
+    return m
 
 
 def solve_tridiagonal(
@@ -363,38 +389,71 @@ def solve_tridiagonal(
     analysis. J ACM 12(1):95-113. Hockney RW, Jesshope CR (1988). Parallel Computers 2.
     Adam Hilger, Bristol.
     """
-    n = diag.size
-    a = np.array(lower, dtype=np.float64)
-    b = np.array(diag, dtype=np.float64)
-    c = np.array(upper, dtype=np.float64)
-    d = np.array(rhs, dtype=np.float64)
+    return _reduce_cyclic(
+        np.array(lower, dtype=np.float64),
+        np.array(diag, dtype=np.float64),
+        np.array(upper, dtype=np.float64),
+        np.array(rhs, dtype=np.float64),
+    )
+
+
+def _reduce_cyclic(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    c: NDArray[np.float64],
+    d: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """:func:`solve_tridiagonal` on float64 arrays it may overwrite.
+
+    Every step does the same arithmetic in the same order as when written with shifted
+    copies (``alpha = -a / b[i-s]``, ``b + alpha c[i-s] + gamma a[i+s]``, ...), but in
+    place with four work arrays, so a long system holds eight arrays its length (issue
+    18). Outside the system, the neighbours are the identity row (0, 1, 0 | 0).
+    """
+    n = b.size
     a[0] = 0.0
     c[-1] = 0.0
+    alpha, gamma, t1, t2 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     s = 1
     while s < n:
-        if np.all(np.abs(a) + np.abs(c) <= 1e-17 * np.abs(b)):
+        # Stop when every coupling is below the rounding level of its diagonal.
+        np.abs(a, out=t1)
+        t1 += np.abs(c, out=t2)
+        np.abs(b, out=t2)
+        t2 *= 1e-17
+        if np.all(t1 <= t2):
             break
-        # Neighbours at distance s; outside the system, the identity row (0, 1, 0 | 0).
-        am, bm, cm, dm = (_shift(v, s, fill) for v, fill in ((a, 0.0), (b, 1.0), (c, 0.0), (d, 0.0)))
-        ap, bp, cp, dp = (_shift(v, -s, fill) for v, fill in ((a, 0.0), (b, 1.0), (c, 0.0), (d, 0.0)))
-        alpha = -a / bm
-        gamma = -c / bp
-        b = b + alpha * cm + gamma * ap
-        d = d + alpha * dm + gamma * dp
-        a = alpha * am
-        c = gamma * cp
+        np.negative(a, out=alpha)
+        alpha[s:] /= b[:-s]  # -a / b[i-s]
+        np.negative(c, out=gamma)
+        gamma[:-s] /= b[s:]  # -c / b[i+s]
+        _times_shifted(alpha, c, s, t1)
+        b += t1
+        _times_shifted(gamma, a, -s, t1)
+        b += t1
+        _times_shifted(alpha, d, s, t1)
+        _times_shifted(gamma, d, -s, t2)
+        d += t1
+        d += t2
+        _times_shifted(alpha, a, s, t1)  # the new a
+        _times_shifted(gamma, c, -s, t2)  # the new c
+        a, t1 = t1, a
+        c, t2 = t2, c
         s *= 2
-    return d / b
+    d /= b
+    return d
 
 
-def _shift(v: NDArray[np.float64], s: int, fill: float) -> NDArray[np.float64]:
-    """``v`` moved by ``s`` places (``out[i] = v[i - s]``), ``fill`` where nothing arrives."""
-    out = np.full_like(v, fill)
+def _times_shifted(
+    w: NDArray[np.float64], v: NDArray[np.float64], s: int, out: NDArray[np.float64]
+) -> None:
+    """``out[i] = w[i] * v[i - s]``, with 0.0 for ``v`` where ``i - s`` is outside."""
     if s > 0:
-        out[s:] = v[:-s]
+        np.multiply(w[s:], v[:-s], out=out[s:])
+        np.multiply(w[:s], 0.0, out=out[:s])
     else:
-        out[:s] = v[-s:]
-    return out
+        np.multiply(w[:s], v[-s:], out=out[:s])
+        np.multiply(w[s:], 0.0, out=out[s:])
 
 
 def welch_segments(
@@ -433,18 +492,47 @@ def welch_segments(
     spectra. IEEE Trans Audio Electroacoust 15(2):70-73.
     """
     n = int(round(segment_s * fs_hz))
+    return next(welch_batches(time_s, nn_ms, segment_s, fs_hz, sys.maxsize), np.empty((0, n)))
+
+
+def welch_batches(
+    time_s: NDArray[np.float64],
+    nn_ms: NDArray[np.float64],
+    segment_s: float,
+    fs_hz: float,
+    batch: int,
+) -> Iterator[NDArray[np.float64]]:
+    """The rows of :func:`welch_segments`, ``batch`` at a time (the same values).
+
+    Only the resampled series and one batch are held at once, so a long recording's
+    memory stays bounded (issue 18). Yields nothing when the stretch is shorter than
+    one segment.
+    """
+    n = int(round(segment_s * fs_hz))
+    xp = np.asarray(time_s, dtype=np.float64)
+    fp = np.asarray(nn_ms, dtype=np.float64)
+    # The knot slopes before the grid, so the two are never held at once.
+    m = _not_a_knot_slopes(xp, fp) if xp.size >= 4 else None
     grid = np.arange(time_s[0], time_s[-1], 1.0 / fs_hz)
     if grid.size < n:
-        return np.empty((0, n))
-    x = cubic_spline_interp(grid, time_s, nn_ms)
+        return
+    if m is None:
+        x = cubic_spline_interp(grid, xp, fp)
+    else:
+        x = _hermite_eval(grid, xp, fp, m, out=grid)  # the values replace the grid
+    del grid, m
     step = n // 2
     starts = np.arange(0, x.size - n + 1, step)
     windows = np.lib.stride_tricks.sliding_window_view(x, n)
-    out = np.empty((starts.size, n))
-    rows = max(1, _EVAL_CHUNK // n)  # row by row (the same values), a few MB at a time
-    for a in range(0, starts.size, rows):
-        out[a : a + rows] = detrend_linear(windows[starts[a : a + rows]])
-    return out
+    rows = max(1, _EVAL_CHUNK // n)  # detrended a few MB at a time, at fixed row offsets
+    for lo in range(0, starts.size, batch):
+        hi = min(lo + batch, starts.size)
+        out = np.empty((hi - lo, n))
+        for a in range(lo - lo % rows, hi, rows):
+            part = detrend_linear(windows[starts[a : a + rows]])
+            s0, s1 = max(a, lo), min(a + rows, hi)
+            out[s0 - lo : s1 - lo] = part[s0 - a : s1 - a]
+        yield out
 
 
 def hann(n: int) -> NDArray[np.float64]:
