@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -39,6 +39,8 @@ from resonant.model.atomic import os_error_reason
 from resonant.model.beats import Event
 from resonant.model.protocols import STRESSOR_MARK
 from resonant.signal.offline import MAX_CORRECTED_PCT, RecordingAnalysis, analyze_rr
+
+T = TypeVar("T")
 
 __all__ = ["MIN_PHASE_BEATS", "WHOLE_SESSION", "PhaseSpan", "PhaseResult", "phase_spans",
            "analyze_phases", "poor_data", "poor_data_note", "recording_guide",
@@ -256,13 +258,31 @@ def phase_spans(
 _GUIDE_STEADY_S = 60.0
 
 
-def _companion_problem(err: RecordingError | OSError, path: str, without: str) -> str:
-    """One sentence for a companion table that cannot be used, naming the file."""
-    if isinstance(err, RecordingError):
-        where = str(err)
-    else:
-        where = f"{path}: cannot be read ({os_error_reason(err)})"
-    return f"{where}; the beats were analysed without {without}"
+def _companion(
+    recording: Recording,
+    read: Callable[[str | Path], T],
+    name: str,
+    without: str,
+    problems: list[str] | None,
+) -> T | None:
+    """A session folder's companion table (``pacer.tsv``, ``acc.tsv``), or None.
+
+    None for an input that is not a session folder, and for a table that cannot be
+    used: then, with ``problems`` given, one sentence naming the file is added there
+    (the beats are still analysed, ``without`` what the table gives).
+    """
+    if recording.kind != "session":
+        return None
+    try:
+        return read(recording.path)
+    except (RecordingError, OSError) as err:
+        if problems is not None:
+            if isinstance(err, RecordingError):
+                where = str(err)
+            else:
+                where = f"{Path(recording.path) / name}: cannot be read ({os_error_reason(err)})"
+            problems.append(f"{where}; the beats were analysed without {without}")
+        return None
 
 
 def recording_guide(
@@ -283,15 +303,7 @@ def recording_guide(
         When given, a ``pacer.tsv`` that is there but cannot be read adds one sentence
         naming it here (the beats are still analysed, without the guide).
     """
-    if recording.kind != "session":
-        return None
-    try:
-        pacer = read_pacer(recording.path)
-    except (RecordingError, OSError) as exc:
-        if problems is not None:
-            problems.append(_companion_problem(
-                exc, str(Path(recording.path) / "pacer.tsv"), "the breathing guide's rate"))
-        return None
+    pacer = _companion(recording, read_pacer, "pacer.tsv", "the breathing guide's rate", problems)
     if pacer is None or pacer.start_s.size == 0:
         return None
     return _guide_function(pacer)
@@ -331,14 +343,8 @@ def recording_acc(
         With ``problems`` given, an ``acc.tsv`` that is there but cannot be read adds
         one sentence naming it there (the beats are still analysed, without the chest).
     """
-    if recording.kind != "session":
-        return None
-    try:
-        traces = read_acc(recording.path)
-    except (RecordingError, OSError) as exc:
-        if problems is not None:
-            problems.append(_companion_problem(
-                exc, str(Path(recording.path) / "acc.tsv"), "the chest accelerometer"))
+    traces = _companion(recording, read_acc, "acc.tsv", "the chest accelerometer", problems)
+    if traces is None:
         return None
     trace = traces.get(recording.source)
     if trace is None and not recording.source and len(traces) == 1:
