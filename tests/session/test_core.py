@@ -95,6 +95,36 @@ def test_marker_and_pacer_change_are_events_and_the_change_waits_for_a_turn() ->
     assert summary.events == len(sink.events)
 
 
+def _view_after_a_stall(stall_s: float) -> tuple[float, float, float]:
+    """A sink that, at the 200th beat, holds the processor for ``stall_s`` and then asks
+    for a pacer change, on the fastest clock: (beat time, view time, change time)."""
+    import time
+
+    session, sink = _session(600.0)
+    seen: list[tuple[float, float, float]] = []
+
+    class Slow:
+        def on_beat(self, beat, metrics) -> None:
+            if len(sink.beats) == 200 and not seen:
+                time.sleep(stall_s)  # a slow update on a busy machine
+                view = session.view_time()
+                at = session.change_pacer(PacerSettings(rate_bpm=5.0))
+                assert at is not None
+                seen.append((beat.time_s, view, at))
+
+    session.sinks.append(Slow())
+    asyncio.run(session.run())
+    return seen[0]
+
+
+def test_a_pacer_change_lands_by_the_data_however_slow_the_machine() -> None:
+    # Before, a sink busy for over half a second made the session look silent: its time
+    # moved 3 s past the last beat and the change could go to a later turn.
+    beat_s, view_s, at_s = _view_after_a_stall(0.7)
+    assert view_s == beat_s
+    assert _view_after_a_stall(0.0) == (beat_s, view_s, at_s)
+
+
 def test_stop_ends_a_session_without_duration() -> None:
     async def main():
         session, sink = _session(None, speed=50.0)  # type: ignore[arg-type]

@@ -80,8 +80,27 @@ kill -INT $pid; wait $pid
     assert time.monotonic() - start < 60
     sockets = (tmp_path / "ss").read_text().splitlines()[1:]
     err = (tmp_path / "err").read_text()
-    assert "Configuration loaded from" in err and "resonant-lsl-" in err, err
+    # The machine-only configuration also keeps liblsl's start-up lines off stderr (only
+    # its errors remain: here, inside the namespace, that it finds no network interface).
+    assert "INFO|" not in err and "resonant: " in err, err
     discovery = [s for s in sockets if ":16571 " in s]
     assert discovery, sockets
     assert all(" 127.0.0.1:16571 " in s for s in discovery), discovery  # not 0.0.0.0, not ::
     assert not any("[::" in s or " *:" in s for s in sockets), sockets  # no IPv6 at all
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pylsl") is None, reason="pylsl is not installed")
+def test_liblsl_says_nothing_of_its_own_on_stderr(tmp_path: Path) -> None:
+    """``--lsl`` with liblsl's defaults: its start-up lines do not reach the terminal."""
+    prefix = _namespace()
+    if prefix is None:
+        pytest.skip("no private network namespace here (unshare), so no LSL is started")
+    cmd = [sys.executable, "-m", "resonant", "record", "--simulate", "--lsl", "--speed", "50",
+           "--duration", "20", "--sim-seed", "1", "--out", str(tmp_path / "s")]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "LSLAPICFG"}
+    proc = subprocess.run([*prefix, "sh", "-c", 'ip link set lo up && exec "$0" "$@"', *cmd],
+                          env=env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "publishing LSL streams" in proc.stderr
+    # liblsl's errors remain (in the namespace: that it finds no network interface).
+    assert "INFO|" not in proc.stderr, proc.stderr

@@ -285,3 +285,20 @@ def test_chunked_classification_equals_whole_series(monkeypatch, chunk):
     assert np.count_nonzero(whole) > 5000
     assert set(np.unique(whole).tolist()) == {int(a) for a in Artifact if a != Artifact.JUMP}
     np.testing.assert_array_equal(chunked, whole)
+
+
+@pytest.mark.parametrize("chunk", [1, 97, 1 << 16])
+def test_chunked_correction_equals_whole_series(monkeypatch, chunk):
+    # Issue 18: the corrected series is copied a chunk of beats at a time; every time,
+    # value and flag must be the one of the whole series copied at once.
+    import resonant.signal.artifacts as artifacts
+
+    rr = _long_series_with_artifacts(20_000)
+    codes = classify_artifacts(rr)
+    t = np.cumsum(rr) / 1000.0
+    assert np.count_nonzero(codes == Artifact.MISSED) and np.count_nonzero(codes == Artifact.EXTRA)
+    monkeypatch.setattr(artifacts, "_COPY_CHUNK", rr.size)
+    whole = correct_rr(t, rr, codes)
+    monkeypatch.setattr(artifacts, "_COPY_CHUNK", chunk)
+    for got, want in zip(correct_rr(t, rr, codes), whole, strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -150,3 +150,69 @@ def test_lf_hf_agree_with_neurokit2_cubic_interpolation_within_10_percent(name):
     lf, hf = welch_reference(np.asarray(x)[: np.arange(t[0], t[-1], 0.25).size])
     assert res.lf_ms2 == pytest.approx(lf, rel=0.10)
     assert res.hf_ms2 == pytest.approx(hf, rel=0.10)
+
+
+def test_the_chunked_slope_solve_equals_one_solve_bit_for_bit(monkeypatch):
+    # Issue 18: a long spline system is solved a chunk at a time with a margin of
+    # neighbours. Alternating knot spacings need four reduction steps, others five, so
+    # the chunks that stopped early are solved again to the common step.
+    import resonant.signal.spectrum as sp
+
+    rng = np.random.default_rng(18)
+    n = 40_000
+    h = rng.uniform(0.3, 1.6, n)
+    h[:15_000] = np.tile([1.0, 1000.0], 7_500)
+    xp = np.cumsum(h)
+    fp = rng.normal(800.0, 60.0, n)
+    ends = sp._end_rows(xp, fp)
+    whole = sp._reduce_cyclic(*sp._slope_rows(xp, fp, 0, n - 2, ends))
+    monkeypatch.setattr(sp, "_SOLVE_CHUNK", 2_000)
+    steps = []
+    solve_chunk = sp._solve_chunk
+
+    def spy(*args):
+        k = solve_chunk(*args)
+        steps.append(k)
+        return k
+
+    monkeypatch.setattr(sp, "_solve_chunk", spy)
+    out = np.empty(n - 2)
+    assert sp._solve_chunked(xp, fp, ends, out)
+    assert {4, 5} <= set(steps)
+    np.testing.assert_array_equal(out, whole)
+    m = sp._not_a_knot_slopes(xp, fp)
+    np.testing.assert_array_equal(m[1:-1], whole)
+
+
+@pytest.mark.parametrize("step", [0.25, 0.5, 1 / 3])
+def test_a_part_of_a_grid_has_the_values_of_numpy_arange(step):
+    from resonant.signal.spectrum import _arange_part, _arange_size
+
+    rng = np.random.default_rng(int(step * 100))
+    for _ in range(200):
+        start = np.float64(rng.uniform(0.0, 1.0) if rng.random() < 0.3 else rng.uniform(0, 1e6))
+        stop = start + rng.uniform(0.0, 3000.0)
+        grid = np.arange(start, stop, step)
+        assert _arange_size(start, stop, step) == grid.size
+        lo = int(rng.integers(0, max(1, grid.size)))
+        hi = int(rng.integers(lo, grid.size + 1))
+        np.testing.assert_array_equal(_arange_part(start, step, lo, hi), grid[lo:hi])
+
+
+def test_welch_segments_are_the_resampled_series_cut_and_detrended():
+    # The series is resampled a few windows at a time (issue 18); the segments must be
+    # those of the whole 4 Hz series resampled at once.
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from resonant.signal.spectrum import detrend_linear, welch_batches, welch_segments
+
+    rr = synth_rr(RRSpec(), 3_600.0, seed=18)
+    t = np.cumsum(rr) / 1000.0
+    x = cubic_spline_interp(np.arange(t[0], t[-1], 0.25), t, rr)
+    want = detrend_linear(sliding_window_view(x, 1200)[::600])
+    got = welch_segments(t, rr, 300.0)
+    assert got.shape == want.shape == (23, 1200)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    batches = list(welch_batches(t, rr, 300.0, 4.0, 5))
+    assert [b.shape[0] for b in batches] == [5, 5, 5, 5, 3]
+    np.testing.assert_array_equal(np.concatenate(batches), got)

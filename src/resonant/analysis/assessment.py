@@ -21,6 +21,7 @@ from resonant.folder.read import (
     AccTrace,
     PacerRows,
     RecordingError,
+    path_kind,
     read_acc,
     read_pacer,
     read_recording,
@@ -60,8 +61,9 @@ def analyze_folder(folder: str | Path, source: str | None = None) -> AssessmentR
         When the folder cannot be read, or holds no assessment (one sentence).
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        if not folder.exists():
+    kind = path_kind(folder)  # a folder inside one the user may not open: one sentence
+    if kind != "folder":
+        if kind is None:
             raise RecordingError(folder, "no such session folder")
         raise RecordingError(
             folder,

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
-from resonant.model.atomic import OutputError, open_new
+from resonant.model.atomic import OutputError, open_new, os_error_reason
+from resonant.model.text import for_terminal
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -52,20 +53,36 @@ RESULT_COLUMNS = (
 )  # fmt: skip
 
 
-def find_inputs(paths: Sequence[str | Path], recursive: bool) -> list[Path]:
+def find_inputs(
+    paths: Sequence[str | Path], recursive: bool, problems: list[str] | None = None
+) -> list[Path]:
     """Session folders and RR files among ``paths`` (and below them with ``recursive``).
 
     A folder holding ``beats.tsv`` is a session (its files are not counted again);
     other folders are searched (with ``recursive``) for sessions and RR files. Hidden
-    files and folders are skipped. Paths come back sorted, each once.
+    files and folders are skipped. Paths come back sorted, each once. A folder that
+    cannot be searched (permission denied) is one sentence naming it in ``problems``
+    when given (else it is left to the reader, which says the same).
     """
+    from resonant.folder.read import RecordingError, path_kind
+
+    def unsearchable(exc: OSError) -> None:
+        if problems is not None:
+            where = exc.filename if exc.filename is not None else "a folder"
+            problems.append(f"{where}: cannot be searched ({os_error_reason(exc)}); "
+                            "what it holds is not in the table")  # fmt: skip
+
     found: dict[Path, None] = {}
     for p in map(Path, paths):
-        if p.is_dir() and not (p / "beats.tsv").is_file():
+        try:
+            folder = path_kind(p) == "folder" and path_kind(p / "beats.tsv") is None
+        except RecordingError:
+            folder = False  # the reader says why it cannot be read
+        if folder:
             if not recursive:
                 found[p] = None  # the reader will say it is not a session folder
                 continue
-            for root, dirs, files in os.walk(p):
+            for root, dirs, files in os.walk(p, onerror=unsearchable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 r = Path(root)
                 if "beats.tsv" in files:
@@ -106,13 +123,16 @@ def analyze_one(path: str) -> tuple[str, list[list[str]], list[str], str | None]
     notes : list of str
         What the reader skipped or assumed.
     error : str or None
-        Why the input could not be read (one sentence naming it), or None.
+        Why the input could not be read (one sentence naming it), or None. A session
+        whose ``pacer.tsv`` or ``acc.tsv`` cannot be used still has its rows; the
+        sentence naming each such table is here, one per line.
     """
     from resonant.analysis.summaries import analyze_path
     from resonant.folder.read import RecordingError
 
+    broken: list[str] = []
     try:
-        results, notes = analyze_path(path)
+        results, notes = analyze_path(path, broken)
     except RecordingError as exc:
         return path, [], [], str(exc)
     except Exception as exc:  # never let one bad input stop a batch of thousands
@@ -136,7 +156,7 @@ def analyze_one(path: str) -> tuple[str, list[list[str]], list[str], str | None]
                 "breathing_source": ph["breathing_source"],
                 "corrected_pct": ph["corrected_pct"], "poor_data": ph["poor_data"],
             }))  # fmt: skip
-    return path, rows, notes, None
+    return path, rows, notes, "\n".join(broken) or None
 
 
 class _Progress:
@@ -206,7 +226,10 @@ def run_batch(
         0 when every input was read, 2 when any was not (the others are still in the
         table), 2 also when ``out`` exists (never overwritten) or nothing was found.
     """
-    found = [str(p) for p in find_inputs(paths, recursive)]
+    unsearchable: list[str] = []
+    found = [str(p) for p in find_inputs(paths, recursive, unsearchable)]
+    for sentence in unsearchable:
+        print(f"resonant: {for_terminal(sentence)}", file=sys.stderr)
     if not found:
         print("resonant: no sessions or RR files were found there", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -217,11 +240,12 @@ def run_batch(
     jobs = jobs or os.cpu_count() or 1
     rows = results if results is not None else _local(found, jobs)
     progress = _Progress(len(found), sys.stderr)
+    bad = EXIT_BAD_INPUT if unsearchable else EXIT_OK
     if not out:
-        return _write_table(sys.stdout, rows, progress)
+        return max(bad, _write_table(sys.stdout, rows, progress))
     try:
         with open_new(out, noun="the table") as sink:
-            return _write_table(sink, rows, progress)
+            return max(bad, _write_table(sink, rows, progress))
     except OutputError as exc:
         print(f"resonant: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -237,10 +261,11 @@ def _write_table(
     sink.write("\t".join(RESULT_COLUMNS) + "\n")
     for _path, rows, notes, error in results:
         if error is not None:
-            print(f"resonant: {error}", file=sys.stderr)
+            for sentence in error.splitlines():
+                print(f"resonant: {for_terminal(sentence)}", file=sys.stderr)
             status = EXIT_BAD_INPUT
         for note in notes:
-            print(f"resonant: {note}", file=sys.stderr)
+            print(f"resonant: {for_terminal(note)}", file=sys.stderr)
         for row in rows:
             sink.write("\t".join(row) + "\n")
         sink.flush()

@@ -25,7 +25,9 @@ __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: The sub-commands, in the order ``resonant --help`` lists them: each is a module
 #: ``resonant.cli.<name>`` with ``add_parser(sub) -> None`` and ``run(args) -> int``.
-COMMANDS = ("analyze", "record", "demo", "assess", "export", "report", "history", "scan")
+COMMANDS = (
+    "analyze", "record", "demo", "assess", "export", "report", "history", "scan", "desktop",
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

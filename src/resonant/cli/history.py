@@ -306,7 +306,7 @@ def collect(
         When ``folder`` is not a folder.
     """
     from resonant.config.paths import sessions_dir
-    from resonant.folder.read import RecordingError
+    from resonant.folder.read import RecordingError, path_kind
 
     def tell(sentence: str) -> None:
         print(f"resonant: {for_terminal(sentence)}", file=sys.stderr)
@@ -314,9 +314,9 @@ def collect(
     report = on_problem or tell
     root = Path(folder) if folder is not None else sessions_dir()
     try:
-        is_dir = root.is_dir()
-    except OSError:  # Python before 3.14 may raise for some errors
-        is_dir = False
+        is_dir = path_kind(root) == "folder"
+    except RecordingError as err:  # inside a folder that cannot be opened: said as such
+        raise FileNotFoundError(str(err)) from None
     if not is_dir:
         if os.path.lexists(root) and not os.access(root.parent, os.X_OK):
             raise FileNotFoundError(f"{root} cannot be read (permission denied)")

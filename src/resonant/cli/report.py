@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from resonant.errors import EXIT_OK
+from resonant.errors import EXIT_BAD_INPUT, EXIT_OK
 
 if TYPE_CHECKING:
     from resonant.cli.options import Subparsers
@@ -52,16 +52,21 @@ def run_report(
 ) -> int:
     """``resonant report SESSION --out FILE [--audience A] [--source LABEL]``: 0 or 2.
 
-    A report that cannot be made is reported in one sentence on stderr.
+    A report that cannot be made is reported in one sentence on stderr. A table of the
+    session that is there but cannot be used (``pacer.tsv``, ``events.tsv``,
+    ``acc.tsv``) is one sentence naming it, and the report is made without it: exit 2.
     """
     from resonant.folder.read import RecordingError
     from resonant.model.text import for_terminal
     from resonant.reports.page import ReportError, make_report
 
+    problems: list[str] = []
     try:
-        path = make_report(session, out, audience, source)
+        path = make_report(session, out, audience, source, problems)
     except (ReportError, RecordingError) as err:
         print(f"resonant: {for_terminal(err)}", file=sys.stderr)
         return err.exit_status
+    for sentence in problems:
+        print(f"resonant: {for_terminal(sentence)}", file=sys.stderr)
     print(f"resonant: report saved in {for_terminal(path)}")
-    return EXIT_OK
+    return EXIT_BAD_INPUT if problems else EXIT_OK

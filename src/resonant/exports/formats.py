@@ -140,6 +140,7 @@ from resonant.folder.read import (
     PacerRows,
     Recording,
     RecordingError,
+    path_kind,
     AccTrace,
     read_acc,
     read_ecg,
@@ -228,9 +229,10 @@ class ExportResult:
 
 def _folder(folder: str | Path) -> Path:
     p = Path(folder)
-    if not p.exists():
+    kind = path_kind(p)  # a folder inside one the user may not open: one sentence
+    if kind is None:
         raise RecordingError(p, "no such session folder")
-    if not p.is_dir():
+    if kind != "folder":
         raise RecordingError(p, "not a session folder (it is a file)")
     return p
 
@@ -858,7 +860,7 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
                 closed = close_file(writer.handle)
                 writer.handle = -1
             if closed != 0:
-                raise OSError(errno.EIO, _EDF_UNFINISHED)
+                raise _edf_unfinished(tmp)
             _check_edf_size(tmp)
 
         assert len(labels) == len(set(labels))
@@ -898,6 +900,24 @@ def export_edf(folder: str | Path, out: str | Path) -> ExportResult:
 
 #: Why an EDF file could not be written, when the writer does not say.
 _EDF_UNFINISHED = "the EDF writer could not finish it; is the disk full?"
+#: Free space below which an unfinished EDF file is put down to a full disk, bytes.
+_FULL_BELOW_BYTES = 65536
+
+
+def _edf_unfinished(path: Path) -> OSError:
+    """The error for an EDF file the writer could not finish (it gives no reason).
+
+    ``ENOSPC`` ("the disk is full") when the file's disk has (almost) no space left,
+    else ``EIO`` with :data:`_EDF_UNFINISHED`.
+    """
+    try:
+        st = os.statvfs(path.parent)
+        full = st.f_bavail * st.f_frsize < _FULL_BELOW_BYTES
+    except (OSError, AttributeError):  # no statvfs (Windows)
+        full = False
+    if full:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return OSError(errno.EIO, _EDF_UNFINISHED)
 
 
 def _check_edf_size(path: Path) -> None:
@@ -924,9 +944,9 @@ def _check_edf_size(path: Path) -> None:
         records = int(head[236:244].decode("ascii"))
         per_record = sum(int(samples[8 * i : 8 * i + 8].decode("ascii")) for i in range(ns))
     except (ValueError, UnicodeDecodeError):
-        raise OSError(errno.EIO, _EDF_UNFINISHED) from None
+        raise _edf_unfinished(path) from None
     if records < 0 or size != header_bytes + records * 2 * per_record:
-        raise OSError(errno.EIO, _EDF_UNFINISHED)
+        raise _edf_unfinished(path)
 
 
 # -- the table ---------------------------------------------------------------------------------

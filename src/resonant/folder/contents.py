@@ -20,6 +20,7 @@ from resonant.folder.read import (
     PacerRows,
     Recording,
     RecordingError,
+    path_kind,
     read_events,
     read_pacer,
     read_recording,
@@ -124,9 +125,10 @@ def read_session(folder: str | Path) -> SessionFolder:
     (['strap'], '2026-11-22T10:00:00+00:00')
     """
     p = Path(folder)
-    if not p.exists():
+    kind = path_kind(p)  # a folder inside one the user may not open: one sentence
+    if kind is None:
         raise RecordingError(p, "no such folder")
-    if not p.is_dir():
+    if kind != "folder":
         raise RecordingError(p, "not a session folder (it is a file)")
     meta = read_session_json(p)
     _parse_start(p, meta.get("start_utc"))  # broken metadata fails here, not later

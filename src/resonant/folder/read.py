@@ -60,6 +60,7 @@ __all__ = [
     "RecordingError",
     "read_recording",
     "read_events",
+    "path_kind",
     "RR_ABSURD_MIN_MS",
     "RR_ABSURD_MAX_MS",
     "TIME_LIMIT_S",
@@ -174,12 +175,17 @@ def read_recording(path: str | Path) -> list[Recording]:
         RR interval.
     """
     p = Path(path)
-    if p.is_dir():
+    if path_kind(p) == "folder":
         beats = p / "beats.tsv"
         if not _present(beats):
             raise RecordingError(p, "not a session folder: it has no beats.tsv")
         return _read_beats_tsv(beats, _disconnects(p), shown=p)
-    lines, complete = _read_lines(p)
+    data = _read_bytes(p)
+    plain = _read_rr_bytes(p, data)  # the common case, without a string per line
+    if plain is not None:
+        return [plain]
+    lines, complete = _read_lines(p, data)
+    del data
     first = next((ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")), None)
     if first is None:
         raise RecordingError(p, "empty: there are no RR intervals in it")
@@ -191,17 +197,23 @@ def read_recording(path: str | Path) -> list[Recording]:
     return [_read_rr_text(p, lines, complete)]
 
 
-def _read_lines(p: Path) -> tuple[list[str], bool]:
-    """Lines of an RR file, and whether its last line was complete; an empty file is an error."""
-    lines, complete = _read_text(p)
+def _read_lines(p: Path, data: bytes | None = None) -> tuple[list[str], bool]:
+    """Lines of an RR file, and whether its last line was complete; an empty file is an error.
+
+    ``data``: the file's bytes when they were read already.
+    """
+    lines, complete = _read_text(p, data)
     if not any(ln.strip() for ln in lines):
         raise RecordingError(p, "empty: there are no RR intervals in it")
     return lines, complete
 
 
-def _read_text(p: Path) -> tuple[list[str], bool]:
-    """Lines of a text file (UTF-8, a BOM allowed), and whether its last line was complete."""
-    data = _read_bytes(p)
+def _read_text(p: Path, data: bytes | None = None) -> tuple[list[str], bool]:
+    """Lines of a text file (UTF-8, a BOM allowed), and whether its last line was complete.
+
+    ``data``: the file's bytes when they were read already.
+    """
+    data = _read_bytes(p) if data is None else data
     if b"\x00" in data[:65536]:
         raise RecordingError(p, "not a text file (it holds binary data)")
     try:
@@ -219,6 +231,23 @@ def _kind_error(p: Path, mode: int) -> RecordingError:
         return RecordingError(p, "is a folder, not a file")
     what = "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
     return RecordingError(p, f"is {what}, not a file, so it is not read")
+
+
+def path_kind(path: str | Path) -> str | None:
+    """What a path a person named is: ``"folder"``, ``"file"`` (anything else), or None.
+
+    None when nothing is there. A path that cannot even be looked at (inside a folder
+    the user may not open: permission denied) is a :class:`RecordingError` naming it,
+    where ``Path.is_dir()`` and ``Path.exists()`` would raise ``PermissionError``.
+    """
+    p = Path(path)
+    try:
+        st = os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise RecordingError(p, f"cannot be read ({os_error_reason(exc)})") from None
+    return "folder" if stat.S_ISDIR(st.st_mode) else "file"
 
 
 def _present(p: Path) -> bool:
@@ -386,7 +415,8 @@ def _read_rr_text(p: Path, lines: list[str], complete: bool) -> Recording:
             continue
         v = _parse_rr(s)
         if v is None:
-            if _last_line_cut(lines, complete, i):
+            # A cut-off last line is one after others; a file of one line says what it is.
+            if _last_line_cut(lines, complete, i) and values:
                 warnings.append(
                     f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
                 )
@@ -395,8 +425,11 @@ def _read_rr_text(p: Path, lines: list[str], complete: bool) -> Recording:
                 header_seen = True
                 warnings.append(f"line {i + 1} ({s[:30]!r}) was read as a header")
                 continue
+            shown = f"{s[:40]!r}" + (f" ({len(s):,} characters)" if len(s) > 40 else "")
+            if _NUMBER.fullmatch(s):  # digits beyond any float
+                raise RecordingError(p, f"{shown} is far too large to be an RR interval", i + 1)
             raise RecordingError(
-                p, f"{s[:40]!r} is not a number (expected one RR interval per line)", i + 1
+                p, f"{shown} is not a number (expected one RR interval per line)", i + 1
             )
         values.append(v)
         lines_of.append(i)
@@ -415,17 +448,70 @@ def _read_rr_text(p: Path, lines: list[str], complete: bool) -> Recording:
             # A number cut short by an interrupted write ("81" of "812.5") is implausible.
             problem = problem or "cut off"
         if problem:
-            if cut:
+            if cut and rr.size > 1:  # a cut-off last line is one after others
                 warnings.append(
                     f"line {i + 1} is cut off (an interrupted recording?) and was skipped"
                 )
                 keep[k] = False
+                continue
+            if problem == "cut off":  # the only line: read as it would be with its newline
                 continue
             raise RecordingError(p, problem, i + 1)
     rr = rr[keep]
     return Recording(
         str(p), "rr-text", "", np.cumsum(rr) / 1000.0, rr,
         np.arange(rr.size), np.array([0], dtype=np.intp), warnings,
+    )  # fmt: skip
+
+
+#: The bytes :func:`_read_rr_bytes` takes: ASCII digits, sign, point, exponent and line
+#: ends. No spaces, so every line holds one token or none; no "_", "#", letters or other
+#: scripts' digits, which the line reader looks at.
+_PLAIN_RR_BYTES = b"0123456789.+-eE\r\n"
+#: Bytes parsed at a time by :func:`_read_rr_bytes` (up to the next line end).
+_PARSE_CHUNK = 1 << 18
+
+
+def _read_rr_bytes(p: Path, data: bytes) -> Recording | None:
+    """:func:`_read_rr_text_fast` on a plain RR file's bytes, a chunk at a time; else None.
+
+    A file of plain numbers, one per line (:data:`_PLAIN_RR_BYTES`), is parsed straight
+    into one array: a Python string per line would cost about 60 bytes per beat more
+    than the beats themselves (issue 18: bounded memory). The numbers are converted as
+    :func:`_read_rr_text_fast` converts them and checked the same way, so the recording
+    is the same. Anything else (spaces, comments, a header, a value that is not a number,
+    absurd, or all below 10, a cut-off last line) is None: the line reader then reads
+    the file and says what and where.
+    """
+    if not data or data.translate(None, _PLAIN_RR_BYTES):
+        return None
+    rr = np.empty(data.count(b"\n") + data.count(b"\r") + 1)
+    k = pos = 0
+    while pos < len(data):
+        end = data.find(b"\n", pos + _PARSE_CHUNK)
+        end = len(data) if end < 0 else end + 1
+        tokens = data[pos:end].decode("ascii").split()
+        pos = end
+        try:
+            values = np.array(tokens, dtype=np.float64)
+        except ValueError:
+            return None
+        rr[k : k + values.size] = values
+        k += values.size
+    if k == 0:
+        return None
+    if k < rr.size:
+        rr.resize(k, refcheck=False)
+    if not np.isfinite(rr).all() or rr.max() < 10.0:
+        return None
+    if ((rr < RR_ABSURD_MIN_MS) | (rr > RR_ABSURD_MAX_MS)).any():
+        return None
+    if not data.endswith(b"\n") and not RR_MIN_MS <= rr[-1] <= RR_MAX_MS:
+        return None
+    time_s = np.cumsum(rr)
+    time_s /= 1000.0
+    return Recording(
+        str(p), "rr-text", "", time_s, rr, np.arange(rr.size), np.array([0], dtype=np.intp), [],
     )  # fmt: skip
 
 

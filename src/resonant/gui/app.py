@@ -18,9 +18,18 @@ from typing import TYPE_CHECKING
 from resonant.errors import EXIT_OK
 
 if TYPE_CHECKING:
+    from PyQt6.QtWidgets import QApplication
+
     from resonant.session.assemble import SessionSpec
 
-__all__ = ["default_size", "display_available", "run_window", "tone_player"]
+__all__ = [
+    "default_size",
+    "display_available",
+    "run_window",
+    "tone_player",
+    "use_app_icon",
+    "use_bundled_fonts",
+]
 
 #: The smallest size the window is designed for, px.
 MIN_SIZE = (1280, 720)
@@ -64,6 +73,47 @@ def display_available() -> bool:
     if sys.platform.startswith("linux") or "bsd" in sys.platform:
         return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
     return True
+
+
+def use_app_icon(app: QApplication) -> None:
+    """Give every window of ``app`` resonant's icon, and name its desktop entry.
+
+    ``setDesktopFileName("resonant")`` lets a Wayland compositor (and the X11 window
+    class hint) match the windows to ``resonant.desktop`` written by ``resonant desktop
+    install``, so the dock or task bar shows the icon and name of the entry.
+    """
+    from resonant.gui.icon import app_icon
+
+    app.setDesktopFileName("resonant")
+    app.setWindowIcon(app_icon())
+
+
+def use_bundled_fonts() -> list[str]:
+    """In the self-contained bundle, make its own fonts known to Qt; return their families.
+
+    The Linux bundle (``./dev.sh bundle``, PyInstaller; ``docs/install.md``) carries the
+    DejaVu fonts in ``fonts/`` beside its libraries, because a minimal system may have no
+    fonts at all, and Qt then draws no text. They are added as application fonts
+    (``QFontDatabase.addApplicationFont``); where the system has no font of its own,
+    DejaVu Sans becomes the application's font. Outside the bundle (``sys.frozen`` unset)
+    nothing is done. Needs the ``QApplication``.
+    """
+    if not getattr(sys, "frozen", False):
+        return []
+    from PyQt6.QtGui import QFont, QFontDatabase
+    from PyQt6.QtWidgets import QApplication
+
+    folder = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "fonts"
+    had_fonts = bool(QFontDatabase.families())
+    families: list[str] = []
+    for path in sorted(folder.glob("*.ttf")):
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        if font_id >= 0:
+            new = QFontDatabase.applicationFontFamilies(font_id)
+            families += [f for f in new if f not in families]
+    if not had_fonts and "DejaVu Sans" in families:
+        QApplication.setFont(QFont("DejaVu Sans"))
+    return families
 
 
 def tone_player() -> tuple[Callable[[str], None] | None, str | None]:
@@ -157,6 +207,8 @@ def run_window(
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("resonant")
+    use_app_icon(app)
+    use_bundled_fonts()
     app.setQuitOnLastWindowClosed(False)  # the loop ends when main() returns, after cleanup
     settings, warnings = load_settings()
     for w in warnings:

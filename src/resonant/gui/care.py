@@ -32,10 +32,12 @@ __all__ = ["FirstRunDialog", "CheckInDialog", "SafetyDialog", "AnswerSlider", "N
 NOT_ANSWERED = "not answered"
 
 
-def _para(text: str) -> QLabel:
+def paragraph(text: str, selectable: bool = True) -> QLabel:
+    """A wrapped paragraph of text, selectable unless told (the pages' and dialogs' words)."""
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
 
@@ -50,9 +52,9 @@ class FirstRunDialog(QDialog):
         title = QLabel(f"<h2>{g['first_run']['title']}</h2>")
         lay.addWidget(title)
         for text in (g["first_run"]["about"], g["first_run"]["privacy"]):
-            lay.addWidget(_para(text))
+            lay.addWidget(paragraph(text))
         lay.addWidget(QLabel(f"<b>{g['safety']['title']}</b>"))
-        lay.addWidget(_para(g["safety"]["text"]))
+        lay.addWidget(paragraph(g["safety"]["text"]))
         self.consent = QCheckBox(g["first_run"]["consent"])
         lay.addWidget(self.consent)
         lay.addWidget(QLabel(g["first_run"]["participant"]))
@@ -75,7 +77,7 @@ class SafetyDialog(QDialog):
         g = guidance()["safety"]
         self.setWindowTitle(g["title"])
         lay = QVBoxLayout(self)
-        lay.addWidget(_para(g["text"]))
+        lay.addWidget(paragraph(g["text"]))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
@@ -162,7 +164,7 @@ class CheckInDialog(QDialog):
         g = guidance()["checkin"]
         self.setWindowTitle(g["title"])
         lay = QVBoxLayout(self)
-        lay.addWidget(_para(g["intro"]))
+        lay.addWidget(paragraph(g["intro"]))
         self.calm = self._slider(lay, g["calm"])
         self.self_critical = self._slider(lay, g["self_critical"])
         self.journal: QPlainTextEdit | None = None

@@ -40,6 +40,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from resonant.gui.care import paragraph
 from resonant.gui.pacer_view import PacerView
 from resonant.gui.plots import PhysiologyPlots
 from resonant.gui.settings_dialog import SettingsDialog
@@ -92,14 +93,6 @@ GROUP_COLUMNS: tuple[str, ...] = (
 SPLIT_WIDTH_PX = 1200
 
 
-def _para(text: str, selectable: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
 class WelcomePage(QWidget):
     """The first screen: what resonant is and is not, going gently, and consent.
 
@@ -146,13 +139,13 @@ class WelcomePage(QWidget):
         self.title = QLabel(f"<h1>{g['first_run']['title']}</h1>")
         lay.addWidget(self.title)
         for text in (g["first_run"]["about"], g["first_run"]["privacy"]):
-            lay.addWidget(_para(text))
+            lay.addWidget(paragraph(text))
         safety_title = QLabel(f"<b>{g['safety']['title']}</b>")
         lay.addWidget(safety_title)
-        lay.addWidget(_para(g["safety"]["text"]))
+        lay.addWidget(paragraph(g["safety"]["text"]))
         self.consent = QCheckBox(g["first_run"]["consent"])
         lay.addWidget(self.consent)
-        lay.addWidget(_para(g["first_run"]["participant"], selectable=False))
+        lay.addWidget(paragraph(g["first_run"]["participant"], selectable=False))
         self.participant = QLineEdit(participant or "")
         self.participant.setMaximumWidth(320)
         lay.addWidget(self.participant)
@@ -261,7 +254,7 @@ class WindowLayout:
         self.summary.setObjectName("summary")
         sl = QVBoxLayout(self.summary)
         sl.setContentsMargins(20, 14, 20, 14)
-        self.summary_text = _para("", selectable=False)
+        self.summary_text = paragraph("", selectable=False)
         self.summary_text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         sl.addWidget(self.summary_text)
         links = QHBoxLayout()

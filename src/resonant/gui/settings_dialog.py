@@ -3,16 +3,21 @@
 The window opens with just what is needed to begin; everything that shapes a session
 lives here: the source, the guide's pace, in:out ratio, holds and length, the guide on or
 off, following the person, the tone, eyes-closed mode, a guided practice, the coherence
-challenge level, recording (and the consent behind it), LSL, the theme and the text size.
-The accepted resonance rate is said in words. The dialog only holds the widgets;
-:mod:`resonant.gui.window` connects them (it keeps each one as an attribute of its own).
+challenge level, recording (and the consent behind it), LSL, the theme and the text size,
+where the sessions are kept (with a button that opens that folder), and About. The
+accepted resonance rate is said in words. The dialog holds the widgets and
+:mod:`resonant.gui.window` connects them (it keeps each one as an attribute of its own);
+only opening the data folder and the About dialog, which touch nothing of the session,
+are done here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QUrl
+from PyQt6.QtGui import QDesktopServices
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,11 +29,14 @@ from PyQt6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from resonant.config.paths import sessions_dir
+from resonant.model.atomic import make_private_folder, os_error_reason
 from resonant.model.pacer import RATIO_PRESETS
 from resonant.model.practices import guidance
 
@@ -53,6 +61,17 @@ class SettingsDialog(QDialog):
         The guided practices offered after "no guided practice" (whose data is None).
     parent : QWidget or None
         The trainer window (the dialog stays a window of its own, non-modal).
+
+    Attributes
+    ----------
+    data_folder : Path
+        The folder shown under Your files and opened by **Open folder** (default
+        :func:`resonant.config.paths.sessions_dir`; :meth:`set_data_folder`).
+    url_opener : callable
+        Opens a folder's URL in the desktop's file manager, True when it could
+        (``QDesktopServices.openUrl``; tests replace it).
+    about_dialog : AboutDialog or None
+        The About dialog, once opened.
     """
 
     def __init__(
@@ -70,13 +89,22 @@ class SettingsDialog(QDialog):
         grid.addWidget(self._practice_box(practice_items), 0, 1, 2, 1)
         grid.addWidget(self._recording_box(), 2, 1)
         grid.addWidget(self._look_box(), 3, 0, 1, 2)
+        grid.addWidget(self._files_box(), 4, 0, 1, 2)
         lay = QVBoxLayout(self)
         lay.addLayout(grid)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         self.safety_button = QPushButton(guidance()["safety"]["title"])
         buttons.addButton(self.safety_button, QDialogButtonBox.ButtonRole.HelpRole)
+        self.about_button = QPushButton("About")
+        self.about_button.setToolTip("The version, the licence and where to find help")
+        self.about_button.clicked.connect(self.show_about)
+        buttons.addButton(self.about_button, QDialogButtonBox.ButtonRole.HelpRole)
         lay.addWidget(buttons)
+        self.about_dialog: QDialog | None = None
+        self.url_opener: Callable[[QUrl], bool] = QDesktopServices.openUrl
+        self.data_folder = sessions_dir()
+        self.set_data_folder(self.data_folder)
 
     def _source_box(self, source_text: str) -> QGroupBox:
         box = QGroupBox("Source")
@@ -190,6 +218,64 @@ class SettingsDialog(QDialog):
         form.addRow(lsl_row)
         return box
 
+    def _files_box(self) -> QGroupBox:
+        box = QGroupBox("Your files")
+        form = QFormLayout(box)
+        self.data_folder_edit = QLineEdit()
+        self.data_folder_edit.setReadOnly(True)  # a long path scrolls; it can be copied
+        self.open_folder_button = QPushButton("Open folder")
+        self.open_folder_button.setToolTip("Show your sessions in the file manager")
+        self.open_folder_button.clicked.connect(self.open_data_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.data_folder_edit, 1)
+        folder_row.addWidget(self.open_folder_button)
+        form.addRow("Sessions are kept in", folder_row)
+        self.folder_note = _note()
+        self.folder_note.hide()
+        form.addRow(self.folder_note)
+        return box
+
+    def set_data_folder(self, folder: Path) -> None:
+        """Show ``folder`` as where the sessions are kept (and open it on **Open folder**)."""
+        self.data_folder = Path(folder)
+        self.data_folder_edit.setText(str(self.data_folder))
+        self.data_folder_edit.setCursorPosition(0)
+        self.data_folder_edit.setToolTip(str(self.data_folder))
+
+    def open_data_folder(self) -> bool:
+        """Open the data folder in the file manager, making it first (owner-only) if missing.
+
+        Returns True when the desktop opened it; otherwise a short note under the path
+        says why (the path itself stays there to copy).
+        """
+        try:
+            make_private_folder(self.data_folder)
+        except OSError as exc:
+            return self._folder_problem(
+                f"The folder cannot be made here ({os_error_reason(exc)})."
+            )
+        if not self.url_opener(QUrl.fromLocalFile(str(self.data_folder))):
+            return self._folder_problem(
+                "No file manager answered on this computer; the path above can be copied."
+            )
+        self.folder_note.hide()
+        return True
+
+    def _folder_problem(self, sentence: str) -> bool:
+        self.folder_note.setText(sentence)
+        self.folder_note.show()
+        return False
+
+    def show_about(self) -> None:
+        """Show the About dialog (non-modal), made on first use."""
+        from resonant.gui.about import AboutDialog
+
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
+        self.about_dialog.activateWindow()
+
     def _lsl_local_toggled(self, on: bool) -> None:
         if on:  # this machine only implies LSL, as --lsl-local implies --lsl
             self.lsl_check.setChecked(True)
@@ -220,6 +306,9 @@ class SettingsDialog(QDialog):
         """Show the dialog (non-modal) beside ``anchor``'s window and bring it forward."""
         if not self.isVisible():
             self.adjustSize()
+            lay = self.layout()
+            if lay is not None and lay.hasHeightForWidth():  # wrapped notes: all their lines
+                self.resize(self.width(), max(self.height(), lay.totalHeightForWidth(self.width())))
             window = anchor.window()
             if window is not None:
                 geo = window.geometry()

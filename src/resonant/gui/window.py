@@ -203,6 +203,8 @@ class MainWindow(QMainWindow):
         sd = ui.settings
         sd.setParent(self, sd.windowFlags())
         self.settings_dialog = sd
+        if self.record_dir is not None:  # where this window records (else the data folder)
+            sd.set_data_folder(self.record_dir)
         self.stack = ui.stack
         self.welcome = ui.welcome
         self.controls = ui.controls

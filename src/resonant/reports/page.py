@@ -52,6 +52,7 @@ from resonant.folder.read import (
     read_pacer,
     Recording,
     RecordingError,
+    path_kind,
     read_events,
     read_recording,
     read_session_json,
@@ -181,10 +182,15 @@ class SessionFacts:
         return bool(self.meta.get("end_utc"))
 
 
-def load_session(folder: str | Path, source: str | None = None) -> SessionFacts:
+def load_session(
+    folder: str | Path, source: str | None = None, problems: list[str] | None = None
+) -> SessionFacts:
     """Read and analyse a session folder (``beats.tsv`` and ``session.json`` suffice).
 
-    ``source`` chooses one person of a group (their label); None: the first.
+    ``source`` chooses one person of a group (their label); None: the first. A table
+    that is there but cannot be used (``events.tsv``, ``pacer.tsv``, ``acc.tsv``) does
+    not stop the report: the page says what is missing, and one sentence naming the
+    file goes to ``problems`` when given (the command line exits 2 for it).
 
     Raises
     ------
@@ -192,9 +198,10 @@ def load_session(folder: str | Path, source: str | None = None) -> SessionFacts:
         When the folder or its beats cannot be read, or no person has that label.
     """
     p = Path(folder)
-    if not p.exists():
+    kind = path_kind(p)  # a folder inside one the user may not open: one sentence
+    if kind is None:
         raise RecordingError(p, "no such session folder")
-    if not p.is_dir():
+    if kind != "folder":
         raise RecordingError(p, "is not a session folder (expected a folder with beats.tsv)")
     meta = read_session_json(p)
     recs = read_recording(p)
@@ -209,12 +216,14 @@ def load_session(folder: str | Path, source: str | None = None) -> SessionFacts:
         if mine:
             meta = {**meta, "simulation": mine[0]}
     notes = list(rec.warnings)
+    said: list[str] = []  # tables that cannot be used, for the command line
     if not (p / "session.json").is_file():
         notes.append("This folder has no session.json, so its date and settings are unknown.")
     try:
         events = read_events(p)
     except RecordingError as err:
         notes.append(f"The events could not be read ({err.message}), so none are shown.")
+        said.append(f"{err}; the report was made without the events")
         events = []
     events = [e for e in events if not e.source or e.source == rec.source]
     unreadable = False
@@ -225,6 +234,7 @@ def load_session(folder: str | Path, source: str | None = None) -> SessionFacts:
             f"The guide's breathing curve is not shown: pacer.tsv could not be read "
             f"({err.message})."
         )
+        said.append(f"{err}; the report was made without the breathing guide's curve")
         pacer, unreadable = None, True
     if pacer is None and not unreadable:
         settings = meta.get("settings")
@@ -233,11 +243,17 @@ def load_session(folder: str | Path, source: str | None = None) -> SessionFacts:
             notes.append(
                 "The guide's breathing curve is not shown: this folder has no readable pacer.tsv."
             )
-    res = analyze_recording(rec)
+    analysed: list[str] = []  # a broken pacer.tsv or acc.tsv: said, not raised
+    res = analyze_recording(rec, analysed)
     t_nn, nn, corr = nn_series(rec.time_s, rec.rr_ms, rec.segment_starts)
+    phases = analyze_phases(rec, events, analysed)
+    named = [x.split(": ", 1)[0] for x in said]
+    said += [x for x in analysed if x.split(": ", 1)[0] not in named]  # each file once
+    if problems is not None:
+        problems.extend(dict.fromkeys(said))
     return SessionFacts(
         p, meta, rec, [r.source for r in recs if r is not rec], events, pacer, res, t_nn, nn, corr,
-        analyze_phases(rec, events), notes + res.notes,
+        phases, notes + res.notes,
     )  # fmt: skip
 
 
@@ -1678,7 +1694,11 @@ def _pdf_bytes(page_html: str, title: str) -> tuple[bytes, int]:
 
 
 def make_report(
-    folder: str | Path, out: str | Path, audience: str = "clinician", source: str | None = None
+    folder: str | Path,
+    out: str | Path,
+    audience: str = "clinician",
+    source: str | None = None,
+    problems: list[str] | None = None,
 ) -> Path:
     """Write the report of a session folder to ``out`` (``.html`` or ``.pdf``).
 
@@ -1693,6 +1713,9 @@ def make_report(
         Whom the report is for (:func:`report_html`).
     source : str or None
         The person of a group the page is about (their label); None: the first.
+    problems : list of str, optional
+        Where a table that is there but cannot be used is said (one sentence naming
+        it, :func:`load_session`); the report is made without it.
 
     Returns
     -------
@@ -1717,7 +1740,7 @@ def make_report(
         raise ReportError(f"{out} already exists; a report never overwrites a file")
     if audience not in AUDIENCES:
         raise ReportError(f"a report is for a client or a clinician, not {audience!r}")
-    facts = load_session(folder, source)
+    facts = load_session(folder, source, problems)
     page = report_html(facts, audience)
     title = _when(facts, audience == "client")[0]
     data = page.encode("utf-8") if kind == "html" else _pdf_bytes(page, title)[0]

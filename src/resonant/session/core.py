@@ -147,6 +147,7 @@ class Session:
         self._running = False
         self._finished_sources = 0
         self._last_item_wall = 0.0
+        self._handling = False
         self._last_item_s = 0.0
         self.problems: list[str] = []
         self._scheduled: list[Event] = []
@@ -240,6 +241,8 @@ class Session:
         return min(now, self._last_item_s)
 
     def _silent(self) -> bool:
+        if self._handling:
+            return False
         try:
             wall = asyncio.get_running_loop().time()
         except RuntimeError:
@@ -326,9 +329,22 @@ class Session:
                 )
 
     def _take(self, item: SourceItem) -> bool:
-        """Handle one item; False once the session's end has been reached."""
+        """Handle one item; False once the session's end has been reached.
+
+        While it is handled (the sinks may take a while on a busy machine), and for
+        :data:`END_GRACE_WALL_S` after, the session is not silent: a pacer change asked
+        for by a sink is placed by the data's time, not by how slow the machine was.
+        """
         loop = asyncio.get_running_loop()
         self._last_item_wall = loop.time()
+        self._handling = True
+        try:
+            return self._handle(item)
+        finally:
+            self._handling = False
+            self._last_item_wall = loop.time()
+
+    def _handle(self, item: SourceItem) -> bool:
         t = item.onset_s if isinstance(item, Event) else item.time_s
         self._last_item_s = max(self._last_item_s, t)
         end = self.end_s

@@ -180,6 +180,17 @@ ListenAddress = 127.0.0.1
 
 [lab]
 KnownPeers = {127.0.0.1}
+
+[log]
+level = -2
+"""
+
+#: liblsl configuration used when the person has not named one (``LSLAPICFG`` unset):
+#: liblsl's defaults, but its log says only errors (level -2), so its start-up lines
+#: ("Loaded default config", its build) do not reach the terminal among resonant's own.
+QUIET_CONFIG = """\
+[log]
+level = -2
 """
 
 
@@ -240,7 +251,7 @@ def lsl_available() -> tuple[bool, str | None]:
         Why not, as one sentence; None when available.
     """
     try:
-        import pylsl  # noqa: F401
+        import pylsl
     except ImportError:
         return False, (
             "LSL output needs the pylsl package, which is not installed "
@@ -249,7 +260,29 @@ def lsl_available() -> tuple[bool, str | None]:
     except (RuntimeError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return False, f"pylsl is installed but cannot load the liblsl library ({first})."
+    _quiet(pylsl)
     return True, None
+
+
+def _quiet(pylsl: Any) -> None:
+    """Give liblsl :data:`QUIET_CONFIG` unless the person named a configuration.
+
+    liblsl reads its configuration once, when its first stream is made, so this works
+    only before then; afterwards, and with an older liblsl (before 1.16) that has no
+    ``lsl_set_config_content``, it changes nothing.
+    """
+    import os
+
+    if os.environ.get("LSLAPICFG"):
+        return
+    library = getattr(getattr(pylsl, "lib", None), "lib", None)
+    setter = getattr(library, "lsl_set_config_content", None)
+    if setter is None:
+        return
+    try:
+        setter(QUIET_CONFIG.encode("ascii"))
+    except (OSError, TypeError, ValueError):
+        return
 
 
 def _acquisition(source: SourceInfo | None) -> list[tuple[str, str]]:

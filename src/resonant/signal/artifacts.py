@@ -419,15 +419,30 @@ def correct_rr(
         nn[bad] = np.interp(t[bad], t[good], nn[good])
 
     missed = keep & (codes == Artifact.MISSED)
-    counts = keep.astype(np.intp) + missed
-    out_t = np.repeat(t, counts)
-    out_nn = np.repeat(nn, counts)
-    out_c = np.repeat(corrected, counts)
-    if missed.any():
-        # The first copy of a split interval is the inserted beat, half an interval earlier.
-        first = (np.cumsum(counts) - counts)[missed]
-        half = nn[missed] / 2.0
-        out_nn[first] = half
-        out_nn[first + 1] = half
-        out_t[first] = t[missed] - half / 1000.0
+    # Each kept beat once, a missed one twice; a chunk of beats at a time, so no count per
+    # beat is held beside the copies (issue 18: bounded memory).
+    size = int(np.count_nonzero(keep)) + int(np.count_nonzero(missed))
+    out_t, out_nn = np.empty(size), np.empty(size)
+    out_c = np.empty(size, dtype=bool)
+    at = 0
+    for a in range(0, n, _COPY_CHUNK):
+        b = min(a + _COPY_CHUNK, n)
+        counts = keep[a:b].astype(np.intp) + missed[a:b]
+        end = at + int(counts.sum())
+        out_t[at:end] = np.repeat(t[a:b], counts)
+        out_nn[at:end] = np.repeat(nn[a:b], counts)
+        out_c[at:end] = np.repeat(corrected[a:b], counts)
+        split = missed[a:b]
+        if split.any():
+            # The first copy of a split interval is the inserted beat, half an interval earlier.
+            first = at + (np.cumsum(counts) - counts)[split]
+            half = nn[a:b][split] / 2.0
+            out_nn[first] = half
+            out_nn[first + 1] = half
+            out_t[first] = t[a:b][split] - half / 1000.0
+        at = end
     return out_t, out_nn, out_c
+
+
+#: Beats copied at a time by :func:`correct_rr`.
+_COPY_CHUNK = 1 << 16

@@ -130,12 +130,16 @@ def short_spectra(
     ends = np.atleast_1d(np.asarray(end_s, dtype=np.float64))
     # Blocks of windows keep the arrays small: touching fresh memory for all the windows of
     # a 24-hour recording at once costs more than the FFTs themselves.
-    parts = [_short_block(time_s, nn_ms, ends[i : i + _BLOCK]) for i in range(0, ends.size, _BLOCK)]
-    if len(parts) == 1:
-        return parts[0]
-    return ShortSpectra(
-        *(np.concatenate(f) for f in zip(*(_fields(p) for p in parts), strict=True))
-    )
+    if ends.size <= _BLOCK:
+        return _short_block(time_s, nn_ms, ends)
+    # Each block's values go straight into the whole arrays: the blocks are not held
+    # beside them (issue 18: bounded memory).
+    whole = tuple(np.empty(ends.size) for _ in range(7))
+    for i in range(0, ends.size, _BLOCK):
+        part = _fields(_short_block(time_s, nn_ms, ends[i : i + _BLOCK]))
+        for out, values in zip(whole, part, strict=True):
+            out[i : i + _BLOCK] = values
+    return ShortSpectra(*whole)
 
 
 _BLOCK = 512

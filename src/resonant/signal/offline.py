@@ -199,6 +199,11 @@ def analyze_rr(
         t_seg = segment_axis(time_s[a:b], seg_rr)  # kept only while its segment runs
         codes[a:b] = classify_artifacts(seg_rr)
         t_nn, nn, corr = correct_rr(t_seg, seg_rr, codes[a:b])
+        # 5-s updates of this segment once 64 s of it have passed.
+        seg_ticks = ticks[(ticks >= a) & (ticks < b)]
+        ends = t_seg[seg_ticks - a]
+        ends = ends[ends - t_seg[0] >= COHERENCE_WINDOW_S]
+        del t_seg  # not needed past here (issue 18: bounded memory)
         t_parts.append(t_nn)
         nn_parts.append(nn)
         corr_parts.append(corr)
@@ -207,14 +212,9 @@ def analyze_rr(
         newseg_parts.append(newseg)
         if nn.size < 2:
             continue
-        # 5-s updates of this segment once 64 s of it have passed.
-        seg_ticks = ticks[(ticks >= a) & (ticks < b)]
-        ends = t_seg[seg_ticks - a]
-        ends = ends[ends - t_seg[0] >= COHERENCE_WINDOW_S]
         if ends.size:
             spectra.append((short_spectra(t_nn, nn, ends), _corrected_pct(t_nn, corr, ends)))
             windows_t.append(ends)
-        del t_seg
         stretch_s = t_nn[-1] - t_nn[0]
         longest_s = max(longest_s, stretch_s)
         welch_rows.append((t_nn, nn, stretch_s))
@@ -302,11 +302,14 @@ def _corrected_pct(
     t_nn: NDArray[np.float64], corr: NDArray[np.bool_], ends: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """Percent of corrected NN in each window ``(end - 64 s, end]``."""
-    csum = np.concatenate([[0], np.cumsum(corr)])
     hi = np.searchsorted(t_nn, ends, side="right")
     lo = np.searchsorted(t_nn, ends - COHERENCE_WINDOW_S, side="right")
     count = np.maximum(hi - lo, 1)
-    return 100.0 * (csum[hi] - csum[lo]) / count
+    # Corrected NN before index i: how many of their indices are below i (no running
+    # count the length of the series: issue 18, bounded memory).
+    where = np.flatnonzero(corr)
+    made = np.searchsorted(where, hi) - np.searchsorted(where, lo)
+    return 100.0 * made / count
 
 
 def _join_series(
@@ -317,20 +320,21 @@ def _join_series(
     if not spectra:
         e = np.empty(0)
         return SpectralSeries(e, e, e, e, e, e, e, e, np.empty(0, dtype=bool))
-    t = np.concatenate(windows_t)
-    breath_hz = np.concatenate([s.breath_hz for s, _ in spectra])
-    share = np.concatenate([s.breath_share for s, _ in spectra])
+    # One segment's arrays are used as they are (no copy: issue 18, bounded memory).
+    t = _joined(windows_t, np.float64)
+    breath_hz = _joined([s.breath_hz for s, _ in spectra], np.float64)
+    share = _joined([s.breath_share for s, _ in spectra], np.float64)
     seg = np.concatenate([np.full(w.size, k) for k, w in enumerate(windows_t)])
     agree = agreement(t, breath_hz, seg)
     guide = None if guide_bpm is None else guide_bpm(t)
     return SpectralSeries(
         t,
-        np.concatenate([s.coherence_ratio for s, _ in spectra]),
-        np.concatenate([s.peak_hz for s, _ in spectra]),
-        np.concatenate([s.lf_ms2 for s, _ in spectra]),
-        np.concatenate([s.hf_ms2 for s, _ in spectra]),
+        _joined([s.coherence_ratio for s, _ in spectra], np.float64),
+        _joined([s.peak_hz for s, _ in spectra], np.float64),
+        _joined([s.lf_ms2 for s, _ in spectra], np.float64),
+        _joined([s.hf_ms2 for s, _ in spectra], np.float64),
         breath_hz,
-        np.concatenate([c for _, c in spectra]),
+        _joined([c for _, c in spectra], np.float64),
         share,
         judge_breathing(breath_hz, share, agree, guide),
     )

@@ -8,9 +8,11 @@ cannot afford.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -317,44 +319,149 @@ def cubic_spline_interp(
 
 
 def _not_a_knot_slopes(xp: NDArray[np.float64], fp: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Knot slopes of :func:`cubic_spline_interp` for four knots or more (float64 arrays)."""
+    """Knot slopes of :func:`cubic_spline_interp` for four knots or more (float64 arrays).
+
+    Interior equations i = 1..n-2 (unknowns m_1..m_{n-2}); m_0 and m_{n-1} are eliminated
+    with the not-a-knot equations (scipy's first and last rows). A long system is solved
+    :data:`_SOLVE_CHUNK` rows at a time (:func:`_solve_chunked`), so only the slopes and
+    one chunk's work are held (issue 18: bounded memory); the values are the same.
+    """
     n = xp.size
-    h = np.diff(xp)
-    sl = np.diff(fp) / h
-    # Interior equations i = 1..n-2 (unknowns m_1..m_{n-2}); m_0 and m_{n-1} eliminated
-    # with the not-a-knot equations (scipy's first and last rows).
-    # First not-a-knot row: h_1 m_0 + (x_2 - x_0) m_1 = r_0; subtracted from row 1.
+    ends = _end_rows(xp, fp)
+    d0, r0, dn, rn, h_first, h_last = ends
+    m = np.empty(n)
+    size = n - 2
+    if size <= 4 * _SOLVE_CHUNK or not _solve_chunked(xp, fp, ends, m[1:-1]):
+        lower, diag, upper, rhs = _slope_rows(xp, fp, 0, size, ends)
+        m[1:-1] = _reduce_cyclic(lower, diag, upper, rhs)
+        del lower, diag, upper, rhs
+    m[0] = (r0 - d0 * m[1]) / h_first
+    m[-1] = (rn - dn * m[-2]) / h_last
+    return m
+
+
+def _end_rows(xp: NDArray[np.float64], fp: NDArray[np.float64]) -> tuple[Any, ...]:
+    """The not-a-knot rows' terms: ``(d0, r0, dn, rn, h_1, h_{n-2})``.
+
+    First not-a-knot row: ``h_1 m_0 + (x_2 - x_0) m_1 = r_0``, subtracted from row 1;
+    last: ``(x_{n-1} - x_{n-3}) m_{n-2} + h_{n-3} m_{n-1} = r_{n-1}``, from row n-2.
+    """
+    h = np.diff(xp[:3])  # h_0, h_1
+    sl = np.diff(fp[:3]) / h
     d0 = xp[2] - xp[0]
     r0 = ((h[0] + 2.0 * d0) * h[1] * sl[0] + h[0] ** 2 * sl[1]) / d0
-    # Last: (x_{n-1} - x_{n-3}) m_{n-2} + h_{n-3} m_{n-1} = r_{n-1}; subtracted from row n-2.
+    ht = np.diff(xp[-3:])  # h_{n-3}, h_{n-2}
+    st = np.diff(fp[-3:]) / ht
     dn = xp[-1] - xp[-3]
-    rn = (h[-1] ** 2 * sl[-2] + (2.0 * dn + h[-1]) * h[-2] * sl[-1]) / dn
-    h_first, h_last = float(h[1]), float(h[-2])
-    # The rows are built in place, a few arrays the length of the series at a time
-    # (issue 18: bounded memory); each value is the same expression as written out.
-    h0, h1 = h[:-1], h[1:]  # h_{i-1}, h_i for i = 1..n-2
+    rn = (ht[-1] ** 2 * st[-2] + (2.0 * dn + ht[-1]) * ht[-2] * st[-1]) / dn
+    return d0, r0, dn, rn, float(h[1]), float(ht[-2])
+
+
+def _slope_rows(
+    xp: NDArray[np.float64], fp: NDArray[np.float64], lo: int, hi: int, ends: tuple[Any, ...]
+) -> tuple[NDArray[np.float64], ...]:
+    """Rows ``lo..hi-1`` of the interior system (row j is equation i = j + 1), fresh arrays.
+
+    ``lower, diag, upper, rhs``: ``h_i m_{i-1} + 2 (h_{i-1} + h_i) m_i + h_{i-1} m_{i+1} =
+    3 (h_i s_{i-1} + h_{i-1} s_i)``, with the not-a-knot rows (``ends``, :func:`_end_rows`)
+    folded into the first and last rows of the whole system. Each value is computed
+    from the knots by the same expression whatever the rows asked for.
+    """
+    size = xp.size - 2
+    h = np.diff(xp[lo : hi + 3])
+    sl = np.diff(fp[lo : hi + 3]) / h
+    h0, h1 = h[:-1], h[1:]  # h_{i-1}, h_i
     diag = np.add(h0, h1)
     diag *= 2.0  # 2 (h_{i-1} + h_i)
     rhs = h1 * sl[:-1]
     np.multiply(h0, sl[1:], out=sl[1:])
     rhs += sl[1:]
     rhs *= 3.0  # 3 (h_i s_{i-1} + h_{i-1} s_i)
-    del sl
     lower = h1.copy()  # coefficient of m_{i-1}
     upper = h0  # coefficient of m_{i+1} (h is not read again)
-    diag[0] -= d0
-    rhs[0] -= r0
-    diag[-1] -= dn
-    rhs[-1] -= rn
-    del h, h0, h1
-    inner = _reduce_cyclic(lower, diag, upper, rhs)
-    del lower, diag, upper, rhs
-    m = np.empty(n)
-    m[1:-1] = inner
-    del inner
-    m[0] = (r0 - d0 * m[1]) / h_first
-    m[-1] = (rn - dn * m[-2]) / h_last
-    return m
+    d0, r0, dn, rn = ends[:4]
+    if lo == 0:
+        diag[0] -= d0
+        rhs[0] -= r0
+        lower[0] = 0.0  # outside the system
+    if hi == size:
+        diag[-1] -= dn
+        rhs[-1] -= rn
+        upper[-1] = 0.0
+    return lower, diag, upper, rhs
+
+
+#: Rows of the knot-slope system solved at a time by :func:`_solve_chunked`.
+_SOLVE_CHUNK = 1 << 16
+#: Reduction steps a chunk is ready for: it carries ``2**_SOLVE_STEPS - 1`` rows of its
+#: neighbours on each side. The spline's rows are diagonally dominant by a factor of two
+#: at least, so the reduction stops after about six steps (more falls back to one solve).
+_SOLVE_STEPS = 10
+
+
+def _solve_chunked(
+    xp: NDArray[np.float64],
+    fp: NDArray[np.float64],
+    ends: tuple[Any, ...],
+    out: NDArray[np.float64],
+) -> bool:
+    """Solve the interior system into ``out`` a chunk at a time; False when it cannot.
+
+    After k steps of cyclic reduction, a row depends only on the rows less than ``2**k``
+    away, so a chunk reduced with ``2**k - 1`` rows of margin on each side has exactly
+    the values the whole system would have; and the whole reduction stops at the first
+    step at which every row's couplings are negligible, the largest of the chunks' own
+    first such steps when all of them are negligible there too. Each chunk is solved up
+    to its own step first, then the chunks that stopped earlier are solved again to the
+    common step. False (nothing decided) when a chunk needs more than
+    :data:`_SOLVE_STEPS` steps.
+    """
+    size = out.size
+    los = list(range(0, size, _SOLVE_CHUNK))
+    taken: list[int | None] = []
+    for lo in los:
+        k = _solve_chunk(xp, fp, ends, lo, min(lo + _SOLVE_CHUNK, size), out, 0)
+        if k is None:
+            return False
+        taken.append(k)
+    common = max(k for k in taken if k is not None)
+    while common <= _SOLVE_STEPS:
+        redo = [lo for lo, k in zip(los, taken, strict=True) if k != common]
+        if all(
+            _solve_chunk(xp, fp, ends, lo, min(lo + _SOLVE_CHUNK, size), out, common) == common
+            for lo in redo
+        ):
+            return True
+        common += 1  # some chunk's couplings grew back: the next step, for every chunk
+        taken = [None] * len(los)
+    return False
+
+
+def _solve_chunk(
+    xp: NDArray[np.float64],
+    fp: NDArray[np.float64],
+    ends: tuple[Any, ...],
+    lo: int,
+    hi: int,
+    out: NDArray[np.float64],
+    first: int,
+) -> int | None:
+    """Rows ``lo..hi-1`` of the interior system's solution into ``out[lo:hi]``.
+
+    Reduced with :data:`_SOLVE_STEPS` steps' margin, stopping at the first step from
+    ``first`` on at which the chunk's own rows' couplings are negligible (exactly at
+    ``first`` when ``first`` > 0). Returns that step, or None (``out`` untouched).
+    """
+    size = out.size
+    margin = 2**_SOLVE_STEPS - 1
+    a0, b0 = max(0, lo - margin), min(size, hi + margin)
+    lower, diag, upper, rhs = _slope_rows(xp, fp, a0, b0, ends)
+    rows = slice(lo - a0, hi - a0)
+    limit = first if first else _SOLVE_STEPS
+    k = _reduce_steps(lower, diag, upper, rhs, size, rows, first, limit)
+    if k is not None:
+        np.divide(rhs[rows], diag[rows], out=out[lo:hi])
+    return k
 
 
 def solve_tridiagonal(
@@ -403,26 +510,48 @@ def _reduce_cyclic(
     c: NDArray[np.float64],
     d: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """:func:`solve_tridiagonal` on float64 arrays it may overwrite.
+    """:func:`solve_tridiagonal` on float64 arrays it may overwrite."""
+    a[0] = 0.0
+    c[-1] = 0.0
+    _reduce_steps(a, b, c, d, b.size, slice(None), 0, sys.maxsize)
+    d /= b
+    return d
+
+
+def _reduce_steps(
+    a: NDArray[np.float64],
+    b: NDArray[np.float64],
+    c: NDArray[np.float64],
+    d: NDArray[np.float64],
+    n: int,
+    rows: slice,
+    first: int,
+    limit: int,
+) -> int | None:
+    """Cyclic reduction of rows ``a, b, c | d`` in place, until ``b`` and ``d`` are solved.
 
     Every step does the same arithmetic in the same order as when written with shifted
     copies (``alpha = -a / b[i-s]``, ``b + alpha c[i-s] + gamma a[i+s]``, ...), but in
-    place with four work arrays, so a long system holds eight arrays its length (issue
-    18). Outside the system, the neighbours are the identity row (0, 1, 0 | 0).
+    place with four work arrays, so a system holds eight arrays its length (issue 18).
+    Outside the arrays, the neighbours are the identity row (0, 1, 0 | 0). The reduction
+    stops at the first step from ``first`` on at which every coupling of ``rows`` is below
+    the rounding level of its diagonal, or when the shift reaches ``n`` (the whole
+    system's size); it gives up (None) after ``limit`` steps. Returns the steps taken.
     """
-    n = b.size
-    a[0] = 0.0
-    c[-1] = 0.0
-    alpha, gamma, t1, t2 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    s = 1
+    size = b.size
+    alpha, gamma, t1, t2 = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+    s, k = 1, 0
     while s < n:
-        # Stop when every coupling is below the rounding level of its diagonal.
-        np.abs(a, out=t1)
-        t1 += np.abs(c, out=t2)
-        np.abs(b, out=t2)
-        t2 *= 1e-17
-        if np.all(t1 <= t2):
-            break
+        if k >= first:
+            # Stop when every coupling is below the rounding level of its diagonal.
+            np.abs(a, out=t1)
+            t1 += np.abs(c, out=t2)
+            np.abs(b, out=t2)
+            t2 *= 1e-17
+            if np.all(t1[rows] <= t2[rows]):
+                return k
+        if k >= limit:
+            return None
         np.negative(a, out=alpha)
         alpha[s:] /= b[:-s]  # -a / b[i-s]
         np.negative(c, out=gamma)
@@ -440,8 +569,8 @@ def _reduce_cyclic(
         a, t1 = t1, a
         c, t2 = t2, c
         s *= 2
-    d /= b
-    return d
+        k += 1
+    return k
 
 
 def _times_shifted(
@@ -504,35 +633,57 @@ def welch_batches(
 ) -> Iterator[NDArray[np.float64]]:
     """The rows of :func:`welch_segments`, ``batch`` at a time (the same values).
 
-    Only the resampled series and one batch are held at once, so a long recording's
-    memory stays bounded (issue 18). Yields nothing when the stretch is shorter than
-    one segment.
+    The resampled series is computed a few windows at a time, as they are cut, so only
+    the knot slopes and one batch are held at once and a long recording's memory stays
+    bounded (issue 18). Yields nothing when the stretch is shorter than one segment.
     """
     n = int(round(segment_s * fs_hz))
     xp = np.asarray(time_s, dtype=np.float64)
     fp = np.asarray(nn_ms, dtype=np.float64)
-    # The knot slopes before the grid, so the two are never held at once.
     m = _not_a_knot_slopes(xp, fp) if xp.size >= 4 else None
-    grid = np.arange(time_s[0], time_s[-1], 1.0 / fs_hz)
-    if grid.size < n:
+    t0, dt = xp[0], 1.0 / fs_hz
+    size = _arange_size(t0, xp[-1], dt)
+    if size < n:
         return
-    if m is None:
-        x = cubic_spline_interp(grid, xp, fp)
-    else:
-        x = _hermite_eval(grid, xp, fp, m, out=grid)  # the values replace the grid
-    del grid, m
     step = n // 2
-    starts = np.arange(0, x.size - n + 1, step)
-    windows = np.lib.stride_tricks.sliding_window_view(x, n)
+    starts = np.arange(0, size - n + 1, step)
     rows = max(1, _EVAL_CHUNK // n)  # detrended a few MB at a time, at fixed row offsets
     for lo in range(0, starts.size, batch):
         hi = min(lo + batch, starts.size)
         out = np.empty((hi - lo, n))
         for a in range(lo - lo % rows, hi, rows):
-            part = detrend_linear(windows[starts[a : a + rows]])
+            picked = starts[a : a + rows]
+            g0, g1 = int(picked[0]), int(picked[-1]) + n
+            grid = _arange_part(t0, dt, g0, g1)
+            if m is None:
+                x = cubic_spline_interp(grid, xp, fp)
+            else:
+                x = _hermite_eval(grid, xp, fp, m, out=grid)  # the values replace the grid
+            part = detrend_linear(np.lib.stride_tricks.sliding_window_view(x, n)[picked - g0])
             s0, s1 = max(a, lo), min(a + rows, hi)
             out[s0 - lo : s1 - lo] = part[s0 - a : s1 - a]
         yield out
+
+
+def _arange_size(start: float, stop: float, step: float) -> int:
+    """The length of ``np.arange(start, stop, step)``: ``ceil((stop - start) / step)``, >= 0."""
+    return max(0, int(math.ceil((stop - start) / step)))
+
+
+def _arange_part(start: float, step: float, lo: int, hi: int) -> NDArray[np.float64]:
+    """``np.arange(start, stop, step)[lo:hi]`` for a float ``start``, without the rest.
+
+    numpy fills a float range as ``start + i * delta`` with ``delta = (start + step) -
+    start``, its second value being ``start + step`` (``_fill`` of numpy's array types);
+    the same arithmetic gives the same values (checked in tests/signal/test_spectrum.py).
+    """
+    delta = (start + step) - start
+    grid = np.arange(lo, hi, dtype=np.float64)
+    grid *= delta
+    grid += start
+    if lo <= 1 < hi:
+        grid[1 - lo] = start + step
+    return grid
 
 
 def hann(n: int) -> NDArray[np.float64]:

@@ -78,9 +78,12 @@ def update_ticks(time_s: NDArray[np.float64], update_s: float = 5.0) -> NDArray[
     ndarray of int
         Beat indices, increasing.
     """
-    k = np.floor(np.asarray(time_s) / update_s)
-    prev = np.concatenate([[0.0], k[:-1]])
-    return np.flatnonzero(k > prev)
+    k = np.asarray(time_s) / update_s
+    np.floor(k, out=k)
+    later = np.empty(k.size, dtype=bool)  # k > the previous k (0 before the first)
+    later[:1] = k[:1] > 0.0
+    np.greater(k[1:], k[:-1], out=later[1:])
+    return np.flatnonzero(later)
 
 
 class HrvStream:

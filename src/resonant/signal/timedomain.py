@@ -78,11 +78,15 @@ def time_domain(
     if n == 0:
         nan = float("nan")
         return TimeDomain(0, nan, nan, nan, nan, 0, nan)
-    d = np.diff(nn)
-    if new_segment is not None and d.size:
-        d = d[~np.asarray(new_segment, dtype=bool)[1:]]
     mean = float(nn.mean())
     sdnn = float(nn.std(ddof=1)) if n > 1 else float("nan")
-    rmssd = float(np.sqrt(np.mean(d * d))) if d.size else float("nan")
-    nn50 = int(np.count_nonzero(np.abs(d) > 50.0))
+    # One difference array at a time, squared in place (issue 18: bounded memory).
+    d = np.diff(nn)
+    if new_segment is not None and d.size:
+        within = ~np.asarray(new_segment, dtype=bool)[1:]
+        if not within.all():
+            d = d[within]
+    nn50 = int(np.count_nonzero((d > 50.0) | (d < -50.0)))  # |d| > 50
+    d *= d
+    rmssd = float(np.sqrt(np.mean(d))) if d.size else float("nan")
     return TimeDomain(n, mean, 60000.0 / mean, sdnn, rmssd, nn50, 100.0 * nn50 / n)
