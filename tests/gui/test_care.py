@@ -132,3 +132,31 @@ def test_a_click_answers_with_the_value_under_the_pointer(qapp) -> None:
     labels = [w.text() for w in dialog.findChildren(QLabel)]
     assert "10" in labels and "4" in labels
     dialog.close()
+
+
+def test_eyes_closed_is_as_it_was_left_when_the_window_opens(qapp) -> None:
+    """The setting is restored at open: the box ticked and the words said, without
+    storing anything or moving away from the page the window opens on."""
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
+
+    from resonant.config.settings import save_settings
+    from resonant.gui.app import run_window
+    from resonant.gui.tone import eyes_closed_text
+
+    save_settings(Settings(eyes_closed=True, consent_recording=True, checkin=False))
+    seen: dict[str, object] = {}
+
+    def look() -> None:
+        w = next(w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, MainWindow) and w.isVisible())  # fmt: skip
+        seen["checked"] = w.eyes_closed_check.isChecked()
+        seen["text"] = w.instruction.text()
+        seen["tones"] = w.tone_check.isEnabled()
+        w.close()
+
+    QTimer.singleShot(400, look)
+    assert run_window(None, save_settings=False) == 0
+    assert seen["checked"] is True
+    assert eyes_closed_text(bool(seen["tones"])) in str(seen["text"])
+    assert load_settings()[0].eyes_closed is True

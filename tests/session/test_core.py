@@ -125,6 +125,41 @@ def test_a_pacer_change_lands_by_the_data_however_slow_the_machine() -> None:
     assert _view_after_a_stall(0.0) == (beat_s, view_s, at_s)
 
 
+def test_a_stalled_source_does_not_move_the_fast_clock_past_the_data() -> None:
+    # The machine busy elsewhere (here: the source's own generation held up for 0.7 s, as
+    # when the process is descheduled on a loaded machine): on the fastest clock the
+    # session's time stays at the data (the ticks never report past the latest beat), so
+    # a protocol's phase or a state change is never placed by how slow the machine was.
+    import time
+
+    session, sink = _session(600.0)
+    [source] = session.sources
+    generate = source.next_packets
+    calls = [0]
+
+    def slow_packets():
+        calls[0] += 1
+        if calls[0] in (20, 40, 60):
+            time.sleep(0.7)
+        return generate()
+
+    source.next_packets = slow_packets  # type: ignore[method-assign]
+    ahead: list[float] = []
+
+    class Ticks:
+        def on_tick(self, time_s: float) -> None:
+            if sink.beats and sink.beats[-1].time_s < 590.0:  # not the session's end
+                ahead.append(time_s - sink.beats[-1].time_s)
+
+    session.sinks.append(Ticks())
+    summary = asyncio.run(session.run())
+    # Before, a stall also ended the session early as "completed": the clock was past the
+    # end and the stalled source looked silent (42 of the 60-odd packet batches ran).
+    assert summary.reason == "completed" and calls[0] > 60
+    assert sink.beats[-1].time_s > sink.beats[0].time_s + 600.0 - 2.5
+    assert ahead and max(ahead) <= 0.0
+
+
 def test_stop_ends_a_session_without_duration() -> None:
     async def main():
         session, sink = _session(None, speed=50.0)  # type: ignore[arg-type]

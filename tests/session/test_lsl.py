@@ -153,6 +153,9 @@ def _check(r: dict[str, Any]) -> None:
             for x, y in zip(sent, came, strict=True):
                 assert (x is None and y is None) or abs(x - y) <= 1e-6 * max(1.0, abs(x))
         _check_stamps(r, f"resonant-metrics-{label}", expected["metric_times"][label])
+        # Each rate says where it came from (1 chest, 2 heart rhythm), NaN with no rate.
+        assert all((m[4] is None) == (m[-1] is None) for m in metrics)
+        assert {m[-1] for m in metrics} - {None} and {m[-1] for m in metrics} <= {None, 1.0, 2.0}
     # The chest accelerometer of the H10-like strap: every sample (mG, exact in float32:
     # whole milli-g), each at its own time; the strap without one has no stream.
     acc = expected["acc"]
@@ -208,6 +211,13 @@ def _check(r: dict[str, Any]) -> None:
     assert [c[0] for c in channels][:3] == ["hr_mean_bpm", "rmssd_ms", "coherence_ratio"]
     assert channels[1] == ("rmssd_ms", "milliseconds", "HRV")
     assert ("lf_ms2", "square milliseconds", "HRV") in channels
+    # Where the breathing rate comes from: the last channel, its codes named.
+    assert channels[-1] == ("breathing_source", "code", "Respiration")
+    metrics_desc = ElementTree.fromstring(metrics_info["xml"]).find("desc")
+    assert metrics_desc is not None
+    assert [(c.findtext("value"), c.findtext("name"))
+            for c in metrics_desc.findall("breathing_source_codes/code")] == [
+        ("1", "chest"), ("2", "heart rhythm")]  # fmt: skip
     for name in ("resonant-pacer", "resonant-markers"):
         info = r["info"][name]
         assert info["type"] == "Markers" and info["format"] == "string"
@@ -292,6 +302,7 @@ def _main() -> int:
                 b.hr_mean_bpm, b.rmssd_ms, m.coherence_ratio, m.coherence_score,
                 m.breathing_rate_bpm, m.amplitude_bpm, m.lf_ms2, m.hf_ms2,
                 None if adherent is None else float(adherent), pacer_rate,
+                {"chest": 1.0, "heart": 2.0}.get(m.breathing_source or ""),
             ]  # fmt: skip
             self.metrics[m.source].append(values)
             self.metric_times[m.source].append(m.time_s)

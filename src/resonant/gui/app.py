@@ -225,6 +225,8 @@ def run_window(
         window.tone_check.setToolTip(why or "")
         window.tone_note.setText(why or "")
         window.tone_note.show()
+    if window.settings.eyes_closed:  # as it was left, now that it is known whether tones play
+        window.set_eyes_closed(True, chosen=False)
     if demo or screenshot:
         # The demo runs at once, for its set length: no check-in, no shorter first session.
         window.settings = window.settings.with_changes(checkin=False, first_session_done=True)

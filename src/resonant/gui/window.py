@@ -389,7 +389,8 @@ class MainWindow(QMainWindow):
     def _apply_settings_to_controls(self) -> None:
         s = self.settings
         for w in (self.pace_spin, self.ratio_combo, self.hold_in_spin, self.hold_out_spin,
-                  self.length_spin, self.level_combo, self.tone_check):  # fmt: skip
+                  self.length_spin, self.level_combo, self.tone_check,
+                  self.eyes_closed_check):  # fmt: skip
             w.blockSignals(True)
         self.pace_spin.setValue(s.pace_bpm)
         self.ratio_combo.setCurrentText(s.ratio)
@@ -398,8 +399,10 @@ class MainWindow(QMainWindow):
         self.length_spin.setValue(s.session_min or 0.0)
         self.level_combo.setCurrentIndex(s.challenge_level - 1)
         self.tone_check.setChecked(s.tone)
+        self.eyes_closed_check.setChecked(s.eyes_closed)
         for w in (self.pace_spin, self.ratio_combo, self.hold_in_spin, self.hold_out_spin,
-                  self.length_spin, self.level_combo, self.tone_check):  # fmt: skip
+                  self.length_spin, self.level_combo, self.tone_check,
+                  self.eyes_closed_check):  # fmt: skip
             w.blockSignals(False)
         self.tiles.challenge_level = s.challenge_level
         self.plots.challenge_level = s.challenge_level  # the coherence axis reaches its high
@@ -1046,22 +1049,28 @@ class MainWindow(QMainWindow):
         self.safety_dialog = SafetyDialog(self)
         self.safety_dialog.open()
 
-    def set_eyes_closed(self, on: bool) -> None:
-        """Eyes-closed mode: tones lead, the screen stays quiet (the guide alone)."""
-        self._store(eyes_closed=on)
+    def set_eyes_closed(self, on: bool, chosen: bool = True) -> None:
+        """Eyes-closed mode: tones lead, the screen stays quiet (the guide alone).
+
+        ``chosen`` is False when the window opens with the mode as it was left (once it
+        knows whether tones can play): then nothing is stored and the page is not changed.
+        """
+        if chosen:
+            self._store(eyes_closed=on)
         if on:
             from resonant.gui.tone import eyes_closed_text
 
             tones = self.tone_check.isEnabled()
             text = eyes_closed_text(tones)
-            if tones:
+            if tones and chosen:
                 self.tone_check.setChecked(True)
             elif not self._said_no_sound:  # why there are no tones: plainly, once
                 self._said_no_sound = True
                 why = self.tone_check.toolTip()
                 text = f"{why} {text}" if why else text
             self.instruction.setText(text)
-            self.show_page("practice")
+            if chosen:
+                self.show_page("practice")
         else:
             self.instruction.setText("")
 

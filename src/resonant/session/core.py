@@ -148,6 +148,8 @@ class Session:
         self._finished_sources = 0
         self._last_item_wall = 0.0
         self._handling = False
+        #: Each source's view of the clock, to tell a quiet source from one behind it.
+        self._watched: list[_WatchedClock] = []
         self._last_item_s = 0.0
         self.problems: list[str] = []
         self._scheduled: list[Event] = []
@@ -241,7 +243,18 @@ class Session:
         return min(now, self._last_item_s)
 
     def _silent(self) -> bool:
+        """True when the sources have gone quiet: not while an item is being handled, not
+        while (on a fast clock) a source is behind the clock with work it can do now,
+        and only once nothing has come for :data:`END_GRACE_WALL_S` of wall time.
+
+        So on a fast clock a busy or descheduled machine never makes the session look
+        silent (which would move its time past the data and make runs differ); a source
+        waiting for its next item's time (a simulated disconnection, a replay's pause)
+        or one that has ended can be.
+        """
         if self._handling:
+            return False
+        if self.clock.speed > 1.0 and any(w.behind() for w in self._watched):
             return False
         try:
             wall = asyncio.get_running_loop().time()
@@ -286,7 +299,9 @@ class Session:
         loop = asyncio.get_running_loop()
         self._running = True
         self._last_item_wall = loop.time()
-        tasks = [asyncio.create_task(self._consume(src)) for src in self.sources]
+        self._watched = [_WatchedClock(self.clock) for _ in self.sources]
+        tasks = [asyncio.create_task(self._consume(src, w))
+                 for src, w in zip(self.sources, self._watched, strict=True)]  # fmt: skip
         ticker = asyncio.create_task(self._tick())
         stopper = asyncio.create_task(self._stop.wait())
         try:
@@ -307,9 +322,9 @@ class Session:
         self._batch_end()
         return self._summary(end if end is not None else self.clock.now())
 
-    async def _consume(self, source: Source) -> None:
+    async def _consume(self, source: Source, clock: _WatchedClock) -> None:
         try:
-            async with contextlib.aclosing(source.items(self.clock)) as items:  # type: ignore[type-var]
+            async with contextlib.aclosing(source.items(clock)) as items:  # type: ignore[type-var]
                 async for item in items:
                     if not self._take(item):
                         break
@@ -321,6 +336,7 @@ class Session:
             self.stop("source failed")
             raise
         finally:
+            clock.ended = True
             self._finished_sources += 1
             if self._finished_sources == len(self.sources) and not self._stop.is_set():
                 end = self.end_s
@@ -495,3 +511,46 @@ def _call(sink: object, name: str, *args: object) -> None:
     method = getattr(sink, name, None)
     if method is not None:
         method(*args)
+
+
+class _WatchedClock:
+    """The session clock as one source sees it, noting whether the source waits for a time
+    to come (quiet) or has work it can do now (behind a fast clock, or busy).
+
+    Everything else is the session clock's own (:meth:`__getattr__`).
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        #: The session time the source is asleep until, or None while it is not asleep.
+        self.waiting_for_s: float | None = None
+        #: True once the source's items have ended (or the session stopped taking them).
+        self.ended = False
+
+    @property
+    def speed(self) -> float:
+        """Session seconds per wall-clock second."""
+        return self._clock.speed
+
+    def now(self) -> float:
+        """Session time, s."""
+        return self._clock.now()
+
+    async def sleep_until(self, time_s: float) -> None:
+        """The session clock's ``sleep_until``, noted while it lasts."""
+        self.waiting_for_s = time_s
+        try:
+            await self._clock.sleep_until(time_s)
+        finally:
+            self.waiting_for_s = None
+
+    def behind(self) -> bool:
+        """True while the source has work it can do now (its time has come, or it is not
+        asleep on the clock); False once it has ended or while it waits for a later time."""
+        if self.ended:
+            return False
+        until = self.waiting_for_s
+        return until is None or until <= self._clock.now()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._clock, name)

@@ -15,7 +15,9 @@ Streams (all irregular rate, ``nominal_srate = 0``; one sample per item, pushed 
   the strap does not say). ``hr_bpm`` and ``rr_hr_bpm`` keep the program-wide meanings
   of those names (``hr_bpm`` is only ever the strap's value).
 - ``resonant-metrics-LABEL``, type ``HRV``, float32, one per source: the 5-s updates,
-  channels :data:`METRIC_CHANNELS`, NaN where a value is missing.
+  channels :data:`METRIC_CHANNELS`, NaN where a value is missing; the last,
+  ``breathing_source``, says where ``breathing_rate_bpm`` comes from (1 the chest, 2 the
+  heart rhythm, see ``desc/breathing_source_codes``).
 - ``resonant-acc-LABEL``, type ``Accelerometer``, float32, one per source whose strap
   streams its chest accelerometer (made with the source's other streams when its
   information says it streams one, else with its first samples): channels
@@ -89,6 +91,7 @@ from resonant.model.clock import Clock
 from resonant.model.source import SourceInfo
 from resonant.model.pacer import PacerPhase
 from resonant.signal.artifacts import ARTIFACT_NAMES
+from resonant.signal.breathing_source import CHEST, HEART, SOURCE_WORDS
 from resonant.signal.metrics import BeatMetrics, SpectralMetrics
 from resonant.model.sink import SessionSink
 
@@ -100,6 +103,7 @@ __all__ = [
     "keep_to_this_machine",
     "RR_CHANNELS",
     "METRIC_CHANNELS",
+    "BREATHING_SOURCE_CODES",
     "ACC_CHANNELS",
     "MARKER_STREAMS",
     "MARKER_TEXTS",
@@ -126,13 +130,19 @@ METRIC_CHANNELS: tuple[tuple[str, str, str, str], ...] = (
     ("coherence_ratio", "ratio", "Coherence", "peak power / (total - peak), 64-s window"),
     ("coherence_score", "score", "Coherence", "coherence ratio on the 0-16 display scale"),
     ("breathing_rate_bpm", "breaths per minute", "Respiration",
-     "breathing rate read from the RR spectrum"),
+     "breathing rate: counted at the chest where the accelerometer streams, else read from "
+     "the heart rhythm when clear (NaN when unclear); see breathing_source"),
     ("amplitude_bpm", "beats per minute", "HRV", "mean peak-to-trough swing per breath"),
     ("lf_ms2", "square milliseconds", "HRV", "power in 0.04-0.15 Hz, 64-s window"),
     ("hf_ms2", "square milliseconds", "HRV", "power in 0.15-0.40 Hz, 64-s window"),
     ("adherent", "boolean", "Adherence", "breathing follows the pacer (1/0, NaN unknown)"),
     ("pacer_rate_bpm", "breaths per minute", "Pacer", "the guide's rate (NaN without one)"),
+    ("breathing_source", "code", "Respiration",
+     "where breathing_rate_bpm comes from, see breathing_source_codes (NaN when it is NaN)"),
 )  # fmt: skip
+
+#: Codes of the metrics stream's ``breathing_source`` channel (``desc/breathing_source_codes``).
+BREATHING_SOURCE_CODES = {CHEST: 1.0, HEART: 2.0}
 
 #: Channels of each ``resonant-acc-LABEL`` stream: (label, unit, type, description).
 ACC_CHANNELS: tuple[tuple[str, str, str, str], ...] = (
@@ -547,6 +557,12 @@ class LslOutlet(SessionSink):
                 code = codes.append_child("code")
                 code.append_child_value("value", str(number))
                 code.append_child_value("name", art or "none")
+        if channels is METRIC_CHANNELS:
+            codes = desc.append_child("breathing_source_codes")
+            for key, code_value in BREATHING_SOURCE_CODES.items():
+                code = codes.append_child("code")
+                code.append_child_value("value", f"{code_value:g}")
+                code.append_child_value("name", SOURCE_WORDS[key])
         self.pushed[name] = 0
         return _Named(name, lsl.StreamOutlet(info, 0, _MAX_BUFFERED))
 
@@ -627,6 +643,7 @@ class LslOutlet(SessionSink):
             _f(metrics.breathing_rate_bpm), _f(metrics.amplitude_bpm),
             _f(metrics.lf_ms2), _f(metrics.hf_ms2),
             math.nan if adherent is None else float(adherent), _f(pacer_rate_bpm),
+            BREATHING_SOURCE_CODES.get(metrics.breathing_source or "", math.nan),
         ]  # fmt: skip
         self._push(self._metrics[metrics.source], sample, metrics.time_s)
 
