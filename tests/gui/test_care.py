@@ -147,16 +147,29 @@ def test_eyes_closed_is_as_it_was_left_when_the_window_opens(qapp) -> None:
     save_settings(Settings(eyes_closed=True, consent_recording=True, checkin=False))
     seen: dict[str, object] = {}
 
-    def look() -> None:
-        w = next(w for w in QApplication.topLevelWidgets()
-                 if isinstance(w, MainWindow) and w.isVisible())  # fmt: skip
+    def look() -> None:  # again until the window shows (a loaded machine is slow to)
+        shown = [w for w in QApplication.topLevelWidgets()
+                 if isinstance(w, MainWindow) and w.isVisible()]  # fmt: skip
+        if not shown:
+            QTimer.singleShot(100, look)
+            return
+        w = shown[0]
         seen["checked"] = w.eyes_closed_check.isChecked()
         seen["text"] = w.instruction.text()
         seen["tones"] = w.tone_check.isEnabled()
         w.close()
 
+    def watchdog() -> None:  # only if the window would not close by itself
+        if "returned" not in seen:
+            seen["hung"] = True
+            for w in QApplication.topLevelWidgets():
+                w.close()
+
     QTimer.singleShot(400, look)
+    QTimer.singleShot(30_000, watchdog)
     assert run_window(None, save_settings=False) == 0
+    seen["returned"] = True
+    assert "hung" not in seen
     assert seen["checked"] is True
     assert eyes_closed_text(bool(seen["tones"])) in str(seen["text"])
     assert load_settings()[0].eyes_closed is True

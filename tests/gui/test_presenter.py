@@ -122,6 +122,10 @@ def test_closing_the_main_window_closes_the_presenter_and_run_window_returns(qap
         )
 
     def open_presenter() -> None:
+        if not any(isinstance(w, MainWindow) and w.isVisible()
+                   for w in QApplication.topLevelWidgets()):  # fmt: skip
+            QTimer.singleShot(100, open_presenter)  # a loaded machine is slow to show it
+            return
         window = main_window()
         window.with_choice(SIM)
         window.start()

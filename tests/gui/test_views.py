@@ -259,6 +259,10 @@ def test_the_welcome_comes_first_and_the_demo_starts_after_begin(qapp) -> None:
         )
 
     def look() -> None:
+        if not any(isinstance(w, MainWindow) and w.isVisible()
+                   for w in QApplication.topLevelWidgets()):  # fmt: skip
+            QTimer.singleShot(100, look)  # a loaded machine is slow to show it
+            return
         w = window()
         seen["page"], seen["running"] = w.ui.page(), w.running
         seen["texts"] = " ".join(label.text() for label in w.welcome.findChildren(QLabel))
