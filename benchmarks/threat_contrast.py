@@ -22,42 +22,18 @@ change from rest's 14/min and a person's own rate wanders. It asserts nothing;
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from resonant.cli import main
-from resonant.devices.people import own_breath_rate_bpm
-from resonant.devices.physiology import PROFILES, PersonSpec
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from resonant.devices.physiology import PROFILES  # noqa: E402
+from tests.analysis.threat_runs import record_phases as phases  # noqa: E402
+from tests.analysis.threat_runs import true_rate_bpm  # noqa: E402
 
 TRUE_BPM = PROFILES["threat"].own_rate_bpm
-
-
-def true_rate_bpm(model: str, seed: int, phase: dict[str, Any]) -> float:
-    """The person's breaths per minute over an unguided threat ``phase`` (see above)."""
-    onset = phase["onset_s"]
-    return own_breath_rate_bpm(
-        PersonSpec(seed=seed, model=model), "threat", onset, onset + phase["duration_s"]
-    )
-
-
-def phases(out: Path, model: str, seed: int, acc: bool) -> list[dict[str, Any]]:
-    """Record the protocol into ``out`` and return ``analyze --json``'s phases."""
-    args = ["record", "--simulate", "--protocol", "threat-soothing", "--out", str(out),
-            "--speed", "100000", "--sim-seed", str(seed), "--sim-model", model]  # fmt: skip
-    if not acc:
-        args.append("--no-acc")
-    quiet = io.StringIO()
-    with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-        assert main(args) == 0, quiet.getvalue()
-    text = io.StringIO()
-    with contextlib.redirect_stdout(text):
-        assert main(["analyze", "--json", str(out)]) == 0
-    result: list[dict[str, Any]] = json.loads(text.getvalue())["phases"]
-    return result
 
 
 def _rate(ph: dict[str, Any]) -> str:

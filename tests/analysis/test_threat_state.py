@@ -11,22 +11,18 @@ person, ``ABOVE_BASELINE_ALLOWED``).
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from resonant.analysis.compare import phase_notes
-from resonant.cli import main
 from resonant.devices.baroreflex import DelayedBaroreflexPerson
-from resonant.devices.people import own_breath_rate_bpm
 from resonant.devices.physiology import PROFILES, Person, PersonSpec
 from resonant.model.practices import judging_words_in
 from resonant.signal.offline import analyze_rr
 from resonant.signal.rsa_breathing import UNCLEAR
+from tests.analysis.threat_runs import record_phases, true_rate_bpm
 
 #: Every seed 1-12, both people, both breathing sources (48 recordings, about 30-60 s).
 SEEDS = tuple(range(1, 13))
@@ -50,32 +46,7 @@ ABOVE_BASELINE_ALLOWED = {"resonator": 0, "delay": 3}
 
 
 def _phases(tmp_path: Path, model: str, seed: int, source: str = "acc") -> list[dict]:
-    out = tmp_path / f"{model}-{seed}-{source}"
-    args = ["record", "--simulate", "--protocol", "threat-soothing", "--out", str(out),
-            "--speed", "100000", "--sim-seed", str(seed), "--sim-model", model]  # fmt: skip
-    if source == "no-acc":
-        args.append("--no-acc")
-    quiet = io.StringIO()
-    with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
-        assert main(args) == 0, quiet.getvalue()
-    text = io.StringIO()
-    with contextlib.redirect_stdout(text):
-        assert main(["analyze", "--json", str(out)]) == 0
-    return json.loads(text.getvalue())["phases"]
-
-
-def _true_rate_bpm(model: str, seed: int, phase: dict) -> float:
-    """The person's own breathing rate over ``phase`` (unguided), as the recording's person made it.
-
-    The same person (seed, model) with no guide, moved to threat at the phase's onset:
-    the mean of its breathing rate over the phase, i.e. its breaths per minute. This is
-    the truth to compare with, not the threat state's 18/min: the phase holds the 30-s
-    change from rest's 14/min, and a person's own rate wanders (seeds 1-12: 16.5-18.2).
-    """
-    onset = phase["onset_s"]
-    return own_breath_rate_bpm(
-        PersonSpec(seed=seed, model=model), "threat", onset, onset + phase["duration_s"]
-    )
+    return record_phases(tmp_path / f"{model}-{seed}-{source}", model, seed, source == "acc")
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +64,7 @@ def test_the_stressor_phase_looks_like_threat(runs, model: str, seed: int) -> No
     assert stress["rmssd_ms"] < base["rmssd_ms"]
     if ABOVE_BASELINE_ALLOWED[model] == 0:
         assert stress["coherence_mean"] <= base["coherence_mean"]
-    truth = _true_rate_bpm(model, seed, stress)
+    truth = true_rate_bpm(model, seed, stress)
     for source in SOURCES:  # the chest's breathing, and the one read from the heart rhythm
         stress = runs[model, seed, source][1]
         rate = stress["breathing_rate_bpm"]

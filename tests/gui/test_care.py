@@ -137,36 +137,22 @@ def test_a_click_answers_with_the_value_under_the_pointer(qapp) -> None:
 def test_eyes_closed_is_as_it_was_left_when_the_window_opens(qapp) -> None:
     """The setting is restored at open: the box ticked and the words said, without
     storing anything or moving away from the page the window opens on."""
-    from PyQt6.QtCore import QTimer
-    from PyQt6.QtWidgets import QApplication
-
     from resonant.config.settings import save_settings
     from resonant.gui.app import run_window
     from resonant.gui.tone import eyes_closed_text
+    from tests.gui.waiting import watchdog, when_shown
 
     save_settings(Settings(eyes_closed=True, consent_recording=True, checkin=False))
     seen: dict[str, object] = {}
 
-    def look() -> None:  # again until the window shows (a loaded machine is slow to)
-        shown = [w for w in QApplication.topLevelWidgets()
-                 if isinstance(w, MainWindow) and w.isVisible()]  # fmt: skip
-        if not shown:
-            QTimer.singleShot(100, look)
-            return
-        w = shown[0]
+    def look(w: MainWindow) -> None:
         seen["checked"] = w.eyes_closed_check.isChecked()
         seen["text"] = w.instruction.text()
         seen["tones"] = w.tone_check.isEnabled()
         w.close()
 
-    def watchdog() -> None:  # only if the window would not close by itself
-        if "returned" not in seen:
-            seen["hung"] = True
-            for w in QApplication.topLevelWidgets():
-                w.close()
-
-    QTimer.singleShot(400, look)
-    QTimer.singleShot(30_000, watchdog)
+    when_shown(look)
+    watchdog(seen)
     assert run_window(None, save_settings=False) == 0
     seen["returned"] = True
     assert "hung" not in seen

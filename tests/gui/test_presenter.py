@@ -12,9 +12,9 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtTest import QTest
-from PyQt6.QtWidgets import QApplication
 
 from tests.gui.waiting import until as _until
+from tests.gui.waiting import watchdog, when_shown
 from resonant.config.settings import Settings
 from resonant.gui.pacer_view import PacerView
 from resonant.gui.qtloop import run_on_qt
@@ -114,43 +114,26 @@ def test_ctrl_q_on_the_presenter_closes_both_windows(qapp) -> None:
 def test_closing_the_main_window_closes_the_presenter_and_run_window_returns(qapp) -> None:
     from resonant.gui.app import run_window
 
-    seen: dict[str, object] = {"hung": False}
+    seen: dict[str, object] = {}
 
-    def main_window() -> MainWindow:
-        return next(
-            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
-        )
-
-    def open_presenter() -> None:
-        if not any(isinstance(w, MainWindow) and w.isVisible()
-                   for w in QApplication.topLevelWidgets()):  # fmt: skip
-            QTimer.singleShot(100, open_presenter)  # a loaded machine is slow to show it
-            return
-        window = main_window()
+    def open_presenter(window: MainWindow) -> None:
         window.with_choice(SIM)
         window.start()
         window.toggle_presenter()
         assert window.presenter is not None
         window.presenter.closed.connect(lambda: seen.__setitem__("presenter_closed", True))
-        QTimer.singleShot(500, close_main)
+        QTimer.singleShot(500, lambda: close_main(window))
 
-    def close_main() -> None:
-        window = main_window()
+    def close_main(window: MainWindow) -> None:
         seen["running"] = window.running
         window.close()
 
-    def watchdog() -> None:  # only if the program would not end by itself
-        if not seen.get("returned"):
-            seen["hung"] = True
-            for w in QApplication.topLevelWidgets():
-                w.close()
-
-    QTimer.singleShot(300, open_presenter)
-    QTimer.singleShot(30_000, watchdog)
+    when_shown(open_presenter, first_ms=300)
+    watchdog(seen)  # only if the program would not end by itself
     t0 = time.monotonic()
     status = run_window(None, demo=True, save_settings=False)
     seen["returned"] = True
-    assert not seen["hung"], "run_window did not return after the main window closed"
+    assert "hung" not in seen, "run_window did not return after the main window closed"
     assert status == 0 and time.monotonic() - t0 < 30
     assert seen["running"] is True
     assert seen.get("presenter_closed") is True

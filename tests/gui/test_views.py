@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import (
 )
 
 from tests.gui.waiting import until as _until
+from tests.gui.waiting import watchdog, when_shown
 from resonant.config.settings import Settings, load_settings
 from resonant.gui.app import default_size
 from resonant.gui.qtloop import run_on_qt
@@ -253,37 +254,20 @@ def test_the_welcome_comes_first_and_the_demo_starts_after_begin(qapp) -> None:
 
     seen: dict[str, object] = {}
 
-    def window() -> MainWindow:
-        return next(
-            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
-        )
-
-    def look() -> None:
-        if not any(isinstance(w, MainWindow) and w.isVisible()
-                   for w in QApplication.topLevelWidgets()):  # fmt: skip
-            QTimer.singleShot(100, look)  # a loaded machine is slow to show it
-            return
-        w = window()
+    def look(w: MainWindow) -> None:
         seen["page"], seen["running"] = w.ui.page(), w.running
         seen["texts"] = " ".join(label.text() for label in w.welcome.findChildren(QLabel))
         w.welcome.consent.setChecked(False)
         QTest.mouseClick(w.welcome.begin_button, Qt.MouseButton.LeftButton)
-        QTimer.singleShot(600, after)
+        QTimer.singleShot(600, lambda: after(w))
 
-    def after() -> None:
-        w = window()
+    def after(w: MainWindow) -> None:
         seen["after"], seen["running_after"] = w.ui.page(), w.running
         w.close()
 
-    def watchdog() -> None:  # only if the window would not close by itself
-        if "returned" not in seen:
-            seen["hung"] = True
-            for w in QApplication.topLevelWidgets():
-                w.close()
-
     spec = SessionSpec(source=SIM, speed=20.0)
-    QTimer.singleShot(400, look)
-    QTimer.singleShot(30_000, watchdog)
+    when_shown(look)
+    watchdog(seen)
     assert run_window(spec, demo=True, save_settings=False) == 0
     seen["returned"] = True
     assert "hung" not in seen

@@ -27,11 +27,10 @@ from resonant.folder.read import (
     read_recording,
     read_session_json,
 )
-from resonant.signal.breathing import breathing_from_acc
+from resonant.signal.breathing import SETTLE_S, breathing_from_acc
 from resonant.signal.coherence import short_spectra
 from resonant.signal.resonance import (
     ADHERENCE_TOLERANCE_BPM,
-    CHEST_PAD_S,
     AssessmentResult,
     analyze_sliding,
     breaths_followed_at_chest,
@@ -204,7 +203,7 @@ def _sliding(
 
 def _chest_onsets(acc: AccTrace, start_s: float, end_s: float) -> NDArray[np.float64] | None:
     """Inhalation onsets at the chest over the sweep, or None where the data show none."""
-    near = (acc.time_s >= start_s - CHEST_PAD_S) & (acc.time_s <= end_s + 5.0)
+    near = (acc.time_s >= start_s - SETTLE_S) & (acc.time_s <= end_s + 5.0)
     try:
         breathing = breathing_from_acc(acc.time_s[near], acc.xyz_mg[near], start_s, end_s)
     except ValueError:  # too sparse to show breathing

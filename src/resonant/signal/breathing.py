@@ -55,6 +55,7 @@ __all__ = [
     "GRID_HZ",
     "MIN_DEPTH_MG",
     "BAND_HZ",
+    "SETTLE_S",
     "BreathingSignal",
     "Breathing",
     "breathing_signal",
@@ -69,6 +70,9 @@ GRID_HZ = 10.0
 BAND_HZ = (0.05, 0.7)
 #: Width of the raised-cosine edges of the pass band, Hz (low edge, high edge).
 _EDGES_HZ = (0.03, 0.2)
+#: Seconds of samples to take before a part so that the band-pass filter has settled
+#: when the part starts (the phase, window or assessment step it is read for).
+SETTLE_S = 20.0
 #: Pairs smaller than this share of the upper quartile of rises and falls are dropped.
 _COUNT_SHARE = 0.3
 #: Half-width of the parabola fitted at each trough, as a share of the median breath.

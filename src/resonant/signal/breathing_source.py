@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from resonant.signal.breathing import MIN_SPAN_S, breathing_from_acc
+from resonant.signal.breathing import MIN_SPAN_S, SETTLE_S, breathing_from_acc
 
 __all__ = [
     "CHEST",
@@ -56,8 +56,6 @@ HEART = "heart"
 SOURCE_WORDS = {CHEST: "chest", HEART: "heart rhythm"}
 #: Window of the live chest rate, s (the last minute, as the heart rhythm's 64 s).
 CHEST_WINDOW_S = 60.0
-#: Seconds of samples before a part used to settle the breathing filter.
-SETTLE_S = 20.0
 #: Least share of a part the accelerometer samples must cover for the chest's rate.
 MIN_COVER = 0.9
 #: A step between samples longer than this counts as a hole, not as covered time, s.

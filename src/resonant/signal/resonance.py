@@ -56,7 +56,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from resonant.signal.artifacts import classify_artifacts, correct_rr
-from resonant.signal.breathing import breathing_from_acc, breathing_signal
+from resonant.signal.breathing import SETTLE_S, breathing_from_acc, breathing_signal
 from resonant.signal.coherence import short_spectra
 from resonant.signal.offline import segment_axis
 from resonant.signal.rsa_breathing import (
@@ -489,9 +489,6 @@ def _grid(
     return t, np.interp(t, time_s[ok], values[ok])
 
 
-#: Accelerometer data taken before a step's scored part, so the breathing filter has
-#: settled when the part starts, s (:func:`resonant.signal.breathing.breathing_from_acc`).
-CHEST_PAD_S = 20.0
 #: Step of the 64-s updates the breathing is read from the heart rhythm with, s (as live).
 _UPDATE_S = 5.0
 #: A 64-s window fits when its end lies this far after the first beat, s (as live).
@@ -527,7 +524,7 @@ def chest_breath(
 ) -> ChestBreath | None:
     """The breathing of a step from chest accelerometer data, or None where it shows none.
 
-    The data from :data:`CHEST_PAD_S` before the step to 5 s after it are made into the
+    The data from :data:`SETTLE_S` before the step to 5 s after it are made into the
     breathing signal and its breaths (:func:`resonant.signal.breathing.breathing_from_acc`,
     Bates et al. 2010; Schäfer & Kratky 2008). The step's rate is that of the breaths
     that fill most of its time: 60 over the median interval between onsets, each
@@ -556,7 +553,7 @@ def chest_breath(
     x = np.asarray(xyz_mg, dtype=np.float64)
     if t.size < 2 or t[0] > start_s + 5.0 or t[-1] < end_s - 5.0:
         return None
-    near = (t >= start_s - CHEST_PAD_S) & (t <= end_s + 5.0)
+    near = (t >= start_s - SETTLE_S) & (t <= end_s + 5.0)
     t, x = t[near], x[near]
     try:
         breathing = breathing_from_acc(t, x, start_s, end_s)
